@@ -1,0 +1,67 @@
+# icmp-steps: build every step, test everything, show the lab.
+#
+#   make            build bin/01-open-tun ... bin/05-checksum
+#   make test       install what is missing, build, run every test
+#   make demo       every step against real ping and tshark (see README.md)
+#   make deps       install the Debian packages the project needs
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) -Icommon
+LIBS    := -lpcap
+
+STEPS   := $(sort $(notdir $(wildcard steps/[0-9][0-9]-*)))
+BINS    := $(addprefix bin/,$(STEPS))
+
+COMMON_SRC := $(sort $(wildcard common/*.c))
+COMMON_OBJ := $(patsubst common/%.c,build/common/%.o,$(COMMON_SRC))
+COMMON_HDR := $(wildcard common/*.h)
+
+.PHONY: all deps test unit-tests clean
+.SECONDARY:
+all: $(BINS)
+
+deps:
+	@scripts/install-deps.sh
+
+build/common/%.o: common/%.c $(COMMON_HDR) | build/common
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+bin/%: steps/%/main.c $(COMMON_OBJ) $(COMMON_HDR) | bin
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(COMMON_OBJ) $(LIBS)
+
+bin build/common:
+	mkdir -p $@
+
+# ---- tests ---------------------------------------------------------------
+#
+# Every unit test is built twice: plainly, and with AddressSanitizer and
+# UndefinedBehaviorSanitizer, which turn an out-of-bounds read into a failure.
+
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c tests/steps/test_*.c))
+UNIT_NAMES := $(basename $(notdir $(UNIT_SRC)))
+SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+TEST_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) -O1 -g -Icommon -Isteps -Itests -DPROJECT_ROOT='"$(CURDIR)"'
+TEST_LIBS  := -lcmocka -lpcap
+UNIT_BINS  := $(addprefix build/tests/plain/,$(UNIT_NAMES)) \
+              $(addprefix build/tests/asan/,$(UNIT_NAMES))
+
+vpath test_%.c tests/unit tests/steps
+
+build/tests/plain/%: %.c $(COMMON_SRC) $(COMMON_HDR) $(wildcard steps/*/main.c) tests/support.h
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(COMMON_SRC) $(TEST_LIBS)
+
+build/tests/asan/%: %.c $(COMMON_SRC) $(COMMON_HDR) $(wildcard steps/*/main.c) tests/support.h
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(COMMON_SRC) $(TEST_LIBS)
+
+unit-tests: $(UNIT_BINS)
+
+test: deps
+	@$(MAKE) --no-print-directory WERROR=-Werror all unit-tests
+	@tests/run-tests.sh $(UNIT_BINS)
+
+clean:
+	rm -rf bin build

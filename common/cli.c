@@ -1,0 +1,64 @@
+#include "cli.h"
+
+#include <getopt.h>
+#include <string.h>
+
+int cli_parse(int argc, char **argv, struct step_options *options,
+              char *why, size_t why_len)
+{
+    static const struct option long_options[] = {
+        {"interface", required_argument, NULL, 'i'},
+        {"pcap", required_argument, NULL, 'p'},
+        {"replay", required_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *program = argc > 0 ? argv[0] : "step";
+    int option;
+
+    memset(options, 0, sizeof *options);
+    options->ifname = "tun0";
+
+    opterr = 0;                     /* we explain mistakes ourselves */
+    optind = 1;                     /* so that tests may call us twice */
+    while ((option = getopt_long(argc, argv, ":i:h", long_options, NULL)) != -1) {
+        switch (option) {
+        case 'i': options->ifname = optarg; break;
+        case 'p': options->pcap_path = optarg; break;
+        case 'r': options->replay_path = optarg; break;
+        case 'h': options->help = 1; break;
+        case ':':
+            snprintf(why, why_len, "option '%s' needs a value: run '%s -h' for usage.",
+                     argv[optind - 1], program);
+            return -1;
+        default:
+            snprintf(why, why_len, "unknown option '%s': run '%s -h' for usage.",
+                     argv[optind - 1], program);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        snprintf(why, why_len, "unexpected argument '%s': run '%s -h' for usage.",
+                 argv[optind], program);
+        return -1;
+    }
+    return 0;
+}
+
+void cli_usage(FILE *out, const char *program, const char *summary)
+{
+    fprintf(out,
+            "usage: %s [-i IFNAME] [--pcap FILE] [--replay FILE.pcap]\n"
+            "\n"
+            "%s\n"
+            "\n"
+            "  -i, --interface IFNAME  the tun device to create or attach to (default tun0)\n"
+            "      --pcap FILE         also write every packet read and written to FILE\n"
+            "                          (pcap, raw IP: open it in Wireshark)\n"
+            "      --replay FILE.pcap  read packets from a capture instead of a tun device;\n"
+            "                          needs no privileges\n"
+            "  -h, --help              show this help\n"
+            "\n"
+            "It prints one line per packet and runs until Ctrl-C (SIGINT) or SIGTERM.\n",
+            program, summary);
+}

@@ -1,0 +1,22 @@
+/* The command line that every step shares. */
+#ifndef ICMP_STEPS_CLI_H
+#define ICMP_STEPS_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct step_options {
+    const char *ifname;             /* -i, --interface (default tun0) */
+    const char *pcap_path;          /* --pcap FILE: record what we read and write */
+    const char *replay_path;        /* --replay FILE: read packets from a capture */
+    int help;                       /* -h, --help */
+};
+
+/* Parses argv into `options`. Returns 0, or -1 with one sentence in `why`. */
+int cli_parse(int argc, char **argv, struct step_options *options,
+              char *why, size_t why_len);
+
+/* Prints the usage text of a step called `program`. */
+void cli_usage(FILE *out, const char *program, const char *summary);
+
+#endif

@@ -1,0 +1,16 @@
+/* Opening a Linux TUN device: the part of the project that plays the role of
+ * the `tun_tap` crate in the original post. */
+#ifndef ICMP_STEPS_TUN_H
+#define ICMP_STEPS_TUN_H
+
+#include <stddef.h>
+
+/*
+ * Creates (or attaches to) the TUN device `name` in "no packet info" mode:
+ * every read() returns one whole IP packet and every write() sends one.
+ * Returns the file descriptor, or -1 with one sentence in `why` that tells
+ * the user what to do next.
+ */
+int tun_open(const char *name, char *why, size_t why_len);
+
+#endif

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Install the Debian packages icmp-steps needs, and nothing else.
+#
+#   libcmocka-dev  unit tests          libpcap-dev  --pcap / --replay
+#   iputils-ping   the real ping       tshark       Wireshark's verdict
+#   graphviz       the diagrams        iproute2     namespaces and tun setup
+#
+# Called by `make deps`, by `make test` and `make demo` when something is
+# missing, and by .ci/run. Safe to run twice: it installs only what is absent.
+set -eu
+
+PACKAGES="build-essential pkg-config libcmocka-dev libpcap-dev iputils-ping tshark graphviz iproute2"
+
+missing=""
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+
+if [ -z "$missing" ]; then
+    exit 0
+fi
+
+if [ "$(id -u)" != 0 ]; then
+    echo "icmp-steps needs these Debian packages:$missing" >&2
+    echo "Install them with: sudo apt-get update && sudo apt-get install -y$missing" >&2
+    exit 1
+fi
+
+echo "Installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "Installed:$missing"
