@@ -18,7 +18,7 @@ COMMON_SRC := $(sort $(wildcard common/*.c))
 COMMON_OBJ := $(patsubst common/%.c,build/common/%.o,$(COMMON_SRC))
 COMMON_HDR := $(wildcard common/*.h)
 
-.PHONY: all deps test unit-tests clean
+.PHONY: all deps test unit-tests tools clean
 .SECONDARY:
 all: $(BINS)
 
@@ -65,3 +65,12 @@ test: deps
 
 clean:
 	rm -rf bin build
+
+# ---- tools used by the tests and the fixture scripts -----------------------
+
+TOOLS := $(addprefix build/tools/,$(basename $(notdir $(wildcard tools/*.c))))
+tools: $(TOOLS)
+
+build/tools/%: tools/%.c $(COMMON_OBJ) $(COMMON_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(COMMON_OBJ) $(LIBS)

@@ -4,12 +4,14 @@
 #   libcmocka-dev  unit tests          libpcap-dev  --pcap / --replay
 #   iputils-ping   the real ping       tshark       Wireshark's verdict
 #   graphviz       the diagrams        iproute2     namespaces and tun setup
+#   bsdextrautils  hexdump -C, the reference for step 01
+#   util-linux     unshare, for private network namespaces
 #
 # Called by `make deps`, by `make test` and `make demo` when something is
 # missing, and by .ci/run. Safe to run twice: it installs only what is absent.
 set -eu
 
-PACKAGES="build-essential pkg-config libcmocka-dev libpcap-dev iputils-ping tshark graphviz iproute2"
+PACKAGES="build-essential pkg-config libcmocka-dev libpcap-dev iputils-ping tshark graphviz iproute2 bsdextrautils util-linux"
 
 missing=""
 for p in $PACKAGES; do

@@ -1,0 +1,94 @@
+/* Captures written by us and read by tshark, and the other way round. */
+#include "support.h"
+
+#include "pcapfile.h"
+
+struct collected {
+    uint8_t packets[4][64];
+    size_t lens[4];
+    int count;
+};
+
+static int collect(void *context, const struct timeval *when, const uint8_t *packet, size_t len)
+{
+    struct collected *c = context;
+    (void)when;
+    if (c->count == 4 || len > 64)
+        return -1;
+    memcpy(c->packets[c->count], packet, len);
+    c->lens[c->count++] = len;
+    return 0;
+}
+
+static void write_then_read_back(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/icmp-steps-pcap-XXXXXX";
+    char why[256];
+    const uint8_t one[] = {0x45, 0x00, 0x00, 0x14}, two[] = {0x60, 0x01};
+    struct timeval when = {.tv_sec = 1700000000, .tv_usec = 5};
+    struct collected got = {0};
+
+    close(mkstemp(path));
+    struct pcap_writer *w = pcap_writer_open(path, why, sizeof why);
+    assert_non_null(w);
+    assert_int_equal(pcap_writer_add(w, &when, one, sizeof one), 0);
+    assert_int_equal(pcap_writer_add(w, &when, two, sizeof two), 0);
+    pcap_writer_close(w);
+
+    assert_int_equal(pcap_read_packets(path, collect, &got, why, sizeof why), 0);
+    assert_int_equal(got.count, 2);
+    assert_int_equal(got.lens[0], sizeof one);
+    assert_memory_equal(got.packets[0], one, sizeof one);
+    assert_memory_equal(got.packets[1], two, sizeof two);
+
+    /* Wireshark's own reading of the file: raw IP link type, two records. */
+    char command[512];
+    snprintf(command, sizeof command, "capinfos -c -E -T %s 2>/dev/null | tail -n 1", path);
+    char *info = run_tool(command, (const uint8_t *)"", 0);
+    assert_non_null(strstr(info, "\trawip\t2\n"));
+    free(info);
+    unlink(path);
+}
+
+static void missing_file_says_so(void **state)
+{
+    (void)state;
+    char why[512];
+    struct collected got = {0};
+
+    assert_int_equal(pcap_read_packets("/nonexistent/x.pcap", collect, &got, why, sizeof why), -1);
+    assert_non_null(strstr(why, "cannot read the capture /nonexistent/x.pcap"));
+}
+
+static void not_a_capture_says_so(void **state)
+{
+    (void)state;
+    char why[512];
+    struct collected got = {0};
+    char path[512];
+
+    snprintf(path, sizeof path, "%s/tests/fixtures/requests/all-zero.txt", PROJECT_ROOT);
+    assert_int_equal(pcap_read_packets(path, collect, &got, why, sizeof why), -1);
+    assert_non_null(strstr(why, "cannot read the capture"));
+}
+
+static void unwritable_path_says_so(void **state)
+{
+    (void)state;
+    char why[512];
+
+    assert_null(pcap_writer_open("/nonexistent/dir/out.pcap", why, sizeof why));
+    assert_non_null(strstr(why, "cannot write the capture /nonexistent/dir/out.pcap"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(write_then_read_back),
+        cmocka_unit_test(missing_file_says_so),
+        cmocka_unit_test(not_a_capture_says_so),
+        cmocka_unit_test(unwritable_path_says_so),
+    };
+    return cmocka_run_group_tests_name("pcapfile", tests, NULL, NULL);
+}

@@ -1,0 +1,126 @@
+/*
+ * kernel-oracle: asks the Linux kernel how it answers each echo request of a
+ * capture, so that tests can compare a step's reply with the kernel's own.
+ *
+ *   kernel-oracle -i TUN REQUESTS.pcap REPLIES.pcap
+ *
+ * TUN must already exist, be up, and carry 198.51.100.1/24 (the test scripts
+ * set that up inside a private network namespace). Each IPv4 echo request of
+ * REQUESTS.pcap is rewritten to come from 198.51.100.2 and go to
+ * 198.51.100.1, the tun's own address, and written into the tun: the kernel
+ * takes it as received, answers it, and routes its reply back out of the
+ * same tun, where we read it and save it to REPLIES.pcap in the same order.
+ *
+ * Changing the addresses leaves the ICMP message, and its checksum, as they
+ * were: IPv4 has no pseudo-header, so the addresses are not part of the ICMP
+ * checksum. Only the IPv4 header checksum is recomputed.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bytes.h"
+#include "checksum.h"
+#include "icmp.h"
+#include "ipv4.h"
+#include "pcapfile.h"
+#include "tun.h"
+
+static const uint8_t PEER[4] = {198, 51, 100, 2};
+static const uint8_t KERNEL[4] = {198, 51, 100, 1};
+enum { REPLY_TIMEOUT_MS = 2000, MAX_PACKET = 65535 };
+
+struct oracle {
+    int tun;
+    struct pcap_writer *replies;
+    unsigned asked, answered;
+};
+
+static int is_echo(const uint8_t *packet, size_t len, uint8_t type, struct icmp_view *icmp)
+{
+    struct ipv4_view ip;
+
+    return ipv4_parse(packet, len, &ip) == IPV4_OK && ip.protocol == IPV4_PROTOCOL_ICMP &&
+           icmp_parse(ip.payload, ip.payload_len, icmp) == 0 && icmp->type == type;
+}
+
+/* Reads from the tun until the kernel's reply to `request` shows up. */
+static ssize_t await_reply(struct oracle *o, const struct icmp_view *request, uint8_t *reply)
+{
+    struct pollfd readable = {.fd = o->tun, .events = POLLIN};
+    struct icmp_view icmp;
+
+    while (poll(&readable, 1, REPLY_TIMEOUT_MS) == 1) {
+        ssize_t n = read(o->tun, reply, MAX_PACKET);
+        if (n < 0)
+            return -1;
+        /* Skip what else the kernel sends (IPv6 chatter, say). */
+        if (is_echo(reply, (size_t)n, ICMP_ECHO_REPLY, &icmp) &&
+            icmp.identifier == request->identifier && icmp.sequence == request->sequence)
+            return n;
+    }
+    return -1;
+}
+
+static int ask_kernel(void *context, const struct timeval *when,
+                      const uint8_t *packet, size_t len)
+{
+    struct oracle *o = context;
+    static uint8_t request[MAX_PACKET], reply[MAX_PACKET];
+    struct icmp_view icmp;
+
+    if (!is_echo(packet, len, ICMP_ECHO_REQUEST, &icmp))
+        return 0;                   /* only echo requests have an answer */
+
+    memcpy(request, packet, len);
+    memcpy(request + 12, PEER, 4);
+    memcpy(request + 16, KERNEL, 4);
+    write_be16(request + 10, 0);
+    write_be16(request + 10, inet_checksum(request, (size_t)(request[0] & 0x0f) * 4));
+
+    o->asked++;
+    if (write(o->tun, request, len) != (ssize_t)len) {
+        fprintf(stderr, "kernel-oracle: the kernel refused request %u (%s)\n", o->asked,
+                strerror(errno));
+        return -1;
+    }
+    ssize_t n = await_reply(o, &icmp, reply);
+    if (n < 0) {
+        fprintf(stderr, "kernel-oracle: no reply from the kernel to request %u "
+                "(id %u seq %u)\n", o->asked, icmp.identifier, icmp.sequence);
+        return -1;
+    }
+    o->answered++;
+    return pcap_writer_add(o->replies, when, reply, (size_t)n);
+}
+
+int main(int argc, char **argv)
+{
+    struct oracle o = {0};
+    char why[512] = "";
+
+    if (argc != 5 || strcmp(argv[1], "-i") != 0) {
+        fprintf(stderr, "usage: kernel-oracle -i TUN REQUESTS.pcap REPLIES.pcap\n");
+        return 2;
+    }
+    o.tun = tun_open(argv[2], why, sizeof why);
+    if (o.tun < 0) {
+        fprintf(stderr, "kernel-oracle: %s\n", why);
+        return 1;
+    }
+    o.replies = pcap_writer_open(argv[4], why, sizeof why);
+    if (!o.replies) {
+        fprintf(stderr, "kernel-oracle: %s\n", why);
+        return 1;
+    }
+    int status = pcap_read_packets(argv[3], ask_kernel, &o, why, sizeof why);
+    if (status < 0 && why[0])
+        fprintf(stderr, "kernel-oracle: %s\n", why);
+    pcap_writer_close(o.replies);
+    close(o.tun);
+    fprintf(stderr, "kernel-oracle: %u requests, %u kernel replies\n", o.asked, o.answered);
+    return status == 0 ? 0 : 1;
+}
