@@ -59,8 +59,14 @@ build/tests/asan/%: %.c $(COMMON_SRC) $(COMMON_HDR) $(wildcard steps/*/main.c) t
 
 unit-tests: $(UNIT_BINS)
 
+# The steps themselves, with sanitizers, for the end-to-end bad-input tests.
+ASAN_BINS := $(addprefix build/asan/bin/,$(STEPS))
+build/asan/bin/%: steps/%/main.c $(COMMON_SRC) $(COMMON_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(COMMON_SRC) $(LIBS)
+
 test: deps
-	@$(MAKE) --no-print-directory WERROR=-Werror all unit-tests
+	@$(MAKE) --no-print-directory WERROR=-Werror all unit-tests tools $(ASAN_BINS)
 	@tests/run-tests.sh $(UNIT_BINS)
 
 clean:
@@ -74,3 +80,21 @@ tools: $(TOOLS)
 build/tools/%: tools/%.c $(COMMON_OBJ) $(COMMON_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(COMMON_OBJ) $(LIBS)
+
+# ---- the lab ---------------------------------------------------------------
+#
+#   make demo                   every step against real ping and tshark
+#   make lab STEP=03 [PING=..]  one step, in a private network namespace
+#   make lab-shell STEP=03      a shell in that namespace, the step running
+
+.PHONY: demo lab lab-shell
+demo:
+	@scripts/demo.sh
+
+lab: all
+	@test -n "$(STEP)" || { echo "make lab: say which step, for example 'make lab STEP=03'."; exit 2; }
+	@PING='$(PING)' scripts/lab.sh $(STEP)
+
+lab-shell: all
+	@test -n "$(STEP)" || { echo "make lab-shell: say which step, for example 'make lab-shell STEP=03'."; exit 2; }
+	@scripts/lab.sh $(STEP) --shell

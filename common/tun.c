@@ -22,9 +22,9 @@ static void explain_open_error(int error, char *why, size_t why_len)
         break;
     case EACCES:
     case EPERM:
-        snprintf(why, why_len, "no permission to open %s: run as root, inside the lab "
-                 "('make lab STEP=NN'), or on a tun made for you with "
-                 "'sudo ip tuntap add mode tun user $USER name tun0'.", TUN_CLONE_DEVICE);
+        snprintf(why, why_len, "no permission to open %s: run as root (sudo), or make it "
+                 "usable by all with 'sudo chmod 0666 %s' as Debian and Ubuntu ship it.",
+                 TUN_CLONE_DEVICE, TUN_CLONE_DEVICE);
         break;
     default:
         snprintf(why, why_len, "cannot open %s (%s).", TUN_CLONE_DEVICE, strerror(error));

@@ -1,0 +1,234 @@
+/*
+ * inject: sends packets straight into a responder's read(), the way the
+ * end-to-end tests feed it bad input, and counts what it writes back.
+ *
+ *   inject -i TUN --malformed REQUEST.pcap     every malformed shape of it
+ *   inject -i TUN --random N --seed S          N packets of random bytes
+ *   inject -i TUN FILE.pcap                    the packets of a capture
+ *
+ * An AF_PACKET socket bound to the tun with protocol ETH_P_IP transmits its
+ * bytes out of the tun, that is, to the program reading the tun, with no
+ * kernel check on the way: bad checksums, short headers and all. A second
+ * AF_PACKET socket bound to the same tun sees every packet the responder
+ * writes (they arrive as PACKET_HOST). Once everything is sent we count
+ * those until the responder has been quiet for a moment; the last line says
+ * how many packets were sent and how many replies came back.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bytes.h"
+#include "checksum.h"
+#include "pcapfile.h"
+
+enum { MAX_PACKET = 65535, WAIT_MS = 300 };
+
+struct injector {
+    int sender, watcher;
+    struct sockaddr_ll link;
+    unsigned sent, replies;
+};
+
+static int open_packet_socket(const char *ifname, int protocol, struct sockaddr_ll *link)
+{
+    int fd = socket(AF_PACKET, SOCK_DGRAM, htons(protocol));
+    if (fd < 0)
+        return -1;
+    memset(link, 0, sizeof *link);
+    link->sll_family = AF_PACKET;
+    link->sll_protocol = htons(protocol);
+    link->sll_ifindex = (int)if_nametoindex(ifname);
+    if (link->sll_ifindex == 0 || bind(fd, (struct sockaddr *)link, sizeof *link) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Counts the packets the responder writes until it has been quiet for
+ * WAIT_MS. */
+static unsigned count_replies(struct injector *in)
+{
+    struct pollfd readable = {.fd = in->watcher, .events = POLLIN};
+    static uint8_t buffer[MAX_PACKET];
+    unsigned replies = 0;
+
+    while (poll(&readable, 1, WAIT_MS) == 1) {
+        struct sockaddr_ll from;
+        socklen_t from_len = sizeof from;
+        if (recvfrom(in->watcher, buffer, sizeof buffer, 0, (struct sockaddr *)&from,
+                     &from_len) < 0)
+            break;
+        if (from.sll_pkttype == PACKET_HOST)
+            replies++;
+    }
+    return replies;
+}
+
+static void send_packet(struct injector *in, const uint8_t *packet, size_t len)
+{
+    if (sendto(in->sender, packet, len, 0, (struct sockaddr *)&in->link, sizeof in->link) < 0) {
+        fprintf(stderr, "inject: sending %zu bytes failed (%s)\n", len, strerror(errno));
+        return;
+    }
+    in->sent++;
+}
+
+static void fix_header_checksum(uint8_t *packet, size_t header_len)
+{
+    write_be16(packet + 10, 0);
+    write_be16(packet + 10, inet_checksum(packet, header_len));
+}
+
+/* Every malformed or unanswerable variant of a good echo request (IPv4, no
+ * options). None of them may get a reply. */
+static void send_malformed(struct injector *in, const uint8_t *request, size_t len)
+{
+    static uint8_t p[MAX_PACKET];
+    const size_t cuts[] = {1, 2, 10, 19, 20, 21, 27};
+
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++)
+        if (cuts[i] < len)
+            send_packet(in, request, cuts[i]);          /* too short */
+    send_packet(in, request, len - 1);                  /* total length past the end */
+
+    const uint8_t first_bytes[] = {0x65, 0x55, 0xf5, 0x05, 0x40, 0x44, 0x4f};
+    for (size_t i = 0; i < sizeof first_bytes; i++) {   /* version, IHL */
+        memcpy(p, request, len);
+        p[0] = first_bytes[i];
+        send_packet(in, p, len);
+    }
+
+    const uint16_t total_lengths[] = {0, 19, 24, 27};   /* below header, short ICMP */
+    for (size_t i = 0; i < sizeof total_lengths / sizeof total_lengths[0]; i++) {
+        memcpy(p, request, len);
+        write_be16(p + 2, total_lengths[i]);
+        fix_header_checksum(p, 20);
+        send_packet(in, p, len);
+    }
+
+    const uint16_t fragments[] = {0x2000, 0x2001, 0x0001, 0x00b9};  /* MF, offsets */
+    for (size_t i = 0; i < sizeof fragments / sizeof fragments[0]; i++) {
+        memcpy(p, request, len);
+        write_be16(p + 6, fragments[i]);
+        fix_header_checksum(p, 20);
+        send_packet(in, p, len);
+    }
+
+    const uint8_t protocols[] = {6, 17, 58, 0};         /* not ICMP */
+    for (size_t i = 0; i < sizeof protocols; i++) {
+        memcpy(p, request, len);
+        p[9] = protocols[i];
+        fix_header_checksum(p, 20);
+        send_packet(in, p, len);
+    }
+
+    const uint8_t types[] = {0, 3, 5, 11, 13, 255};     /* not an echo request */
+    for (size_t i = 0; i < sizeof types; i++) {
+        memcpy(p, request, len);
+        p[20] = types[i];
+        write_be16(p + 22, 0);
+        write_be16(p + 22, inet_checksum(p + 20, len - 20));
+        send_packet(in, p, len);
+    }
+}
+
+/* xorshift: a tiny, seeded, repeatable generator. */
+static uint32_t next_random(uint32_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 17;
+    *state ^= *state << 5;
+    return *state;
+}
+
+static void send_random(struct injector *in, unsigned count, uint32_t seed)
+{
+    static uint8_t p[MAX_PACKET];
+    uint32_t state = seed ? seed : 1;
+
+    for (unsigned n = 0; n < count; n++) {
+        size_t len = 1 + next_random(&state) % 200;
+        for (size_t i = 0; i < len; i++)
+            p[i] = (uint8_t)next_random(&state);
+        if (n % 2)                  /* half of them look like IPv4 at first */
+            p[0] = (uint8_t)(0x40 | (p[0] & 0x0f));
+        send_packet(in, p, len);
+    }
+}
+
+struct loaded {
+    uint8_t bytes[MAX_PACKET];
+    size_t len;
+    int count;
+};
+
+static int load_first(void *context, const struct timeval *when, const uint8_t *packet, size_t len)
+{
+    struct loaded *l = context;
+    (void)when;
+    memcpy(l->bytes, packet, len);
+    l->len = len;
+    l->count++;
+    return 1;
+}
+
+static int send_each(void *context, const struct timeval *when, const uint8_t *packet, size_t len)
+{
+    (void)when;
+    send_packet(context, packet, len);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static struct injector in;
+    static struct loaded request;
+    char why[512] = "";
+
+    if (argc < 4 || strcmp(argv[1], "-i") != 0) {
+        fprintf(stderr, "usage: inject -i TUN (--malformed REQUEST.pcap | --random N --seed S"
+                        " | FILE.pcap)\n");
+        return 2;
+    }
+    struct sockaddr_ll watch_link;
+    in.sender = open_packet_socket(argv[2], ETH_P_IP, &in.link);
+    in.watcher = open_packet_socket(argv[2], ETH_P_ALL, &watch_link);
+    if (in.sender < 0 || in.watcher < 0) {
+        fprintf(stderr, "inject: cannot open a packet socket on %s (%s)\n", argv[2],
+                strerror(errno));
+        return 1;
+    }
+
+    if (strcmp(argv[3], "--malformed") == 0 && argc == 5) {
+        if (pcap_read_packets(argv[4], load_first, &request, why, sizeof why) < 0 ||
+            request.count == 0 || request.len < 28) {
+            fprintf(stderr, "inject: %s\n", why[0] ? why : "no echo request in the capture");
+            return 1;
+        }
+        send_malformed(&in, request.bytes, request.len);
+    } else if (strcmp(argv[3], "--random") == 0 && argc == 7 && strcmp(argv[5], "--seed") == 0) {
+        send_random(&in, (unsigned)strtoul(argv[4], NULL, 10),
+                    (uint32_t)strtoul(argv[6], NULL, 10));
+    } else if (argc == 4) {
+        if (pcap_read_packets(argv[3], send_each, &in, why, sizeof why) < 0) {
+            fprintf(stderr, "inject: %s\n", why);
+            return 1;
+        }
+    } else {
+        fprintf(stderr, "inject: unknown arguments: see the usage at the top of tools/inject.c\n");
+        return 2;
+    }
+    in.replies = count_replies(&in);
+    printf("sent %u, replies %u\n", in.sent, in.replies);
+    return 0;
+}
