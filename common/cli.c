@@ -10,6 +10,7 @@ int cli_parse(int argc, char **argv, struct step_options *options,
         {"interface", required_argument, NULL, 'i'},
         {"pcap", required_argument, NULL, 'p'},
         {"replay", required_argument, NULL, 'r'},
+        {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -21,11 +22,12 @@ int cli_parse(int argc, char **argv, struct step_options *options,
 
     opterr = 0;                     /* we explain mistakes ourselves */
     optind = 1;                     /* so that tests may call us twice */
-    while ((option = getopt_long(argc, argv, ":i:h", long_options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, ":i:vh", long_options, NULL)) != -1) {
         switch (option) {
         case 'i': options->ifname = optarg; break;
         case 'p': options->pcap_path = optarg; break;
         case 'r': options->replay_path = optarg; break;
+        case 'v': options->verbose = 1; break;
         case 'h': options->help = 1; break;
         case ':':
             snprintf(why, why_len, "option '%s' needs a value: run '%s -h' for usage.",
@@ -48,11 +50,12 @@ int cli_parse(int argc, char **argv, struct step_options *options,
 void cli_usage(FILE *out, const char *program, const char *summary)
 {
     fprintf(out,
-            "usage: %s [-i IFNAME] [--pcap FILE] [--replay FILE.pcap]\n"
+            "usage: %s [-i IFNAME] [-v] [--pcap FILE] [--replay FILE.pcap]\n"
             "\n"
             "%s\n"
             "\n"
             "  -i, --interface IFNAME  the tun device to create or attach to (default tun0)\n"
+            "  -v, --verbose           also print every packet and reply field by field\n"
             "      --pcap FILE         also write every packet read and written to FILE\n"
             "                          (pcap, raw IP: open it in Wireshark)\n"
             "      --replay FILE.pcap  read packets from a capture instead of a tun device;\n"

@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "annotate.h"
 #include "cli.h"
 #include "pcapfile.h"
 #include "tun.h"
@@ -44,6 +45,7 @@ static void catch_stop_signals(sigset_t *mask_while_waiting)
 
 struct session {
     const struct step *step;
+    int verbose;                    /* -v: annotate each packet and reply */
     struct pcap_writer *capture;    /* NULL without --pcap */
     uint8_t *reply;
     unsigned long packets, replies;
@@ -63,6 +65,13 @@ static size_t handle_one(struct session *s, const struct timeval *when,
     s->packets++;
     record(s, when, packet, len);
     size_t reply_len = s->step->handle(packet, len, s->reply, stdout);
+    if (s->verbose) {
+        annotate_packet(stdout, packet, len);
+        if (reply_len > 0) {
+            printf("  reply:\n");
+            annotate_packet(stdout, s->reply, reply_len);
+        }
+    }
     fflush(stdout);                 /* one line per packet, seen at once */
     return reply_len;
 }
@@ -162,6 +171,7 @@ int step_run(const struct step *step, int argc, char **argv)
         cli_usage(stdout, argv[0], step->summary);
         return 0;
     }
+    session.verbose = options.verbose;
     if (options.pcap_path) {
         session.capture = pcap_writer_open(options.pcap_path, why, sizeof why);
         if (!session.capture) {
