@@ -98,3 +98,21 @@ lab: all
 lab-shell: all
 	@test -n "$(STEP)" || { echo "make lab-shell: say which step, for example 'make lab-shell STEP=03'."; exit 2; }
 	@scripts/lab.sh $(STEP) --shell
+
+# ---- lessons and diagrams --------------------------------------------------
+#
+#   make lessons   weave code, diffs and recorded output into the lessons
+#   make docs      regenerate the diagrams drawn from code, render all to SVG
+
+LESSONS  := README.md $(wildcard steps/*/README.md) $(wildcard docs/*.md)
+DIAGRAMS := $(wildcard docs/diagrams/*.dot)
+
+.PHONY: lessons docs
+lessons: all
+	@python3 tools/weave.py $(LESSONS)
+
+docs: tools
+	build/tools/diagrams headers > docs/diagrams/headers.dot
+	build/tools/diagrams checksum tests/fixtures/requests/default.pcap > docs/diagrams/checksum.dot
+	scripts/ladder-dot.sh > docs/diagrams/ladder.dot
+	@for d in docs/diagrams/*.dot; do dot -Tsvg "$$d" -o "$${d%.dot}.svg" || exit 1; echo "rendered $${d%.dot}.svg"; done

@@ -70,4 +70,8 @@ for name in "${names[@]}" all-zero; do
 done
 ip tuntap del mode tun name tun1
 
-echo "recorded: ${names[*]} all-zero ipv6-router-solicitation"
+# One capture of every kind, in the order a lesson walks through them.
+mergecap -a -F pcap -w "$root/tests/fixtures/mixed.pcap" "$requests/ipv6-router-solicitation.pcap" \
+    "$requests/default.pcap" "$requests/s57.pcap" "$replies/default.pcap" "$requests/all-zero.pcap"
+
+echo "recorded: ${names[*]} all-zero ipv6-router-solicitation, and mixed.pcap"

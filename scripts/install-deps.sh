@@ -6,12 +6,13 @@
 #   graphviz       the diagrams        iproute2     namespaces and tun setup
 #   bsdextrautils  hexdump -C, the reference for step 01
 #   util-linux     unshare, for private network namespaces
+#   python3        tools/weave.py, which keeps the lessons in step with the code
 #
 # Called by `make deps`, by `make test` and `make demo` when something is
 # missing, and by .ci/run. Safe to run twice: it installs only what is absent.
 set -eu
 
-PACKAGES="build-essential pkg-config libcmocka-dev libpcap-dev iputils-ping tshark graphviz iproute2 bsdextrautils util-linux"
+PACKAGES="build-essential pkg-config libcmocka-dev libpcap-dev iputils-ping tshark graphviz iproute2 bsdextrautils util-linux python3"
 
 missing=""
 for p in $PACKAGES; do
