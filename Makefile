@@ -66,7 +66,7 @@ build/asan/bin/%: steps/%/main.c $(COMMON_SRC) $(COMMON_HDR)
 	$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(COMMON_SRC) $(LIBS)
 
 test: deps
-	@$(MAKE) --no-print-directory WERROR=-Werror all unit-tests tools $(ASAN_BINS)
+	@$(MAKE) -s --no-print-directory WERROR=-Werror all unit-tests tools $(ASAN_BINS) fuzz-replay
 	@tests/run-tests.sh $(UNIT_BINS)
 
 clean:
@@ -77,9 +77,9 @@ clean:
 TOOLS := $(addprefix build/tools/,$(basename $(notdir $(wildcard tools/*.c))))
 tools: $(TOOLS)
 
-build/tools/%: tools/%.c $(COMMON_OBJ) $(COMMON_HDR)
+build/tools/%: tools/%.c $(COMMON_OBJ) $(COMMON_HDR) $(wildcard steps/*/main.c)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(COMMON_OBJ) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -Isteps -o $@ $< $(COMMON_OBJ) $(LIBS)
 
 # ---- the lab ---------------------------------------------------------------
 #
@@ -115,4 +115,53 @@ docs: tools
 	build/tools/diagrams headers > docs/diagrams/headers.dot
 	build/tools/diagrams checksum tests/fixtures/requests/default.pcap > docs/diagrams/checksum.dot
 	scripts/ladder-dot.sh > docs/diagrams/ladder.dot
+	build/tools/diagrams ladder > docs/diagrams/ladder-06.dot
 	@for d in docs/diagrams/*.dot; do dot -Tsvg "$$d" -o "$${d%.dot}.svg" || exit 1; echo "rendered $${d%.dot}.svg"; done
+
+# ---- fuzzing ---------------------------------------------------------------
+#
+#   make fuzz [FUZZ_SECONDS=64]   libFuzzer on every target, the time shared
+#                                 among them; fails on any finding
+#
+# Targets: the IPv4/ICMP parsers with the annotated view, the options of an
+# echo reply, and the packet function of every step. `make test` replays the
+# committed corpus (tests/fuzz/corpus) through the same targets built with
+# gcc and the sanitizers, so a finding once fixed stays fixed.
+
+FUZZ_STEPS   := $(STEPS)
+FUZZ_TARGETS := ipv4 options $(FUZZ_STEPS)
+FUZZ_SECONDS ?= 64
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -std=gnu11 -D_GNU_SOURCE -g -O1 -Icommon -Isteps \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_BINS    := $(addprefix build/fuzz/libfuzzer/,$(FUZZ_TARGETS))
+REPLAY_BINS  := $(addprefix build/fuzz/replay/,$(FUZZ_TARGETS))
+
+fuzz_source   = $(if $(filter ipv4 options,$(1)),tests/fuzz/fuzz_$(1).c,tests/fuzz/fuzz_step.c)
+fuzz_defines  = $(if $(filter ipv4 options,$(1)),,-DSTEP_SOURCE='"$(1)/main.c"')
+
+build/fuzz/libfuzzer/%: tests/fuzz/*.c $(COMMON_SRC) $(COMMON_HDR) $(wildcard steps/*/main.c)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(call fuzz_defines,$*) -o $@ $(call fuzz_source,$*) $(COMMON_SRC) $(LIBS)
+
+build/fuzz/replay/%: tests/fuzz/*.c $(COMMON_SRC) $(COMMON_HDR) $(wildcard steps/*/main.c)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) $(call fuzz_defines,$*) -o $@ \
+		tests/fuzz/replay_main.c $(call fuzz_source,$*) $(COMMON_SRC) $(LIBS)
+
+fuzz_corpus = tests/fuzz/corpus/$(if $(filter options,$(1)),options,packets)
+
+.PHONY: fuzz fuzz-replay
+fuzz-replay: $(REPLAY_BINS)
+
+fuzz: $(FUZZ_BINS)
+	@each=$$(( $(FUZZ_SECONDS) / $(words $(FUZZ_TARGETS)) )); [ $$each -ge 1 ] || each=1; \
+	for t in $(FUZZ_TARGETS); do \
+		case $$t in options) seeds=tests/fuzz/corpus/options ;; *) seeds=tests/fuzz/corpus/packets ;; esac; \
+		work=build/fuzz/corpus/$$t; mkdir -p $$work build/fuzz/findings; \
+		echo "fuzz $$t: $$each s"; \
+		build/fuzz/libfuzzer/$$t -max_total_time=$$each -max_len=65535 -print_final_stats=1 \
+			-artifact_prefix=build/fuzz/findings/$$t- $$work $$seeds 2>build/fuzz/$$t.log \
+			|| { tail -n 40 build/fuzz/$$t.log; echo "fuzz $$t: FOUND A BUG, input in build/fuzz/findings/"; exit 1; }; \
+		grep -E '^stat::(number_of_executed_units|new_units_added)' build/fuzz/$$t.log | sed "s/^stat::/  /"; \
+	done; echo "fuzz: no findings in $(FUZZ_SECONDS) s over $(words $(FUZZ_TARGETS)) targets"

@@ -10,6 +10,7 @@ int cli_parse(int argc, char **argv, struct step_options *options,
         {"interface", required_argument, NULL, 'i'},
         {"pcap", required_argument, NULL, 'p'},
         {"replay", required_argument, NULL, 'r'},
+        {"user", required_argument, NULL, 'u'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -27,6 +28,7 @@ int cli_parse(int argc, char **argv, struct step_options *options,
         case 'i': options->ifname = optarg; break;
         case 'p': options->pcap_path = optarg; break;
         case 'r': options->replay_path = optarg; break;
+        case 'u': options->user = optarg; break;
         case 'v': options->verbose = 1; break;
         case 'h': options->help = 1; break;
         case ':':
@@ -60,6 +62,8 @@ void cli_usage(FILE *out, const char *program, const char *summary)
             "                          (pcap, raw IP: open it in Wireshark)\n"
             "      --replay FILE.pcap  read packets from a capture instead of a tun device;\n"
             "                          needs no privileges\n"
+            "      --user NAME         step 06 on: whom to become once the tun is open,\n"
+            "                          when started as root (default nobody)\n"
             "  -h, --help              show this help\n"
             "\n"
             "It prints one line per packet and runs until Ctrl-C (SIGINT) or SIGTERM.\n",

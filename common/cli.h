@@ -9,6 +9,7 @@ struct step_options {
     const char *ifname;             /* -i, --interface (default tun0) */
     const char *pcap_path;          /* --pcap FILE: record what we read and write */
     const char *replay_path;        /* --replay FILE: read packets from a capture */
+    const char *user;               /* --user NAME: who to become (step 06) */
     int verbose;                    /* -v, --verbose: annotate every packet */
     int help;                       /* -h, --help */
 };

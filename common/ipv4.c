@@ -109,11 +109,13 @@ void ipv4_print_address(FILE *out, const uint8_t address[4])
     fprintf(out, "%u.%u.%u.%u", address[0], address[1], address[2], address[3]);
 }
 
-void ipv4_write_header(uint8_t *out, const struct ipv4_header_fields *fields)
+size_t ipv4_write_header(uint8_t *out, const struct ipv4_header_fields *fields)
 {
-    out[0] = 0x45;                      /* version 4, IHL 5 (20 bytes) */
+    size_t header_len = IPV4_MIN_HEADER_LEN + fields->options_len;
+
+    out[0] = (uint8_t)(0x40 | header_len / 4);  /* version 4, IHL in 32-bit words */
     out[1] = fields->tos;
-    write_be16(out + 2, (uint16_t)(IPV4_MIN_HEADER_LEN + fields->payload_len));
+    write_be16(out + 2, (uint16_t)(header_len + fields->payload_len));
     /* Don't Fragment makes this an "atomic" datagram, whose identification
      * may be anything (RFC 6864): 0 is as good as any. */
     write_be16(out + 4, 0);
@@ -122,8 +124,11 @@ void ipv4_write_header(uint8_t *out, const struct ipv4_header_fields *fields)
     out[9] = fields->protocol;
     memcpy(out + 12, fields->src, 4);
     memcpy(out + 16, fields->dst, 4);
+    if (fields->options_len > 0)
+        memcpy(out + IPV4_MIN_HEADER_LEN, fields->options, fields->options_len);
     /* The kernel silently drops a packet whose header checksum is wrong, so
      * even the most naive reply must get this right. */
     write_be16(out + 10, 0);
-    write_be16(out + 10, inet_checksum(out, IPV4_MIN_HEADER_LEN));
+    write_be16(out + 10, inet_checksum(out, header_len));
+    return header_len;
 }

@@ -10,6 +10,7 @@
 
 enum {
     IPV4_MIN_HEADER_LEN = 20,       /* IHL 5: no options */
+    IPV4_MAX_HEADER_LEN = 60,       /* IHL 15: 40 bytes of options */
     IPV4_MAX_PACKET_LEN = 65535,    /* the total length field is 16 bits */
     IPV4_PROTOCOL_ICMP = 1,
 };
@@ -73,10 +74,13 @@ struct ipv4_header_fields {
     uint8_t ttl;
     uint8_t protocol;
     size_t payload_len;             /* header + payload_len <= 65535 */
+    const uint8_t *options;         /* NULL, or options_len bytes of options */
+    size_t options_len;             /* a multiple of 4, at most 40 */
 };
 
-/* Writes a 20-byte header (no options) to out[0..19] with a correct header
- * checksum: version 4, IHL 5, Don't Fragment set, identification 0. */
-void ipv4_write_header(uint8_t *out, const struct ipv4_header_fields *fields);
+/* Writes the header to `out` with a correct header checksum: version 4,
+ * Don't Fragment set, identification 0, and the options if any. Returns its
+ * length: 20 bytes plus the options. */
+size_t ipv4_write_header(uint8_t *out, const struct ipv4_header_fields *fields);
 
 #endif

@@ -11,36 +11,48 @@
 #include "annotate.h"
 #include "cli.h"
 #include "pcapfile.h"
+#include "privileges.h"
 #include "tun.h"
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, report_requested;
 
-static void request_stop(int signal_number)
+static void on_signal(int signal_number)
 {
-    (void)signal_number;
-    stop_requested = 1;
+    if (signal_number == SIGUSR1)
+        report_requested = 1;
+    else
+        stop_requested = 1;
 }
 
-/* SIGINT and SIGTERM stay blocked except while we wait in ppoll(): a signal
- * then either interrupts the wait or is delivered at the start of the next
- * one, and can never slip in between a check and a blocking read. */
-static void catch_stop_signals(sigset_t *mask_while_waiting)
+/* SIGINT, SIGTERM (stop) and SIGUSR1 (report) stay blocked except while we
+ * wait in ppoll(): a signal then either interrupts the wait or is delivered
+ * at the start of the next one, and can never slip in between a check and a
+ * blocking read. */
+static void catch_signals(sigset_t *mask_while_waiting)
 {
+    static const int caught[] = {SIGINT, SIGTERM, SIGUSR1};
     struct sigaction action;
-    sigset_t stop_signals;
+    sigset_t signals;
 
     memset(&action, 0, sizeof action);
-    action.sa_handler = request_stop;
+    action.sa_handler = on_signal;
     sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, NULL);
-    sigaction(SIGTERM, &action, NULL);
+    sigemptyset(&signals);
+    for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++) {
+        sigaction(caught[i], &action, NULL);
+        sigaddset(&signals, caught[i]);
+    }
+    sigprocmask(SIG_BLOCK, &signals, mask_while_waiting);
+    for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++)
+        sigdelset(mask_while_waiting, caught[i]);
+}
 
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    sigprocmask(SIG_BLOCK, &stop_signals, mask_while_waiting);
-    sigdelset(mask_while_waiting, SIGINT);
-    sigdelset(mask_while_waiting, SIGTERM);
+static void report(const struct step *step)
+{
+    if (step->report) {
+        step->report(stderr);
+        fflush(stderr);
+    }
 }
 
 struct session {
@@ -99,10 +111,11 @@ static int run_replay(struct session *s, const char *path)
     }
     fprintf(stderr, "%s: replayed %lu packets from %s, %lu replies\n",
             s->step->name, s->packets, path, s->replies);
+    report(s->step);
     return 0;
 }
 
-static int run_live(struct session *s, const char *ifname)
+static int run_live(struct session *s, const char *ifname, const char *user)
 {
     char why[512];
     sigset_t mask_while_waiting;
@@ -115,11 +128,25 @@ static int run_live(struct session *s, const char *ifname)
         free(packet);
         return 1;
     }
-    catch_stop_signals(&mask_while_waiting);
+    if (s->step->drops_privileges) {
+        char done[256];
+        if (privileges_drop(user, done, sizeof done, why, sizeof why) < 0) {
+            fprintf(stderr, "%s: %s\n", s->step->name, why);
+            close(fd);
+            free(packet);
+            return 1;
+        }
+        fprintf(stderr, "%s: %s\n", s->step->name, done);
+    }
+    catch_signals(&mask_while_waiting);
     fprintf(stderr, "%s: reading %s (Ctrl-C to stop)\n", s->step->name, ifname);
 
     struct pollfd readable = {.fd = fd, .events = POLLIN};
     while (!stop_requested) {
+        if (report_requested) {
+            report_requested = 0;
+            report(s->step);
+        }
         if (ppoll(&readable, 1, NULL, &mask_while_waiting) < 0)
             continue;               /* EINTR: a signal, checked above */
 
@@ -151,6 +178,7 @@ static int run_live(struct session *s, const char *ifname)
     }
     fprintf(stderr, "%s: stopped after %lu packets, %lu replies\n",
             s->step->name, s->packets, s->replies);
+    report(s->step);
     close(fd);
     free(packet);
     return status;
@@ -171,6 +199,11 @@ int step_run(const struct step *step, int argc, char **argv)
         cli_usage(stdout, argv[0], step->summary);
         return 0;
     }
+    if (options.user && !step->drops_privileges) {
+        fprintf(stderr, "%s: --user is for steps that give up root (06 on): leave it out.\n",
+                step->name);
+        return 2;
+    }
     session.verbose = options.verbose;
     if (options.pcap_path) {
         session.capture = pcap_writer_open(options.pcap_path, why, sizeof why);
@@ -189,7 +222,7 @@ int step_run(const struct step *step, int argc, char **argv)
     if (options.replay_path)
         status = run_replay(&session, options.replay_path);
     else
-        status = run_live(&session, options.ifname);
+        status = run_live(&session, options.ifname, options.user ? options.user : "nobody");
 
     pcap_writer_close(session.capture);
     free(session.reply);

@@ -24,6 +24,9 @@ struct step {
     const char *name;               /* "05-checksum" */
     const char *summary;            /* one sentence for --help */
     step_handler handle;
+    /* Optional, from step 06 on: */
+    void (*report)(FILE *out);      /* counters: on SIGUSR1 and at exit */
+    int drops_privileges;           /* become --user once the tun is open */
 };
 
 /* Runs `step` as its command line says; returns main()'s exit status. */

@@ -4,15 +4,35 @@
 #   tests/fixtures/requests/NAME.pcap        what iputils ping sent to tun0
 #   tests/fixtures/kernel-replies/NAME.pcap  the Linux kernel's own reply to it
 #
-# Run it as root (or in `unshare -Urn`) when a fixture must be recorded
-# again; the tests only read what it wrote. Everything happens inside a
-# private network namespace that this script makes and that vanishes with it.
+#   scripts/capture-fixtures.sh              record them all again
+#   scripts/capture-fixtures.sh NAME...      record only these
+#
+# Run it as root when a fixture must be recorded again, and update what the
+# tests read from it (they quote tshark's reading of each file). Everything
+# happens inside a private network namespace that vanishes with the script.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-if [ "${ICMP_STEPS_NAMESPACE:-}" != "$$" ] && [ -z "${ICMP_STEPS_IN_NS:-}" ]; then
-    exec unshare -n env ICMP_STEPS_IN_NS=1 "$0" "$@"
+if [ -z "${ICMP_STEPS_IN_NS:-}" ]; then
+    exec unshare --net --pid --mount-proc --kill-child env ICMP_STEPS_IN_NS=1 "$0" "$@"
 fi
+
+# name and the ping arguments that make it; all-zero is made by hand.
+declare -A PING_ARGS=(
+    [default]=""
+    [s0]="-s 0"
+    [s1]="-s 1"
+    [s57]="-s 57"
+    [s1472]="-s 1472"
+    [pattern]="-p ff00"
+    [record-route]="-R"
+    [timestamp]="-T tsonly"
+    [timestamp-addresses]="-T tsandaddr"
+    [tos]="-Q 0xb8"
+)
+ORDER=(default s0 s1 s57 s1472 pattern record-route timestamp timestamp-addresses tos)
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=("${ORDER[@]}" all-zero ipv6-router-solicitation)
 
 requests=$root/tests/fixtures/requests
 replies=$root/tests/fixtures/kernel-replies
@@ -35,43 +55,51 @@ dumper=$!
 for _ in $(seq 100); do [ -s "$work/all.pcap" ] && break; sleep 0.05; done
 sleep 0.5
 
-# Each ping sends one request; the order here is the order of the names.
-names=(default s0 s1 s57 s1472 pattern)
-ping -c 1 -W 0.3 192.0.2.2 >/dev/null || true
-ping -c 1 -W 0.3 -s 0 192.0.2.2 >/dev/null || true
-ping -c 1 -W 0.3 -s 1 192.0.2.2 >/dev/null || true
-ping -c 1 -W 0.3 -s 57 192.0.2.2 >/dev/null || true
-ping -c 1 -W 0.3 -s 1472 192.0.2.2 >/dev/null || true
-ping -c 1 -W 0.3 -p ff00 192.0.2.2 >/dev/null || true
-# The kernel sends a router solicitation on a new link within seconds.
-for _ in $(seq 100); do
-    tshark -r "$work/all.pcap" -Y 'icmpv6.type == 133' 2>/dev/null | grep -q . && break
-    sleep 0.1
+# One request per name, in this order.
+pinged=()
+for name in "${names[@]}"; do
+    [ -n "${PING_ARGS[$name]+set}" ] || continue
+    # shellcheck disable=SC2086
+    ping -c 1 -W 0.3 ${PING_ARGS[$name]} 192.0.2.2 >/dev/null || true
+    pinged+=("$name")
 done
+if [[ " ${names[*]} " == *" ipv6-router-solicitation "* ]]; then
+    # The kernel sends a router solicitation on a new link within seconds.
+    for _ in $(seq 100); do
+        tshark -r "$work/all.pcap" -Y 'icmpv6.type == 133' 2>/dev/null | grep -q . && break
+        sleep 0.1
+    done
+fi
 kill -INT $dumper; wait $dumper || true
 
 frames=($(tshark -r "$work/all.pcap" -Y 'icmp.type == 8' -T fields -e frame.number 2>/dev/null))
-[ ${#frames[@]} = ${#names[@]} ] || { echo "expected ${#names[@]} requests, captured ${#frames[@]}" >&2; exit 1; }
-for i in "${!names[@]}"; do
-    editcap -F pcap -r "$work/all.pcap" "$requests/${names[$i]}.pcap" "${frames[$i]}"
+[ ${#frames[@]} = ${#pinged[@]} ] || { echo "expected ${#pinged[@]} requests, captured ${#frames[@]}" >&2; exit 1; }
+for i in "${!pinged[@]}"; do
+    editcap -F pcap -r "$work/all.pcap" "$requests/${pinged[$i]}.pcap" "${frames[$i]}"
 done
-rs=$(tshark -r "$work/all.pcap" -Y 'icmpv6.type == 133' -T fields -e frame.number 2>/dev/null | head -n 1)
-[ -n "$rs" ] || { echo "no IPv6 router solicitation was captured" >&2; exit 1; }
-editcap -F pcap -r "$work/all.pcap" "$requests/ipv6-router-solicitation.pcap" "$rs"
-text2pcap -q -F pcap -l 101 "$requests/all-zero.txt" "$requests/all-zero.pcap"
+if [[ " ${names[*]} " == *" ipv6-router-solicitation "* ]]; then
+    rs=$(tshark -r "$work/all.pcap" -Y 'icmpv6.type == 133' -T fields -e frame.number 2>/dev/null | head -n 1)
+    [ -n "$rs" ] || { echo "no IPv6 router solicitation was captured" >&2; exit 1; }
+    editcap -F pcap -r "$work/all.pcap" "$requests/ipv6-router-solicitation.pcap" "$rs"
+fi
+if [[ " ${names[*]} " == *" all-zero "* ]]; then
+    text2pcap -q -F pcap -l 101 "$requests/all-zero.txt" "$requests/all-zero.pcap"
+    pinged+=(all-zero)
+fi
 
 # The oracle: a second tun whose own address the kernel answers for.
 ip tuntap add mode tun name tun1
 ip addr add 198.51.100.1/24 dev tun1
 ip link set tun1 up
 sysctl -qw net.ipv6.conf.tun1.disable_ipv6=1
-for name in "${names[@]}" all-zero; do
+for name in "${pinged[@]}"; do
     "$root/build/tools/kernel-oracle" -i tun1 "$requests/$name.pcap" "$replies/$name.pcap"
 done
 ip tuntap del mode tun name tun1
 
-# One capture of every kind, in the order a lesson walks through them.
-mergecap -a -F pcap -w "$root/tests/fixtures/mixed.pcap" "$requests/ipv6-router-solicitation.pcap" \
-    "$requests/default.pcap" "$requests/s57.pcap" "$replies/default.pcap" "$requests/all-zero.pcap"
-
-echo "recorded: ${names[*]} all-zero ipv6-router-solicitation, and mixed.pcap"
+if [ $# -eq 0 ]; then
+    # One capture of every kind, in the order a lesson walks through them.
+    mergecap -a -F pcap -w "$root/tests/fixtures/mixed.pcap" "$requests/ipv6-router-solicitation.pcap" \
+        "$requests/default.pcap" "$requests/s57.pcap" "$replies/default.pcap" "$requests/all-zero.pcap"
+fi
+echo "recorded: ${names[*]}"

@@ -7,12 +7,13 @@
 #   bsdextrautils  hexdump -C, the reference for step 01
 #   util-linux     unshare, for private network namespaces
 #   python3        tools/weave.py, which keeps the lessons in step with the code
+#   clang          libFuzzer, for `make fuzz` (with its runtime, libclang-rt-*-dev)
 #
 # Called by `make deps`, by `make test` and `make demo` when something is
 # missing, and by .ci/run. Safe to run twice: it installs only what is absent.
 set -eu
 
-PACKAGES="build-essential pkg-config libcmocka-dev libpcap-dev iputils-ping tshark graphviz iproute2 bsdextrautils util-linux python3"
+PACKAGES="build-essential pkg-config libcmocka-dev libpcap-dev iputils-ping tshark graphviz iproute2 bsdextrautils util-linux python3 clang"
 
 missing=""
 for p in $PACKAGES; do
@@ -34,4 +35,6 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# libFuzzer's runtime: Debian 12 names it libclang-rt-dev, Ubuntu by version.
+apt-get install -y -qq --no-install-recommends libclang-rt-dev >/dev/null 2>&1 || true
 echo "Installed:$missing"

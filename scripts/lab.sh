@@ -99,6 +99,9 @@ if ! ip link show tun0 >/dev/null 2>&1; then
 fi
 ip addr add 192.0.2.1/24 dev tun0
 ip link set tun0 up
+# The kernel finishes bringing a link up a moment later ("linkwatch"); what
+# it sends before then is dropped.
+for _ in $(seq 300); do [ "$(cat /sys/class/net/tun0/operstate)" != down ] && break; sleep 0.01; done
 
 if [ "$mode" = shell ]; then
     sysctl -qw net.ipv4.ping_group_range="0 2147483647"

@@ -24,7 +24,7 @@ done
 namespaces_before=$(lsns -t net -n 2>/dev/null | wc -l)
 tuns_before=$(ip -o link show type tun 2>/dev/null | wc -l)
 
-for suite in tests/docs/test_*.sh tests/e2e/test_*.sh; do
+for suite in tests/docs/test_*.sh tests/fuzz/test_*.sh tests/e2e/test_*.sh; do
     echo "== $suite"
     out=$(bash "$suite" 2>&1); status=$?
     printf '%s\n' "$out"

@@ -3,8 +3,12 @@
  * end-to-end tests feed it bad input, and counts what it writes back.
  *
  *   inject -i TUN --malformed REQUEST.pcap     every malformed shape of it
+ *   inject -i TUN --ladder REQUEST.pcap        one packet for each rung of step
+ *                                              06's ladder, in its order
  *   inject -i TUN --random N --seed S          N packets of random bytes
  *   inject -i TUN FILE.pcap                    the packets of a capture
+ *   inject --to-dir DIR ...                    write each packet to a file in
+ *                                              DIR instead (fuzzing seeds)
  *
  * An AF_PACKET socket bound to the tun with protocol ETH_P_IP transmits its
  * bytes out of the tun, that is, to the program reading the tun, with no
@@ -33,6 +37,7 @@
 enum { MAX_PACKET = 65535, WAIT_MS = 300 };
 
 struct injector {
+    const char *dir;                /* --to-dir: write files, send nothing */
     int sender, watcher;
     struct sockaddr_ll link;
     unsigned sent, replies;
@@ -74,8 +79,25 @@ static unsigned count_replies(struct injector *in)
     return replies;
 }
 
+static void write_packet(struct injector *in, const uint8_t *packet, size_t len)
+{
+    char path[4096];
+
+    snprintf(path, sizeof path, "%s/injected-%03u", in->dir, in->sent);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(packet, 1, len, f) != len)
+        fprintf(stderr, "inject: cannot write %s\n", path);
+    if (f)
+        fclose(f);
+    in->sent++;
+}
+
 static void send_packet(struct injector *in, const uint8_t *packet, size_t len)
 {
+    if (in->dir) {
+        write_packet(in, packet, len);
+        return;
+    }
     if (sendto(in->sender, packet, len, 0, (struct sockaddr *)&in->link, sizeof in->link) < 0) {
         fprintf(stderr, "inject: sending %zu bytes failed (%s)\n", len, strerror(errno));
         return;
@@ -142,6 +164,59 @@ static void send_malformed(struct injector *in, const uint8_t *request, size_t l
     }
 }
 
+/* Copies the request, adds options after the 20-byte header, fixes the
+ * lengths and the header checksum; returns the new length. */
+static size_t with_options(uint8_t *p, const uint8_t *request, size_t len,
+                           const uint8_t *options, size_t options_len)
+{
+    memcpy(p, request, 20);
+    memcpy(p + 20, options, options_len);
+    memcpy(p + 20 + options_len, request + 20, len - 20);
+    p[0] = (uint8_t)(0x40 | (20 + options_len) / 4);
+    write_be16(p + 2, (uint16_t)(len + options_len));
+    fix_header_checksum(p, 20 + options_len);
+    return len + options_len;
+}
+
+/* One packet for each way step 06 refuses a request, in the order of its
+ * ladder: each one is right but for the one thing its rung checks. */
+static void send_ladder(struct injector *in, const uint8_t *request, size_t len)
+{
+    static uint8_t p[MAX_PACKET];
+    const uint8_t bad_option[4] = {7, 3, 3, 0};             /* pointer below 4 */
+    const uint8_t source_route[8] = {131, 7, 4, 192, 0, 2, 9, 0};
+
+    send_packet(in, request, 19);                           /* too short */
+    memcpy(p, request, len); p[0] = 0x65;
+    send_packet(in, p, len);                                /* not IPv4 */
+    memcpy(p, request, len); p[0] = 0x44;
+    send_packet(in, p, len);                                /* IHL below 5 */
+    memcpy(p, request, len); p[0] = 0x4f;
+    send_packet(in, p, 40);                                 /* header past the end */
+    send_packet(in, request, len - 1);                      /* total length past the end */
+    memcpy(p, request, len); write_be16(p + 2, 19); fix_header_checksum(p, 20);
+    send_packet(in, p, len);                                /* total length below header */
+    memcpy(p, request, len); p[10] ^= 0x01;
+    send_packet(in, p, len);                                /* bad header checksum */
+    memcpy(p, request, len); write_be16(p + 6, 0x2000); fix_header_checksum(p, 20);
+    send_packet(in, p, len);                                /* fragment */
+    memcpy(p, request, len); p[12] = 224; fix_header_checksum(p, 20);
+    send_packet(in, p, len);                                /* multicast source */
+    memcpy(p, request, len); memset(p + 16, 255, 4); fix_header_checksum(p, 20);
+    send_packet(in, p, len);                                /* broadcast destination */
+    send_packet(in, p, with_options(p, request, len, bad_option, sizeof bad_option));
+    send_packet(in, p, with_options(p, request, len, source_route, sizeof source_route));
+    memcpy(p, request, len); p[9] = 17; fix_header_checksum(p, 20);
+    send_packet(in, p, len);                                /* not ICMP */
+    memcpy(p, request, len); write_be16(p + 2, 24); fix_header_checksum(p, 20);
+    send_packet(in, p, 24);                                 /* ICMP too short */
+    memcpy(p, request, len); p[22] ^= 0x80;
+    send_packet(in, p, len);                                /* bad ICMP checksum */
+    memcpy(p, request, len); p[20] = 0;
+    write_be16(p + 22, 0); write_be16(p + 22, inet_checksum(p + 20, len - 20));
+    send_packet(in, p, len);                                /* an echo reply */
+}
+
 /* xorshift: a tiny, seeded, repeatable generator. */
 static uint32_t next_random(uint32_t *state)
 {
@@ -195,15 +270,19 @@ int main(int argc, char **argv)
     static struct loaded request;
     char why[512] = "";
 
-    if (argc < 4 || strcmp(argv[1], "-i") != 0) {
-        fprintf(stderr, "usage: inject -i TUN (--malformed REQUEST.pcap | --random N --seed S"
-                        " | FILE.pcap)\n");
+    if (argc < 4 || (strcmp(argv[1], "-i") != 0 && strcmp(argv[1], "--to-dir") != 0)) {
+        fprintf(stderr, "usage: inject (-i TUN | --to-dir DIR) (--malformed REQUEST.pcap | "
+                        "--ladder REQUEST.pcap | --random N --seed S | FILE.pcap)\n");
         return 2;
     }
     struct sockaddr_ll watch_link;
-    in.sender = open_packet_socket(argv[2], ETH_P_IP, &in.link);
-    in.watcher = open_packet_socket(argv[2], ETH_P_ALL, &watch_link);
-    if (in.sender < 0 || in.watcher < 0) {
+    if (strcmp(argv[1], "--to-dir") == 0)
+        in.dir = argv[2];
+    else {
+        in.sender = open_packet_socket(argv[2], ETH_P_IP, &in.link);
+        in.watcher = open_packet_socket(argv[2], ETH_P_ALL, &watch_link);
+    }
+    if (!in.dir && (in.sender < 0 || in.watcher < 0)) {
         fprintf(stderr, "inject: cannot open a packet socket on %s (%s)\n", argv[2],
                 strerror(errno));
         return 1;
@@ -216,6 +295,13 @@ int main(int argc, char **argv)
             return 1;
         }
         send_malformed(&in, request.bytes, request.len);
+    } else if (strcmp(argv[3], "--ladder") == 0 && argc == 5) {
+        if (pcap_read_packets(argv[4], load_first, &request, why, sizeof why) < 0 ||
+            request.count == 0 || request.len < 28) {
+            fprintf(stderr, "inject: %s\n", why[0] ? why : "no echo request in the capture");
+            return 1;
+        }
+        send_ladder(&in, request.bytes, request.len);
     } else if (strcmp(argv[3], "--random") == 0 && argc == 7 && strcmp(argv[5], "--seed") == 0) {
         send_random(&in, (unsigned)strtoul(argv[4], NULL, 10),
                     (uint32_t)strtoul(argv[6], NULL, 10));
@@ -227,6 +313,10 @@ int main(int argc, char **argv)
     } else {
         fprintf(stderr, "inject: unknown arguments: see the usage at the top of tools/inject.c\n");
         return 2;
+    }
+    if (in.dir) {
+        printf("wrote %u packets to %s\n", in.sent, in.dir);
+        return 0;
     }
     in.replies = count_replies(&in);
     printf("sent %u, replies %u\n", in.sent, in.replies);

@@ -31,7 +31,7 @@
 
 static const uint8_t PEER[4] = {198, 51, 100, 2};
 static const uint8_t KERNEL[4] = {198, 51, 100, 1};
-enum { REPLY_TIMEOUT_MS = 2000, MAX_PACKET = 65535 };
+enum { REPLY_TIMEOUT_MS = 2000, MAX_PACKET = 65535, CARRIER_WAIT_MS = 3000 };
 
 struct oracle {
     int tun;
@@ -97,6 +97,28 @@ static int ask_kernel(void *context, const struct timeval *when,
     return pcap_writer_add(o->replies, when, reply, (size_t)n);
 }
 
+/*
+ * Attaching to the tun turns its carrier on, but the kernel starts sending
+ * through it only once its "linkwatch" work has run, up to a second later;
+ * a reply sent before then is dropped (a TX drop on the tun). Wait until
+ * the kernel reports the link as no longer down.
+ */
+static void wait_for_carrier(const char *ifname)
+{
+    char path[128], state[32];
+
+    snprintf(path, sizeof path, "/sys/class/net/%s/operstate", ifname);
+    for (int waited = 0; waited < CARRIER_WAIT_MS; waited += 10) {
+        FILE *f = fopen(path, "r");
+        int down = !f || !fgets(state, sizeof state, f) || strncmp(state, "down", 4) == 0;
+        if (f)
+            fclose(f);
+        if (!down)
+            return;
+        usleep(10 * 1000);
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct oracle o = {0};
@@ -111,6 +133,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "kernel-oracle: %s\n", why);
         return 1;
     }
+    wait_for_carrier(argv[2]);
     o.replies = pcap_writer_open(argv[4], why, sizeof why);
     if (!o.replies) {
         fprintf(stderr, "kernel-oracle: %s\n", why);

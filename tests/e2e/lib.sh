@@ -68,6 +68,17 @@ start_step() {
     for _ in $(seq 100); do ip link show tun0 >/dev/null 2>&1 && break; sleep 0.05; done
     ip addr add 192.0.2.1/24 dev tun0
     ip link set tun0 up
+    wait_for_link tun0
+}
+
+# wait_for_link IFNAME: until the kernel sends through it. Bringing a link
+# up is finished by the kernel's "linkwatch" work, up to a second later, and
+# what is sent before then is dropped.
+wait_for_link() {
+    for _ in $(seq 300); do
+        [ "$(cat "/sys/class/net/$1/operstate" 2>/dev/null)" != down ] && return 0
+        sleep 0.01
+    done
 }
 
 # stop_step: SIGTERM, and the step's exit status in $step_status.

@@ -16,6 +16,7 @@ declare -A expected_row=(
     [03-naive-reply]="03-naive-reply|replies, wrong data byte #16, time since 1970|no reply (100% loss)|ICMP checksum incorrect"
     [04-echo-payload]="04-echo-payload|replies (2 of 2)|no reply (100% loss)|ICMP checksum incorrect"
     [05-checksum]="05-checksum|replies (2 of 2)|replies (2 of 2)|ICMP checksum correct"
+    [06-host-requirements]="06-host-requirements|replies (2 of 2)|replies (2 of 2)|ICMP checksum correct"
 )
 
 work=$(mktemp -d)

@@ -44,7 +44,13 @@ kill -INT "$step_pid"; wait "$step_pid"; status=$?
 check_equal "Ctrl-C (SIGINT) ends a step with status 0" 0 "$status"
 check_contains "and it says how many packets it saw" "05-checksum: stopped after" "$(cat "$step_log")"
 
-for step in 01-open-tun 02-parse-ipv4 03-naive-reply 04-echo-payload; do
+expect_one_line "--user with a step that keeps no privileges" 2 \
+    "--user is for steps that give up root (06 on): leave it out." "$bin" --user nobody
+expect_one_line "--user naming nobody that exists" 1 \
+    "there is no user 'no-such-user' to run as: name one with --user." \
+    "$root/bin/06-host-requirements" -i tun6 --user no-such-user
+
+for step in 01-open-tun 02-parse-ipv4 03-naive-reply 04-echo-payload 06-host-requirements; do
     start_step $step
     stop_step
     check_equal "$step: SIGTERM ends it with status 0" 0 "$step_status"

@@ -1,0 +1,37 @@
+/* IPv4 options in an echo reply (RFC 791 section 3.1; RFC 1122 3.2.2.6). */
+#ifndef ICMP_STEPS_OPTIONS_H
+#define ICMP_STEPS_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    OPTION_END = 0,                 /* End of Option List */
+    OPTION_NOP = 1,                 /* No Operation: padding */
+    OPTION_RECORD_ROUTE = 7,
+    OPTION_TIMESTAMP = 68,
+    OPTION_LOOSE_SOURCE_ROUTE = 131,
+    OPTION_STRICT_SOURCE_ROUTE = 137,
+    OPTIONS_MAX_LEN = 40,
+};
+
+enum options_status {
+    OPTIONS_OK = 0,
+    OPTIONS_MALFORMED,              /* a length, pointer or flag that cannot be */
+    OPTIONS_SOURCE_ROUTED,          /* LSRR or SSRR: not answered */
+};
+
+/*
+ * Builds the options of the echo reply to a request whose options are the
+ * `len` bytes at `options` (what follows the 20-byte header). As RFC 1122
+ * 3.2.2.6 asks, Record Route and Timestamp are returned, updated with this
+ * host's address `self` and the time `now_ms` (milliseconds since midnight
+ * UT), so that the route or times cover the whole round trip. Other options
+ * are not returned. Writes at most 40 bytes to `out`, padded to a multiple
+ * of 4, and sets *out_len. Anything else: a status and one line in `why`.
+ */
+enum options_status ipv4_options_echo(const uint8_t *options, size_t len, const uint8_t self[4],
+                                      uint32_t now_ms, uint8_t *out, size_t *out_len,
+                                      char *why, size_t why_len);
+
+#endif

@@ -1,0 +1,23 @@
+/* libFuzzer target: building an echo reply's options from any option bytes
+ * (at most 40, as an IPv4 header can hold). */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const uint8_t self[4] = {192, 0, 2, 2};
+    uint8_t out[OPTIONS_MAX_LEN];
+    size_t out_len = 0;
+    char why[160];
+
+    if (size > OPTIONS_MAX_LEN)
+        return 0;
+    if (ipv4_options_echo(data, size, self, 12345678, out, &out_len, why, sizeof why) == OPTIONS_OK
+        && (out_len > size + 3 || out_len % 4 != 0))
+        __builtin_trap();   /* never longer than what came in (padded), always whole words */
+    return 0;
+}

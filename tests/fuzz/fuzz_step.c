@@ -1,0 +1,40 @@
+/*
+ * libFuzzer target: one step's packet function, built once per step with
+ * -DSTEP_SOURCE='"NN-name/main.c"'. Whatever the bytes, the step must not
+ * crash or read out of bounds, and a reply it sends must be an IPv4 packet
+ * the kernel would take: a header checksum that verifies, a total length
+ * equal to what it wrote, and an echo reply inside.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+int step_main(int argc, char **argv);
+#define main step_main
+#include STEP_SOURCE
+#undef main
+
+#include "bytes.h"
+#include "checksum.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static FILE *sink;
+    static uint8_t reply[STEP_MAX_PACKET];
+
+    if (!sink)
+        sink = fopen("/dev/null", "w");
+    if (size > STEP_MAX_PACKET)
+        return 0;
+    size_t reply_len = handle_packet(data, size, reply, sink);
+    if (reply_len == 0)
+        return 0;
+    size_t header_len = (size_t)(reply[0] & 0x0f) * 4;
+    if (reply_len > size || reply_len < header_len + 8 || (reply[0] >> 4) != 4 ||
+        read_be16(reply + 2) != reply_len || !inet_checksum_ok(reply, header_len) ||
+        reply[header_len] != 0)
+        __builtin_trap();
+    return 0;
+}

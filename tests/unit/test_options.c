@@ -1,0 +1,184 @@
+/* The options of an echo reply, against the Linux kernel's own replies to
+ * ping -R, ping -T tsonly and ping -T tsandaddr (tests/fixtures). Given the
+ * kernel's address (198.51.100.1) and the time it stamped, our options must
+ * be the kernel's, byte for byte. */
+#include "support.h"
+
+#include "bytes.h"
+#include "options.h"
+
+static uint8_t request[TEST_MAX_PACKET], kernel[TEST_MAX_PACKET];
+static const uint8_t KERNEL_ADDRESS[4] = {198, 51, 100, 1};
+
+static enum options_status echo(const uint8_t *options, size_t len, uint32_t now,
+                                uint8_t *out, size_t *out_len, char *why)
+{
+    return ipv4_options_echo(options, len, KERNEL_ADDRESS, now, out, out_len, why, 200);
+}
+
+static void assert_same_as_kernel(const char *name, uint32_t kernel_time)
+{
+    char path[128], why[200];
+    uint8_t out[OPTIONS_MAX_LEN];
+    size_t out_len;
+
+    snprintf(path, sizeof path, "requests/%s.pcap", name);
+    load_fixture(path, request);
+    snprintf(path, sizeof path, "kernel-replies/%s.pcap", name);
+    load_fixture(path, kernel);
+    size_t options_len = (size_t)(request[0] & 0x0f) * 4 - 20;
+    size_t kernel_options_len = (size_t)(kernel[0] & 0x0f) * 4 - 20;
+
+    assert_int_equal(echo(request + 20, options_len, kernel_time, out, &out_len, why), OPTIONS_OK);
+    assert_int_equal(out_len, kernel_options_len);
+    assert_memory_equal(out, kernel + 20, out_len);
+}
+
+/* tshark: the request's Record Route holds 192.0.2.1 (pointer 8); the
+ * kernel's reply adds 198.51.100.1 twice (pointer 16). */
+static void record_route_as_linux(void **state)
+{
+    (void)state;
+    assert_same_as_kernel("record-route", 0);
+}
+
+/* ping -T tsonly: the kernel stamped 0x012213aa twice (pointer 9 to 17). */
+static void timestamps_as_linux(void **state)
+{
+    (void)state;
+    assert_same_as_kernel("timestamp", 0x012213aa);
+}
+
+/* ping -T tsandaddr: address and time, twice (pointer 13 to 29). */
+static void timestamps_with_addresses_as_linux(void **state)
+{
+    (void)state;
+    assert_same_as_kernel("timestamp-addresses", 0x012213b0);
+}
+
+static void nothing_in_nothing_out(void **state)
+{
+    (void)state;
+    uint8_t out[OPTIONS_MAX_LEN];
+    size_t out_len = 99;
+    char why[200];
+    const uint8_t padding[4] = {OPTION_NOP, OPTION_NOP, OPTION_NOP, OPTION_END};
+    const uint8_t router_alert[4] = {148, 4, 0, 0};
+
+    assert_int_equal(echo(padding, 0, 0, out, &out_len, why), OPTIONS_OK);
+    assert_int_equal(out_len, 0);
+    assert_int_equal(echo(padding, 4, 0, out, &out_len, why), OPTIONS_OK);
+    assert_int_equal(out_len, 0);
+    assert_int_equal(echo(router_alert, 4, 0, out, &out_len, why), OPTIONS_OK);
+    assert_int_equal(out_len, 0);           /* not returned (RFC 1122 3.2.2.6) */
+}
+
+/* A full Record Route comes back as it came. */
+static void full_record_route_is_returned_unchanged(void **state)
+{
+    (void)state;
+    uint8_t option[8] = {OPTION_RECORD_ROUTE, 7, 8, 192, 0, 2, 1, OPTION_END};
+    uint8_t out[OPTIONS_MAX_LEN];
+    size_t out_len;
+    char why[200];
+
+    assert_int_equal(echo(option, 8, 0, out, &out_len, why), OPTIONS_OK);
+    assert_int_equal(out_len, 8);
+    assert_memory_equal(out, option, 8);
+}
+
+/* No room left: the overflow count goes up once per stamp, and a count of
+ * 15 that would go up makes the option an error (RFC 791). */
+static void timestamp_overflow(void **state)
+{
+    (void)state;
+    uint8_t option[4] = {OPTION_TIMESTAMP, 4, 5, 0x00};
+    uint8_t out[OPTIONS_MAX_LEN];
+    size_t out_len;
+    char why[200];
+
+    assert_int_equal(echo(option, 4, 1234, out, &out_len, why), OPTIONS_OK);
+    assert_int_equal(out[3], 0x20);
+    option[3] = 0xf0;
+    assert_int_equal(echo(option, 4, 1234, out, &out_len, why), OPTIONS_MALFORMED);
+    assert_string_equal(why, "malformed Timestamp option (its overflow count overflows)");
+}
+
+/* Prespecified addresses (flag 3): only our own slot is stamped. */
+static void timestamp_prespecified(void **state)
+{
+    (void)state;
+    uint8_t option[20] = {OPTION_TIMESTAMP, 20, 5, 0x03,
+                          198, 51, 100, 1, 0, 0, 0, 0,
+                          192, 0, 2, 9, 0, 0, 0, 0};
+    uint8_t out[OPTIONS_MAX_LEN];
+    size_t out_len;
+    char why[200];
+
+    assert_int_equal(echo(option, 20, 0x01020304, out, &out_len, why), OPTIONS_OK);
+    assert_int_equal(out[2], 13);                       /* one slot used */
+    assert_memory_equal(out + 8, "\x01\x02\x03\x04", 4);
+    assert_memory_equal(out + 16, "\0\0\0\0", 4);       /* not ours to stamp */
+}
+
+static void malformed_options(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t bytes[8];
+        size_t len;
+        const char *why;
+    } cases[] = {
+        {{OPTION_RECORD_ROUTE}, 1, "malformed IP option 7 (length 0, 1 bytes left)"},
+        {{OPTION_RECORD_ROUTE, 1}, 4, "malformed IP option 7 (length 1, 4 bytes left)"},
+        {{OPTION_RECORD_ROUTE, 12}, 8, "malformed IP option 7 (length 12, 8 bytes left)"},
+        {{OPTION_RECORD_ROUTE, 7, 3}, 8, "malformed Record Route option (length 7, pointer 3)"},
+        {{OPTION_RECORD_ROUTE, 6, 4}, 8, "malformed Record Route option (length 6, pointer 4)"},
+        {{OPTION_TIMESTAMP, 8, 4, 0}, 8, "malformed Timestamp option (length 8, pointer 4, flag 0)"},
+        {{OPTION_TIMESTAMP, 8, 5, 2}, 8, "malformed Timestamp option (length 8, pointer 5, flag 2)"},
+        {{OPTION_RECORD_ROUTE, 3, 4, OPTION_RECORD_ROUTE, 3, 4}, 8,
+         "malformed IP options (option 7 twice)"},
+    };
+    uint8_t out[OPTIONS_MAX_LEN];
+    size_t out_len;
+    char why[200];
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint8_t *exact = malloc(cases[i].len);   /* ASan watches every read */
+        memcpy(exact, cases[i].bytes, cases[i].len);
+        assert_int_equal(echo(exact, cases[i].len, 0, out, &out_len, why), OPTIONS_MALFORMED);
+        assert_string_equal(why, cases[i].why);
+        free(exact);
+    }
+}
+
+static void source_routes_are_refused(void **state)
+{
+    (void)state;
+    uint8_t loose[8] = {OPTION_LOOSE_SOURCE_ROUTE, 7, 4, 192, 0, 2, 9, OPTION_END};
+    uint8_t strict[8] = {OPTION_STRICT_SOURCE_ROUTE, 7, 4, 192, 0, 2, 9, OPTION_END};
+    uint8_t out[OPTIONS_MAX_LEN];
+    size_t out_len;
+    char why[200];
+
+    assert_int_equal(echo(loose, 8, 0, out, &out_len, why), OPTIONS_SOURCE_ROUTED);
+    assert_string_equal(why, "loose source route option: not answered, as Linux does by "
+                             "default (accept_source_route = 0)");
+    assert_int_equal(echo(strict, 8, 0, out, &out_len, why), OPTIONS_SOURCE_ROUTED);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(record_route_as_linux),
+        cmocka_unit_test(timestamps_as_linux),
+        cmocka_unit_test(timestamps_with_addresses_as_linux),
+        cmocka_unit_test(nothing_in_nothing_out),
+        cmocka_unit_test(full_record_route_is_returned_unchanged),
+        cmocka_unit_test(timestamp_overflow),
+        cmocka_unit_test(timestamp_prespecified),
+        cmocka_unit_test(malformed_options),
+        cmocka_unit_test(source_routes_are_refused),
+    };
+    return cmocka_run_group_tests_name("options", tests, NULL, NULL);
+}
