@@ -165,3 +165,16 @@ fuzz: $(FUZZ_BINS)
 			|| { tail -n 40 build/fuzz/$$t.log; echo "fuzz $$t: FOUND A BUG, input in build/fuzz/findings/"; exit 1; }; \
 		grep -E '^stat::(number_of_executed_units|new_units_added)' build/fuzz/$$t.log | sed "s/^stat::/  /"; \
 	done; echo "fuzz: no findings in $(FUZZ_SECONDS) s over $(words $(FUZZ_TARGETS)) targets"
+
+# ---- workshop --------------------------------------------------------------
+#
+#   make exercise STEP=04 [FORCE=1]   your copy of step 04 to complete, in workshop/
+#   make check STEP=04 [BIN=prog]     does it work? which byte is wrong?
+
+.PHONY: exercise check
+exercise:
+	@test -n "$(STEP)" || { echo "make exercise: say which step, for example 'make exercise STEP=04'."; exit 2; }
+	@python3 tools/workshop.py exercise $(STEP) --dir $(or $(WORKSHOP_DIR),workshop) $(if $(FORCE),--force)
+
+check: all
+	@scripts/check.sh "$(STEP)" "$(BIN)"

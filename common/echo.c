@@ -43,14 +43,19 @@ int echo_request_parse(const uint8_t *packet, size_t len,
     return 1;
 }
 
-void echo_log_reply(FILE *log, const struct ipv4_view *ip,
-                    const struct icmp_view *request, const uint8_t *reply_icmp)
+void echo_log_reply(FILE *log, const struct ipv4_view *ip, const struct icmp_view *request,
+                    const uint8_t *reply, size_t reply_len)
 {
+    size_t header_len = reply_len > 0 ? (size_t)(reply[0] & 0x0f) * 4 : 0;
+
     fputs("echo request ", log);
     ipv4_print_address(log, ip->src);
     fputs(" -> ", log);
     ipv4_print_address(log, ip->dst);
-    fprintf(log, " id %u seq %u, %zu data bytes: replied, ICMP checksum 0x%04x\n",
-            request->identifier, request->sequence, request->data_len,
-            read_be16(reply_icmp + 2));
+    fprintf(log, " id %u seq %u, %zu data bytes: ", request->identifier, request->sequence,
+            request->data_len);
+    if (reply_len < header_len + ICMP_ECHO_HEADER_LEN || header_len == 0)
+        fputs("no reply written\n", log);
+    else
+        fprintf(log, "replied, ICMP checksum 0x%04x\n", read_be16(reply + header_len + 2));
 }

@@ -18,9 +18,9 @@
 int echo_request_parse(const uint8_t *packet, size_t len,
                        struct ipv4_view *ip, struct icmp_view *icmp, FILE *log);
 
-/* Logs the line for a reply just written: who asked, and the checksum that
- * went out (the 8 bytes at `reply_icmp` are the reply's ICMP header). */
-void echo_log_reply(FILE *log, const struct ipv4_view *ip,
-                    const struct icmp_view *request, const uint8_t *reply_icmp);
+/* Logs the line for the reply to `request`: who asked, and the ICMP
+ * checksum that went out in `reply` (`reply_len` bytes, 0 for none). */
+void echo_log_reply(FILE *log, const struct ipv4_view *ip, const struct icmp_view *request,
+                    const uint8_t *reply, size_t reply_len);
 
 #endif

@@ -16,18 +16,19 @@ enum ipv4_status ipv4_parse(const uint8_t *packet, size_t len, struct ipv4_view 
 
     view->version = packet[0] >> 4;
     view->header_len = (size_t)(packet[0] & 0x0f) * 4;
+    view->total_len = read_be16(packet + 2);
+    /* [exercise 02: refuse, in this order, a version other than 4, a header length below 20, a header longer than len, a total length beyond len, and a total length shorter than the header] */
     if (view->version != 4)
         return IPV4_NOT_VERSION_4;
     if (view->header_len < IPV4_MIN_HEADER_LEN)
         return IPV4_IHL_TOO_SMALL;
     if (view->header_len > len)
         return IPV4_HEADER_PAST_END;
-
-    view->total_len = read_be16(packet + 2);
     if (view->total_len > len)
         return IPV4_TOTAL_LEN_PAST_END;
     if (view->total_len < view->header_len)
         return IPV4_TOTAL_LEN_BELOW_HEADER;
+    /* [end exercise] */
 
     uint16_t flags_and_offset = read_be16(packet + 6);
     view->tos = packet[1];

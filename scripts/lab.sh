@@ -8,8 +8,10 @@
 #   scripts/lab.sh NN --summary F      also write one table row (make demo)
 #
 # PING='-s 57 -c 5' adds ping arguments. LAB_DIR (default ./lab) keeps each
-# run's captures and the step's log. `make lab STEP=NN` and `make demo` call
-# this script; see README.md.
+# run's captures and the step's log. LAB_BIN=path runs that program in the
+# step's place (make check: a learner's copy, or with LAB_FOREIGN=1 any
+# program that creates tun0 itself, run with no arguments).
+# `make lab STEP=NN` and `make demo` call this script; see README.md.
 #
 # Nothing leaks out: the namespace has only lo and tun0, with documentation
 # addresses (tun0 192.0.2.1/24, ping target 192.0.2.2), and it lives in its
@@ -39,13 +41,18 @@ if [ -z "$step" ]; then
     echo "lab: there is no step '$step_arg': choose one of $(cd "$root/steps" && echo [0-9]*)." >&2
     exit 2
 fi
-step_bin=$root/bin/$step
+step_bin=${LAB_BIN:-$root/bin/$step}
 lab_dir=$(realpath -m "${LAB_DIR:-$root/lab}")
 
 # ---- outside: enter a private network namespace --------------------------
 
 if [ -z "${ICMP_STEPS_LAB_INSIDE:-}" ]; then
-    [ -x "$step_bin" ] || make -C "$root" -s "bin/$step"
+    [ -n "${LAB_BIN:-}" ] || [ -x "$step_bin" ] || make -C "$root" -s "bin/$step"
+    if [ ! -x "$step_bin" ]; then
+        echo "lab: $step_bin is not a program I can run: check the path." >&2
+        exit 1
+    fi
+    step_bin=$(realpath "$step_bin")
     mkdir -p "$lab_dir"
     for tool in ping tshark dumpcap ip unshare; do
         command -v "$tool" >/dev/null || {
@@ -57,7 +64,7 @@ if [ -z "${ICMP_STEPS_LAB_INSIDE:-}" ]; then
     [ "$mode" = run ] && args=("$step_arg")
     [ -n "$transcript" ] && args+=(--transcript "$transcript")
     [ -n "$summary" ] && args+=(--summary "$summary")
-    export ICMP_STEPS_LAB_INSIDE=1 LAB_DIR="$lab_dir"
+    export ICMP_STEPS_LAB_INSIDE=1 LAB_DIR="$lab_dir" LAB_BIN="$step_bin"
     if [ "$(id -u)" = 0 ]; then
         exec unshare --net --pid --mount-proc --kill-child "$0" "${args[@]}"
     fi
@@ -89,7 +96,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 ip link set lo up
-"$step_bin" -i tun0 --pcap "$step_pcap" >"$step_log" 2>&1 &
+if [ -n "${LAB_FOREIGN:-}" ]; then
+    "$step_bin" >"$step_log" 2>&1 &        # someone else's program: no options
+else
+    "$step_bin" -i tun0 --pcap "$step_pcap" >"$step_log" 2>&1 &
+fi
 step_pid=$!
 for _ in $(seq 100); do ip link show tun0 >/dev/null 2>&1 && break; sleep 0.05; done
 if ! ip link show tun0 >/dev/null 2>&1; then
@@ -121,6 +132,7 @@ fi
 dumpcap -q -i tun0 -w "$tun_pcap" 2>/dev/null &
 dump_pid=$!
 for _ in $(seq 100); do [ -s "$tun_pcap" ] && break; sleep 0.05; done
+sleep 0.3                   # dumpcap writes its file header before it listens
 
 # shellcheck disable=SC2086 # PING is split into arguments on purpose
 run_ping() {
@@ -129,7 +141,7 @@ run_ping() {
 }
 run_ping "1 0" >"$work/raw"
 run_ping "0 2147483647" >"$work/dgram"
-sleep 0.2
+sleep 1                     # let dumpcap take the last packets before it stops
 kill -INT "$dump_pid"; wait "$dump_pid" 2>/dev/null || true; dump_pid=""
 kill -TERM "$step_pid"; wait "$step_pid" 2>/dev/null || true; step_pid=""
 

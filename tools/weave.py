@@ -13,9 +13,12 @@ Directives:
     file FILE            a whole file, as text
     run COMMAND...       what a command prints (stdout and stderr), run from
                          the project root; it must print the same every time
+    table FILE           a file of |-separated lines as a Markdown table,
+                         the first line its header
 
-Exercise markers in the source (`/* [exercise ...] */` and
-`/* [end exercise] */` lines) are left out of every excerpt.
+Exercise markers in the source (the `/* [exercise NN: ...] */`,
+`/* [starter] ... */` and `/* [end exercise] */` lines that
+tools/workshop.py reads) are left out of every excerpt.
 
     tools/weave.py FILE.md...          rewrite the files in place
     tools/weave.py --check FILE.md...  exit 1, with a diff, if any is stale
@@ -29,7 +32,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BLOCK = re.compile(r"(<!-- weave: (.*?) -->\n)(.*?)(<!-- /weave -->)", re.S)
-MARKER = re.compile(r"^\s*/\* \[(exercise\b.*|end exercise)\] \*/\s*$")
+MARKER = re.compile(r"^\s*/\* \[(exercise [0-9]{2}: .*\]|starter\] .*|end exercise\]) \*/\s*$")
 
 
 def read(path):
@@ -82,6 +85,11 @@ def render(directive):
         return "```\n" + read(args[0]) + "```\n"
     if kind == "run" and args:
         return run(rest)
+    if kind == "table" and len(args) == 1:
+        rows = [line.split("|") for line in read(args[0]).splitlines() if line]
+        lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+        lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
+        return "\n".join(lines) + "\n"
     raise SystemExit("weave: cannot understand '<!-- weave: %s -->'" % directive)
 
 

@@ -25,6 +25,7 @@ static size_t write_echo_reply(const struct ipv4_view *ip, const struct icmp_vie
                                uint8_t *reply)
 {
     size_t icmp_len = ICMP_ECHO_HEADER_LEN + request->data_len;
+    /* [exercise 03: write an IPv4 header back to the sender (ipv4_write_header), then the ICMP echo reply: type 0, code 0, checksum 0, the request's identifier and sequence, zeros for data; return the reply's length] */
     struct ipv4_header_fields header = {
         .ttl = REPLY_TTL,
         .protocol = IPV4_PROTOCOL_ICMP,
@@ -42,6 +43,9 @@ static size_t write_echo_reply(const struct ipv4_view *ip, const struct icmp_vie
     write_be16(icmp + 6, request->sequence);
     memset(icmp + ICMP_ECHO_HEADER_LEN, 0, request->data_len);   /* naive: zeros */
     return IPV4_MIN_HEADER_LEN + icmp_len;
+    /* [starter] (void)ip; (void)request; (void)reply; (void)icmp_len; */
+    /* [starter] return 0; */
+    /* [end exercise] */
 }
 
 static size_t handle_packet(const uint8_t *packet, size_t len, uint8_t *reply, FILE *log)
@@ -52,7 +56,7 @@ static size_t handle_packet(const uint8_t *packet, size_t len, uint8_t *reply, F
     if (!echo_request_parse(packet, len, &ip, &request, log))
         return 0;
     size_t reply_len = write_echo_reply(&ip, &request, reply);
-    echo_log_reply(log, &ip, &request, reply + IPV4_MIN_HEADER_LEN);
+    echo_log_reply(log, &ip, &request, reply, reply_len);
     return reply_len;
 }
 

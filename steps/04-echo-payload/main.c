@@ -41,7 +41,10 @@ static size_t write_echo_reply(const struct ipv4_view *ip, const struct icmp_vie
     write_be16(icmp + 2, 0);                        /* checksum: not yet */
     write_be16(icmp + 4, request->identifier);
     write_be16(icmp + 6, request->sequence);
+    /* [exercise 04: give the request's data back, all request->data_len bytes of it (RFC 792)] */
     memcpy(icmp + ICMP_ECHO_HEADER_LEN, request->data, request->data_len);  /* RFC 792 */
+    /* [starter] memset(icmp + ICMP_ECHO_HEADER_LEN, 0, request->data_len); */
+    /* [end exercise] */
     return IPV4_MIN_HEADER_LEN + icmp_len;
 }
 
@@ -53,7 +56,7 @@ static size_t handle_packet(const uint8_t *packet, size_t len, uint8_t *reply, F
     if (!echo_request_parse(packet, len, &ip, &request, log))
         return 0;
     size_t reply_len = write_echo_reply(&ip, &request, reply);
-    echo_log_reply(log, &ip, &request, reply + IPV4_MIN_HEADER_LEN);
+    echo_log_reply(log, &ip, &request, reply, reply_len);
     return reply_len;
 }
 

@@ -41,7 +41,9 @@ static size_t write_echo_reply(const struct ipv4_view *ip, const struct icmp_vie
     write_be16(icmp + 4, request->identifier);
     write_be16(icmp + 6, request->sequence);
     memcpy(icmp + ICMP_ECHO_HEADER_LEN, request->data, request->data_len);  /* RFC 792 */
+    /* [exercise 05: write the Internet checksum of the whole ICMP message into bytes 2-3] */
     write_be16(icmp + 2, inet_checksum(icmp, icmp_len));   /* over the whole message */
+    /* [end exercise] */
     return IPV4_MIN_HEADER_LEN + icmp_len;
 }
 
@@ -53,7 +55,7 @@ static size_t handle_packet(const uint8_t *packet, size_t len, uint8_t *reply, F
     if (!echo_request_parse(packet, len, &ip, &request, log))
         return 0;
     size_t reply_len = write_echo_reply(&ip, &request, reply);
-    echo_log_reply(log, &ip, &request, reply + IPV4_MIN_HEADER_LEN);
+    echo_log_reply(log, &ip, &request, reply, reply_len);
     return reply_len;
 }
 

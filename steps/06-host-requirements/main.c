@@ -142,13 +142,16 @@ static enum verdict check_request(const uint8_t *packet, size_t len, struct ipv4
         fputc('\n', log);
         return STRUCTURE[status];
     }
+    /* [exercise 06: refuse a header whose checksum does not verify (RFC 1122 3.2.1.2)] */
     if (!inet_checksum_ok(packet, ip->header_len))
         return refuse(log, BAD_HEADER_CHECKSUM, "IPv4 header checksum 0x%04x does not verify",
                       ip->header_checksum);
+    /* [end exercise] */
     if (ip->more_fragments || ip->fragment_offset != 0)
         return refuse(log, FRAGMENT, "fragment (offset %u, %s), not reassembled here",
                       ip->fragment_offset, ip->more_fragments ? "more follow" : "the last");
 
+    /* [exercise 06: refuse a source no host may have, and a destination that is not a host (use no_host_address)] */
     const char *what = no_host_address(ip->src);
     if (what)
         return refuse(log, BAD_SOURCE, "source %s is %s, which no host sends from",
@@ -157,6 +160,8 @@ static enum verdict check_request(const uint8_t *packet, size_t len, struct ipv4
     if (what)
         return refuse(log, BAD_DESTINATION, "destination %s is %s, not answered",
                       dotted(address, ip->dst), what);
+    /* [starter] (void)no_host_address; */
+    /* [end exercise] */
 
     *options_len = 0;
     switch (ipv4_options_echo(packet + IPV4_MIN_HEADER_LEN, ip->header_len - IPV4_MIN_HEADER_LEN,
@@ -226,7 +231,7 @@ static size_t handle_packet(const uint8_t *packet, size_t len, uint8_t *reply, F
     if (verdict != ANSWERED)
         return 0;
     size_t reply_len = write_echo_reply(&ip, &request, options, options_len, reply);
-    echo_log_reply(log, &ip, &request, reply + IPV4_MIN_HEADER_LEN + options_len);
+    echo_log_reply(log, &ip, &request, reply, reply_len);
     return reply_len;
 }
 

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Honest exercises: for every step, the starter that `make exercise` makes
+# builds, runs, does the previous step's job, and fails that step's checks;
+# the solution passes them. And `make check BIN=...` judges any program.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+if [ "$(id -u)" != 0 ]; then
+    echo "$e2e_name: skipped: the live checks need namespaces and tun devices; run 'make test' as root (CI does)"
+    exit 0
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+previous=""
+for dir in "$root"/steps/[0-9][0-9]-*/; do
+    step=$(basename "$dir")
+    n=${step%%-*}
+    python3 "$root/tools/workshop.py" exercise "$n" --dir "$work/starter" >/dev/null
+    python3 "$root/tools/workshop.py" solution "$n" --dir "$work/solution" >/dev/null
+
+    WORKSHOP_DIR=$work/starter "$root/scripts/check.sh" "$n" >"$work/$n-starter.out" 2>&1
+    status=$?
+    check "$step: the starter builds" grep -q '^PASS  your copy compiles' "$work/$n-starter.out"
+    if [ $status != 0 ] && grep -q '^FAIL' "$work/$n-starter.out"; then
+        ok "$step: the starter fails make check ($(tail -n 1 "$work/$n-starter.out" | sed 's/.*: //'))"
+    else
+        not_ok "$step: the starter fails make check: an exercise must check something" \
+            "$(tail -n 20 "$work/$n-starter.out")"
+    fi
+    WORKSHOP_DIR=$work/solution "$root/scripts/check.sh" "$n" >"$work/$n-solution.out" 2>&1
+    if [ $? = 0 ]; then
+        ok "$step: the solution passes make check ($(tail -n 1 "$work/$n-solution.out" | sed 's/.*: //'))"
+    else
+        not_ok "$step: the solution passes make check" "$(grep -A6 '^FAIL' "$work/$n-solution.out" | head -n 30)"
+    fi
+
+    # The starter does at least what the previous step did, to real ping.
+    if [ -n "$previous" ]; then
+        LAB_DIR=$work/lab LAB_BIN=$work/starter/$step/build/$step \
+            "$root/scripts/lab.sh" "$n" --summary "$work/$n.row" >/dev/null 2>&1
+        want=$(grep "^$previous|" "$root/tests/transcripts/results.txt" | cut -d'|' -f2-)
+        check_equal "$step: the starter does step ${previous%%-*}'s job" "$want" \
+            "$(cut -d'|' -f2- "$work/$n.row" 2>/dev/null)"
+    fi
+    previous=$step
+done
+
+# Bring your own program: anything that creates tun0 and answers.
+"$root/scripts/check.sh" 05 "$root/bin/05-checksum" >"$work/bin-good.out" 2>&1
+check_equal "make check STEP=05 BIN=bin/05-checksum passes" 0 $?
+"$root/scripts/check.sh" 05 "$root/bin/04-echo-payload" >"$work/bin-bad.out" 2>&1
+check_equal "make check STEP=05 BIN=bin/04-echo-payload fails" 1 $?
+check_contains "and says what is wrong" \
+    "FAIL  ping with a datagram socket: expected 'replies (2 of 2)', got 'no reply (100% loss)'" \
+    "$(cat "$work/bin-bad.out")"
+finish

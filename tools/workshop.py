@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""workshop: makes a learner's starter copy of a step from its real source.
+
+The solution marks, in its own source, the regions a learner writes:
+
+    /* [exercise 04: the hint the learner sees] */
+    ...the solution's lines...
+    /* [starter] a line of code the starter has instead */
+    /* [end exercise] */
+
+    tools/workshop.py exercise NN [--dir DIR] [--force]
+        writes DIR/NN-name/ (default workshop/): the step's main.c and every
+        common/*.c that holds a region of exercise NN, each region replaced
+        by a TODO with its hint and the starter's lines. The starter builds,
+        runs, and does at least what the previous step did.
+    tools/workshop.py files NN
+        lists those source files, for scripts/check.sh.
+    tools/workshop.py hints NN
+        what the learner is asked to write, file by file (for the lessons).
+    tools/workshop.py solution NN [--dir DIR] [--force]
+        the same copy with the solution in place (to prove the checks pass).
+"""
+import glob
+import os
+import re
+import shutil
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OPEN = re.compile(r"^(\s*)/\* \[exercise ([0-9]{2}): (.*)\] \*/\s*$")
+STARTER = re.compile(r"^(\s*)/\* \[starter\] (.*) \*/\s*$")
+END = re.compile(r"^\s*/\* \[end exercise\] \*/\s*$")
+
+
+def step_dir(number):
+    found = glob.glob(os.path.join(ROOT, "steps", number + "-*"))
+    if len(found) != 1:
+        steps = " ".join(sorted(os.path.basename(d) for d in glob.glob(os.path.join(ROOT, "steps", "[0-9][0-9]-*"))))
+        raise SystemExit("workshop: there is no step %s: choose one of %s." % (number, steps))
+    return found[0]
+
+
+def files_for(number):
+    """The step's main.c, and the common/*.c files with a region for it."""
+    main = os.path.join(step_dir(number), "main.c")
+    files = [main]
+    for path in sorted(glob.glob(os.path.join(ROOT, "common", "*.c"))):
+        with open(path, encoding="utf-8") as f:
+            if any((m := OPEN.match(line)) and m.group(2) == number for line in f):
+                files.append(path)
+    return files
+
+
+def transform(text, number, keep_solution):
+    """The source with exercise `number` as a starter (or as the solution),
+    and every marker line of every exercise taken out."""
+    out, region = [], None
+    for line in text.splitlines(True):
+        opened = OPEN.match(line)
+        if opened:
+            region = opened.group(2)
+            if region == number and not keep_solution:
+                out.append("%s/* TODO (exercise %s): %s */\n" % (opened.group(1), number, opened.group(3)))
+            continue
+        starter = STARTER.match(line)
+        if starter:
+            if region == number and not keep_solution:
+                out.append(starter.group(1) + starter.group(2) + "\n")
+            continue
+        if END.match(line):
+            region = None
+            continue
+        if region == number and not keep_solution:
+            continue                    # the solution's own lines
+        out.append(line)
+    if region is not None:
+        raise SystemExit("workshop: an exercise region is not closed")
+    return "".join(out)
+
+
+def shown(path):
+    """A path as short as it can be said from here."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def make_copy(number, directory, force, keep_solution):
+    name = os.path.basename(step_dir(number))
+    target = os.path.join(directory, name)
+    if os.path.exists(target):
+        if not force:
+            raise SystemExit("workshop: %s exists and may hold your work: keep it, or start over "
+                             "with 'make exercise STEP=%s FORCE=1'." % (shown(target), number))
+        shutil.rmtree(target)
+    os.makedirs(target)
+    regions = 0
+    for path in files_for(number):
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        regions += sum(1 for m in map(OPEN.match, text.splitlines()) if m and m.group(2) == number)
+        with open(os.path.join(target, os.path.basename(path)), "w", encoding="utf-8") as f:
+            f.write(transform(text, number, keep_solution))
+    with open(os.path.join(target, "README.txt"), "w", encoding="utf-8") as f:
+        f.write("Exercise %s, %s: your copy of the step.\n\n"
+                "Fill in every TODO (grep -n TODO *.c), then, from the project root:\n\n"
+                "    make check STEP=%s\n\n"
+                "It builds this copy against the same tests as the solution and, where the\n"
+                "machine allows namespaces, pings it. The lesson is steps/%s/README.md.\n"
+                % (number, name, number, name))
+    what = "solution" if keep_solution else "starter"
+    print("%s %s: %s (%d region%s to write)" % (what, name, shown(target),
+                                                regions, "" if regions == 1 else "s"))
+
+
+def main(argv):
+    if len(argv) < 2 or argv[0] not in ("exercise", "solution", "files", "hints"):
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    command, number = argv[0], argv[1]
+    if not re.fullmatch(r"[0-9]{2}", number):
+        number = "%02d" % int(number) if number.isdigit() else number
+    if command == "files":
+        print("\n".join(os.path.relpath(p, ROOT) for p in files_for(number)))
+        return 0
+    if command == "hints":
+        for path in files_for(number):
+            with open(path, encoding="utf-8") as f:
+                for line in f:
+                    m = OPEN.match(line)
+                    if m and m.group(2) == number:
+                        print("%s: %s" % (os.path.basename(path), m.group(3)))
+        return 0
+    directory = os.path.join(ROOT, "workshop")
+    if "--dir" in argv:
+        directory = os.path.abspath(argv[argv.index("--dir") + 1])
+    make_copy(number, directory, "--force" in argv, command == "solution")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
