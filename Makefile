@@ -178,3 +178,20 @@ exercise:
 
 check: all
 	@scripts/check.sh "$(STEP)" "$(BIN)"
+
+# ---- benchmark ---------------------------------------------------------------
+#
+#   make bench   what a reply costs each answering step: time and instructions
+#                per packet, and round trips per second under ping -f
+
+BENCH_STEPS := $(filter-out 01-% 02-%,$(STEPS))
+BENCH_BINS  := $(addprefix build/bench/,$(BENCH_STEPS))
+
+build/bench/%: tools/bench/step.c $(COMMON_SRC) $(COMMON_HDR) steps/%/main.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -Icommon -Isteps -DSTEP_SOURCE='"$*/main.c"' \
+		-o $@ tools/bench/step.c $(COMMON_SRC) $(LIBS)
+
+.PHONY: bench
+bench: all $(BENCH_BINS)
+	@scripts/bench.sh $(BENCH_STEPS)

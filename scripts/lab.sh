@@ -110,9 +110,7 @@ if ! ip link show tun0 >/dev/null 2>&1; then
 fi
 ip addr add 192.0.2.1/24 dev tun0
 ip link set tun0 up
-# The kernel finishes bringing a link up a moment later ("linkwatch"); what
-# it sends before then is dropped.
-for _ in $(seq 300); do [ "$(cat /sys/class/net/tun0/operstate)" != down ] && break; sleep 0.01; done
+"$root/scripts/link-ready.sh" tun0
 
 if [ "$mode" = shell ]; then
     sysctl -qw net.ipv4.ping_group_range="0 2147483647"
@@ -142,8 +140,12 @@ run_ping() {
 run_ping "1 0" >"$work/raw"
 run_ping "0 2147483647" >"$work/dgram"
 sleep 1                     # let dumpcap take the last packets before it stops
-kill -INT "$dump_pid"; wait "$dump_pid" 2>/dev/null || true; dump_pid=""
-kill -TERM "$step_pid"; wait "$step_pid" 2>/dev/null || true; step_pid=""
+kill -INT "$dump_pid" 2>/dev/null || true; wait "$dump_pid" 2>/dev/null || true; dump_pid=""
+# The step may be gone already (a crash): that is news for the report.
+kill -TERM "$step_pid" 2>/dev/null || true
+step_status=0
+wait "$step_pid" 2>/dev/null || step_status=$?
+step_pid=""
 
 tshark_lines() {
     tshark -r "$tun_pcap" -Y icmp -T fields -E separator=' ' \
@@ -187,6 +189,11 @@ echo "=== $step ==="
 report
 echo "--- what $step printed ---"
 cat "$step_log"
+if [ "$step_status" != 0 ]; then
+    how="status $step_status"
+    [ "$step_status" -gt 128 ] && how="signal $((step_status - 128)) ($(kill -l $((step_status - 128))))"
+    echo "--- $step did not end cleanly: it exited with $how"
+fi
 echo "--- kept: $step_log, $step_pcap (the step's --pcap), $tun_pcap (dumpcap)"
 
 [ -n "$transcript" ] && report | normalize >"$transcript"

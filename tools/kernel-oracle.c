@@ -16,6 +16,9 @@
  * checksum. Only the IPv4 header checksum is recomputed.
  */
 #include <errno.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,23 +103,24 @@ static int ask_kernel(void *context, const struct timeval *when,
 /*
  * Attaching to the tun turns its carrier on, but the kernel starts sending
  * through it only once its "linkwatch" work has run, up to a second later;
- * a reply sent before then is dropped (a TX drop on the tun). Wait until
- * the kernel reports the link as no longer down.
+ * a reply sent before then is dropped (a TX drop on the tun). That work also
+ * sets IFF_RUNNING, so wait for the flag (and a moment more).
  */
 static void wait_for_carrier(const char *ifname)
 {
-    char path[128], state[32];
+    struct ifreq request;
+    int probe = socket(AF_INET, SOCK_DGRAM, 0);
 
-    snprintf(path, sizeof path, "/sys/class/net/%s/operstate", ifname);
-    for (int waited = 0; waited < CARRIER_WAIT_MS; waited += 10) {
-        FILE *f = fopen(path, "r");
-        int down = !f || !fgets(state, sizeof state, f) || strncmp(state, "down", 4) == 0;
-        if (f)
-            fclose(f);
-        if (!down)
-            return;
+    memset(&request, 0, sizeof request);
+    snprintf(request.ifr_name, sizeof request.ifr_name, "%s", ifname);
+    for (int waited = 0; probe >= 0 && waited < CARRIER_WAIT_MS; waited += 10) {
+        if (ioctl(probe, SIOCGIFFLAGS, &request) == 0 && (request.ifr_flags & IFF_RUNNING))
+            break;
         usleep(10 * 1000);
     }
+    usleep(20 * 1000);
+    if (probe >= 0)
+        close(probe);
 }
 
 int main(int argc, char **argv)

@@ -4,10 +4,11 @@
  * Step 05 makes ping happy. A host on a real network is judged on everything
  * else it is sent. RFC 1122 section 3.2.1 says what a host must check before
  * it believes a packet, and 3.2.2.6 how it answers an echo. This step makes
- * those checks in the order Linux does (ip_rcv_core, then icmp_rcv), counts
- * every packet by the reason it was refused or answered, keeps the request's
- * TOS and returns its Record Route and Timestamp options, and gives up root
- * as soon as the tun is open.
+ * those checks in about the order Linux does (the header in ip_rcv_core,
+ * the addresses when routing, the message in icmp_rcv), counts every packet
+ * by the reason it was refused or answered, keeps the request's TOS and
+ * returns its Record Route and Timestamp options, and gives up root as soon
+ * as the tun is open.
  */
 #include <stdarg.h>
 #include <stdint.h>

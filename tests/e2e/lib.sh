@@ -71,30 +71,8 @@ start_step() {
     wait_for_link tun0
 }
 
-# wait_for_link IFNAME: until the kernel sends through it. Bringing a link
-# up is finished by the kernel's "linkwatch" work, up to a second later, and
-# what is sent before then is dropped.
+# wait_for_link IFNAME: until the kernel sends through it (see
+# scripts/link-ready.sh).
 wait_for_link() {
-    for _ in $(seq 300); do
-        [ "$(cat "/sys/class/net/$1/operstate" 2>/dev/null)" != down ] && return 0
-        sleep 0.01
-    done
-}
-
-# stop_step: SIGTERM, and the step's exit status in $step_status.
-stop_step() {
-    kill -TERM "$step_pid" 2>/dev/null
-    step_status=0
-    wait "$step_pid" || step_status=$?
-}
-
-# ping_with raw|datagram ARGS...: iputils ping with that kind of socket.
-ping_with() {
-    local kind=$1; shift
-    if [ "$kind" = raw ]; then
-        sysctl -qw net.ipv4.ping_group_range="1 0"
-    else
-        sysctl -qw net.ipv4.ping_group_range="0 2147483647"
-    fi
-    ping "$@" 2>&1 || true
+    "$root/scripts/link-ready.sh" "$1"
 }

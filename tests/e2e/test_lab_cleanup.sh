@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The lab leaves nothing behind, however it ends: Ctrl-C, a crash of the
+# step, or the lab itself killed outright. "Nothing" is no step process, no
+# network namespace and no tun device left on the machine.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+if [ "$(id -u)" != 0 ]; then
+    echo "$e2e_name: skipped: the lab needs namespaces and tun devices; run 'make test' as root (CI does)"
+    exit 0
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+namespaces() { lsns -t net -n 2>/dev/null | wc -l; }
+tuns() { ip -o link show type tun 2>/dev/null | wc -l; }
+steps_running() { pgrep -f "$root/bin/05-checksum" | wc -l; }
+before_ns=$(namespaces) before_tuns=$(tuns)
+
+# start_lab: the lab on step 05 with a long ping, in its own session as a
+# terminal would run it; sets lab_pid and waits until the step runs.
+start_lab() {
+    LAB_DIR=$work/lab PING="-c 100 -i 0.2" setsid "$root/scripts/lab.sh" 05 >"$work/lab.out" 2>&1 &
+    lab_pid=$!
+    for _ in $(seq 100); do [ "$(steps_running)" -gt 0 ] && break; sleep 0.05; done
+    sleep 0.5
+}
+left_behind() {    # what: nothing may be left
+    for _ in $(seq 50); do
+        [ "$(steps_running)" = 0 ] && [ "$(namespaces)" = "$before_ns" ] && break
+        sleep 0.1
+    done
+    check_equal "$1: no step process left" 0 "$(steps_running)"
+    check_equal "$1: no network namespace left" "$before_ns" "$(namespaces)"
+    check_equal "$1: no tun device left" "$before_tuns" "$(tuns)"
+}
+
+start_lab
+check "the lab's step is running" test "$(steps_running)" -gt 0
+kill -INT -- -"$lab_pid"                 # Ctrl-C: SIGINT to the whole group
+started=$SECONDS
+wait "$lab_pid"
+check "Ctrl-C ends the lab at once (its pings had 20 s to go)" test $((SECONDS - started)) -le 5
+left_behind "after Ctrl-C"
+
+start_lab
+kill -SEGV "$(pgrep -f "$root/bin/05-checksum" | head -n 1)"    # the step crashes
+wait "$lab_pid"
+check_contains "after the step crashed, the lab still finishes its report" "=== 05-checksum ===" \
+    "$(cat "$work/lab.out")"
+check_contains "and says how the step ended" "05-checksum did not end cleanly: it exited with signal 11 (SEGV)" \
+    "$(cat "$work/lab.out")"
+left_behind "after the step crashed"
+
+start_lab
+kill -KILL "$lab_pid"                    # the lab itself, without a chance to clean up
+wait "$lab_pid" 2>/dev/null
+left_behind "after the lab was killed with SIGKILL"
+finish

@@ -1,0 +1,66 @@
+/*
+ * bench: what one step's packet function costs per packet, built once per
+ * step with -DSTEP_SOURCE='"NN-name/main.c"' (see `make bench`).
+ *
+ *   bench REQUEST.pcap N
+ *
+ * Calls the step's handle_packet() N times on the first packet of the
+ * capture and prints the nanoseconds per call. Under
+ * `valgrind --tool=callgrind` the same run counts instructions instead,
+ * which, unlike time, does not depend on what else the machine is doing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int step_main(int argc, char **argv);
+#define main step_main
+#include STEP_SOURCE
+#undef main
+
+#include "pcapfile.h"
+
+struct first {
+    uint8_t bytes[STEP_MAX_PACKET];
+    size_t len;
+};
+
+static int keep_first(void *context, const struct timeval *when, const uint8_t *p, size_t len)
+{
+    struct first *f = context;
+    (void)when;
+    memcpy(f->bytes, p, len);
+    f->len = len;
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    static struct first request;
+    static uint8_t reply[STEP_MAX_PACKET];
+    char why[512] = "";
+
+    if (argc != 3) {
+        fprintf(stderr, "usage: bench REQUEST.pcap N\n");
+        return 2;
+    }
+    if (pcap_read_packets(argv[1], keep_first, &request, why, sizeof why) < 0 || !request.len) {
+        fprintf(stderr, "bench: %s\n", why[0] ? why : "no packet");
+        return 1;
+    }
+    long n = atol(argv[2]);
+    FILE *sink = fopen("/dev/null", "w");
+    struct timespec start, end;
+    size_t replied = 0;
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (long i = 0; i < n; i++)
+        replied += handle_packet(request.bytes, request.len, reply, sink) > 0;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+
+    double ns = (double)(end.tv_sec - start.tv_sec) * 1e9 + (double)(end.tv_nsec - start.tv_nsec);
+    printf("%.0f ns per packet (%ld packets, %zu replies)\n", ns / (double)n, n, replied);
+    fclose(sink);
+    return 0;
+}
