@@ -113,7 +113,8 @@ ip link set tun0 up
 "$root/scripts/link-ready.sh" tun0
 
 if [ "$mode" = shell ]; then
-    sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+    sysctl -qw net.ipv4.ping_group_range="0 2147483647" 2>/dev/null ||
+        sysctl -qw net.ipv4.ping_group_range="0 0"
     cat <<TXT
 You are in the lab: a private network namespace where $step is running on
 tun0 (192.0.2.1/24). Try:
@@ -132,9 +133,22 @@ dump_pid=$!
 for _ in $(seq 100); do [ -s "$tun_pcap" ] && break; sleep 0.05; done
 sleep 0.3                   # dumpcap writes its file header before it listens
 
+# Which socket ping uses is net.ipv4.ping_group_range: groups in the range
+# may open datagram sockets, and ping prefers one when it may. In a user
+# namespace (the lab as a normal user) only gid 0 exists, so the kernel
+# refuses ranges with other gids: there "1 0", a new namespace's default,
+# is already in force for the raw run, and "0 0" allows the datagram run.
+set_ping_range() {
+    sysctl -qw net.ipv4.ping_group_range="$1" 2>/dev/null && return 0
+    case $1 in
+        "1 0") return 0 ;;  # the default of the namespace we just made
+        *) sysctl -qw net.ipv4.ping_group_range="0 0" ;;
+    esac
+}
+
 # shellcheck disable=SC2086 # PING is split into arguments on purpose
 run_ping() {
-    sysctl -qw net.ipv4.ping_group_range="$1"
+    set_ping_range "$1" || echo "lab: could not set net.ipv4.ping_group_range to '$1'"
     ping -c 2 -i 0.2 -W 1 ${PING:-} 192.0.2.2 2>&1 || true
 }
 run_ping "1 0" >"$work/raw"

@@ -76,3 +76,20 @@ start_step() {
 wait_for_link() {
     "$root/scripts/link-ready.sh" "$1"
 }
+
+# stop_step: SIGTERM, and the step's exit status in $step_status.
+stop_step() {
+    kill -TERM "$step_pid" 2>/dev/null
+    step_status=0
+    wait "$step_pid" || step_status=$?
+}
+# ping_with raw|datagram ARGS...: iputils ping with that kind of socket.
+ping_with() {
+    local kind=$1; shift
+    if [ "$kind" = raw ]; then
+        sysctl -qw net.ipv4.ping_group_range="1 0"
+    else
+        sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+    fi
+    ping "$@" 2>&1 || true
+}
