@@ -49,11 +49,11 @@ UNIT_BINS  := $(addprefix build/tests/plain/,$(UNIT_NAMES)) \
 
 vpath test_%.c tests/unit tests/steps
 
-build/tests/plain/%: %.c $(COMMON_SRC) $(COMMON_HDR) $(wildcard steps/*/main.c) tests/support.h
+build/tests/plain/%: %.c $(COMMON_SRC) $(COMMON_HDR) $(wildcard steps/*/main.c) tests/support.h $(wildcard tests/steps/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(COMMON_SRC) $(TEST_LIBS)
 
-build/tests/asan/%: %.c $(COMMON_SRC) $(COMMON_HDR) $(wildcard steps/*/main.c) tests/support.h
+build/tests/asan/%: %.c $(COMMON_SRC) $(COMMON_HDR) $(wildcard steps/*/main.c) tests/support.h $(wildcard tests/steps/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(COMMON_SRC) $(TEST_LIBS)
 

@@ -3,6 +3,7 @@
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Link types, as numbered by libpcap's DLT_ constants. */
 enum {
@@ -79,6 +80,36 @@ static long link_header_len(int link_type)
     default:
         return -1;
     }
+}
+
+struct first_packet {
+    uint8_t *packet;
+    size_t room, len;
+    int found;
+};
+
+static int keep_first(void *context, const struct timeval *when, const uint8_t *packet, size_t len)
+{
+    struct first_packet *first = context;
+
+    (void)when;
+    first->len = len < first->room ? len : first->room;
+    memcpy(first->packet, packet, first->len);
+    first->found = 1;
+    return 1;                       /* one is enough: stop reading */
+}
+
+long pcap_read_first(const char *path, uint8_t *packet, size_t room, char *why, size_t why_len)
+{
+    struct first_packet first = {.packet = packet, .room = room};
+
+    if (pcap_read_packets(path, keep_first, &first, why, why_len) < 0)
+        return -1;
+    if (!first.found) {
+        snprintf(why, why_len, "%s holds no packet.", path);
+        return -1;
+    }
+    return (long)first.len;
 }
 
 int pcap_read_packets(const char *path, pcap_packet_fn each, void *context,

@@ -30,4 +30,9 @@ typedef int (*pcap_packet_fn)(void *context, const struct timeval *when,
 int pcap_read_packets(const char *path, pcap_packet_fn each, void *context,
                       char *why, size_t why_len);
 
+/* Copies the first packet of the capture at `path` into `packet` (room for
+ * `room` bytes, a longer one is cut) and returns its length; -1 with one
+ * sentence in `why` if the file cannot be read or holds no packet. */
+long pcap_read_first(const char *path, uint8_t *packet, size_t room, char *why, size_t why_len);
+
 #endif

@@ -115,6 +115,38 @@ static int run_replay(struct session *s, const char *path)
     return 0;
 }
 
+/* Step 06 on: once the tun is open, nothing else needs root. */
+static int give_up_root(const struct session *s, const char *user)
+{
+    char done[256], why[512];
+
+    if (privileges_drop(user, done, sizeof done, why, sizeof why) < 0) {
+        fprintf(stderr, "%s: %s\n", s->step->name, why);
+        return -1;
+    }
+    fprintf(stderr, "%s: %s\n", s->step->name, done);
+    return 0;
+}
+
+/* Hands one packet read from the tun to the step, and writes its reply. */
+static void answer(struct session *s, int fd, const uint8_t *packet, size_t len)
+{
+    struct timeval now;
+
+    gettimeofday(&now, NULL);
+    size_t reply_len = handle_one(s, &now, packet, len);
+    if (reply_len == 0)
+        return;
+    if (write(fd, s->reply, reply_len) != (ssize_t)reply_len) {
+        printf("the kernel refused our %zu-byte reply (%s)\n", reply_len, strerror(errno));
+        fflush(stdout);
+        return;
+    }
+    s->replies++;
+    gettimeofday(&now, NULL);
+    record(s, &now, s->reply, reply_len);
+}
+
 static int run_live(struct session *s, const char *ifname, const char *user)
 {
     char why[512];
@@ -128,15 +160,10 @@ static int run_live(struct session *s, const char *ifname, const char *user)
         free(packet);
         return 1;
     }
-    if (s->step->drops_privileges) {
-        char done[256];
-        if (privileges_drop(user, done, sizeof done, why, sizeof why) < 0) {
-            fprintf(stderr, "%s: %s\n", s->step->name, why);
-            close(fd);
-            free(packet);
-            return 1;
-        }
-        fprintf(stderr, "%s: %s\n", s->step->name, done);
+    if (s->step->drops_privileges && give_up_root(s, user) < 0) {
+        close(fd);
+        free(packet);
+        return 1;
     }
     catch_signals(&mask_while_waiting);
     fprintf(stderr, "%s: reading %s (Ctrl-C to stop)\n", s->step->name, ifname);
@@ -153,28 +180,15 @@ static int run_live(struct session *s, const char *ifname, const char *user)
         /* A read returns exactly one packet. A buffer smaller than the
          * packet would cut it short without a word, hence 65535 bytes. */
         ssize_t n = read(fd, packet, STEP_MAX_PACKET);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
         if (n < 0) {
-            if (errno == EINTR || errno == EAGAIN)
-                continue;
             fprintf(stderr, "%s: reading %s failed (%s).\n", s->step->name, ifname,
                     strerror(errno));
             status = 1;
             break;
         }
-
-        struct timeval now;
-        gettimeofday(&now, NULL);
-        size_t reply_len = handle_one(s, &now, packet, (size_t)n);
-        if (reply_len == 0)
-            continue;
-        if (write(fd, s->reply, reply_len) != (ssize_t)reply_len) {
-            printf("the kernel refused our %zu-byte reply (%s)\n", reply_len, strerror(errno));
-            fflush(stdout);
-            continue;
-        }
-        s->replies++;
-        gettimeofday(&now, NULL);
-        record(s, &now, s->reply, reply_len);
+        answer(s, fd, packet, (size_t)n);
     }
     fprintf(stderr, "%s: stopped after %lu packets, %lu replies\n",
             s->step->name, s->packets, s->replies);

@@ -21,149 +21,21 @@
 /* The project root, so that tests find their fixtures from any directory. */
 #ifndef PROJECT_ROOT
 #define PROJECT_ROOT "."
-/* What to look at when a field of a reply is wrong: the step that teaches
- * it, in a few words. */
-static inline const char *field_hint(const char *field)
-{
-    static const struct {
-        const char *field, *hint;
-    } hints[] = {
-        {"Version", "byte 0 is 0x45 for a header without options"},
-        {"IHL", "byte 0 is 0x45 for a header without options"},
-        {"Total Length", "20 for the header plus the whole ICMP message, big-endian (step 03)"},
-        {"TTL", "a fresh reply starts at 64 (step 03)"},
-        {"Protocol", "ICMP is protocol 1"},
-        {"Header Checksum", "RFC 1071 over the 20 header bytes with the field at 0: the kernel "
-                            "drops the reply silently when it is wrong (step 03)"},
-        {"Source", "the reply comes from the address the request went to: swap them (step 03)"},
-        {"Destination", "the reply goes back to the request's source: swap them (step 03)"},
-        {"Type", "an echo reply is type 0 (step 03)"},
-        {"Code", "0 (step 03)"},
-        {"Checksum", "RFC 1071 over the whole ICMP message with the field at 0, odd byte "
-                     "included (step 05)"},
-        {"Identifier", "copy the request's, so that ping can match the reply (step 03)"},
-        {"Sequence Number", "copy the request's, so that ping can match the reply (step 03)"},
-        {"Data", "the data comes back as it came, all of it (RFC 792, step 04)"},
-    };
-    for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
-        if (strcmp(hints[i].field, field) == 0)
-            return hints[i].hint;
-    return "see the lesson of this step";
-}
-
-/* The name of the field that byte `offset` of an IPv4 packet with a
- * `header_len`-byte header and an ICMP message belongs to. */
-static inline const char *field_at(size_t offset, size_t header_len, size_t *first, size_t *last)
-{
-    const struct header_field *fields = IPV4_FIELDS;
-    size_t count = IPV4_FIELD_COUNT, base = 0;
-
-    if (offset >= header_len + 8) {
-        *first = header_len + 8;
-        *last = (size_t)-1;
-        return "Data";
-    }
-    if (offset >= 20 && offset < header_len) {
-        *first = 20;
-        *last = header_len - 1;
-        return "Options";
-    }
-    if (offset >= header_len) {
-        fields = ICMP_ECHO_FIELDS;
-        count = ICMP_ECHO_FIELD_COUNT;
-        base = header_len;
-    }
-    for (size_t i = 0; i < count; i++) {
-        size_t from = base + fields[i].bit_offset / 8;
-        size_t to = base + (fields[i].bit_offset + fields[i].bit_len - 1) / 8;
-        if (offset >= from && offset <= to) {
-            *first = from;
-            *last = to;
-            return fields[i].name;
-        }
-    }
-    *first = *last = offset;
-    return "?";
-}
-
-/*
- * Compares a reply with the expected bytes. On a difference, says which
- * fields differ, by byte offset and name, expected against actual, with a
- * hint, as in "bytes 22-23 ICMP Checksum: expected 0xfae0, got 0x0000";
- * then fails the test.
- */
-static inline void assert_packet_equal(const uint8_t *expected, const uint8_t *actual, size_t len)
-{
-    size_t header_len = (size_t)(expected[0] & 0x0f) * 4;
-    int differences = 0;
-
-    for (size_t offset = 0; offset < len; offset++) {
-        if (expected[offset] == actual[offset])
-            continue;
-        size_t first, last;
-        const char *name = field_at(offset, header_len, &first, &last);
-        if (last > len - 1)
-            last = len - 1;
-        const char *layer = first < header_len ? "IPv4" : "ICMP";
-        if (strcmp(name, "Data") == 0)
-            print_error("bytes %zu-%zu ICMP Data (ping's data bytes #%zu to #%zu): first "
-                        "difference at data byte #%zu, expected 0x%02x, got 0x%02x\n",
-                        first, last, first - header_len - 8, last - header_len - 8,
-                        offset - header_len - 8, expected[offset], actual[offset]);
-        else {
-            print_error("byte%s %zu", first == last ? "" : "s", first);
-            if (last != first)
-                print_error("-%zu", last);
-            print_error(" %s %s: expected 0x", layer, name);
-            for (size_t i = first; i <= last; i++)
-                print_error("%02x", expected[i]);
-            print_error(", got 0x");
-            for (size_t i = first; i <= last; i++)
-                print_error("%02x", actual[i]);
-            print_error("\n");
-        }
-        print_error("    hint: %s\n", field_hint(name));
-        differences++;
-        offset = last;                  /* one report per field */
-    }
-    if (differences)
-        fail_msg("the reply differs from the expected bytes in %d field%s", differences,
-                 differences == 1 ? "" : "s");
-}
-
 #endif
 
 enum { TEST_MAX_PACKET = 65535 };
-
-struct first_packet {
-    uint8_t *bytes;
-    size_t len;
-    int found;
-};
-
-static int keep_first_packet(void *context, const struct timeval *when,
-                             const uint8_t *packet, size_t len)
-{
-    struct first_packet *first = context;
-    (void)when;
-    memcpy(first->bytes, packet, len);
-    first->len = len;
-    first->found = 1;
-    return 1;                       /* stop after one */
-}
 
 /* Loads the packet of tests/fixtures/NAME (a one-packet capture) into
  * `bytes` (room for TEST_MAX_PACKET) and returns its length. */
 static inline size_t load_fixture(const char *name, uint8_t *bytes)
 {
     char path[1024], why[512] = "";
-    struct first_packet first = {.bytes = bytes};
 
     snprintf(path, sizeof path, "%s/tests/fixtures/%s", PROJECT_ROOT, name);
-    int status = pcap_read_packets(path, keep_first_packet, &first, why, sizeof why);
-    if (status < 0 || !first.found)
-        fail_msg("cannot load fixture %s: %s", path, why[0] ? why : "no packet in it");
-    return first.len;
+    long len = pcap_read_first(path, bytes, TEST_MAX_PACKET, why, sizeof why);
+    if (len < 0)
+        fail_msg("cannot load fixture %s: %s", path, why);
+    return (size_t)len;
 }
 
 /* A step's packet function, as common/runner.h declares it. */

@@ -72,33 +72,20 @@ static void headers(void)
            "}\n");
 }
 
-struct first {
-    uint8_t bytes[65535];
-    size_t len;
-};
-
-static int keep_first(void *context, const struct timeval *when, const uint8_t *p, size_t len)
-{
-    struct first *f = context;
-    (void)when;
-    memcpy(f->bytes, p, len);
-    f->len = len;
-    return 1;
-}
-
 /* The sum, word by word, of the ICMP message with its checksum field at 0. */
 static int checksum(const char *path)
 {
-    static struct first packet;
+    static uint8_t packet[65535];
     char why[512] = "";
 
-    if (pcap_read_packets(path, keep_first, &packet, why, sizeof why) < 0 || packet.len < 28) {
+    long packet_len = pcap_read_first(path, packet, sizeof packet, why, sizeof why);
+    if (packet_len < 28) {
         fprintf(stderr, "diagrams: %s\n", why[0] ? why : "no ICMP packet there");
         return 1;
     }
-    size_t header_len = (size_t)(packet.bytes[0] & 0x0f) * 4;
-    uint8_t *icmp = packet.bytes + header_len;
-    size_t len = packet.len - header_len;
+    size_t header_len = (size_t)(packet[0] & 0x0f) * 4;
+    uint8_t *icmp = packet + header_len;
+    size_t len = (size_t)packet_len - header_len;
     uint16_t sent = read_be16(icmp + 2);
     write_be16(icmp + 2, 0);
 

@@ -241,22 +241,6 @@ static void send_random(struct injector *in, unsigned count, uint32_t seed)
     }
 }
 
-struct loaded {
-    uint8_t bytes[MAX_PACKET];
-    size_t len;
-    int count;
-};
-
-static int load_first(void *context, const struct timeval *when, const uint8_t *packet, size_t len)
-{
-    struct loaded *l = context;
-    (void)when;
-    memcpy(l->bytes, packet, len);
-    l->len = len;
-    l->count++;
-    return 1;
-}
-
 static int send_each(void *context, const struct timeval *when, const uint8_t *packet, size_t len)
 {
     (void)when;
@@ -267,7 +251,7 @@ static int send_each(void *context, const struct timeval *when, const uint8_t *p
 int main(int argc, char **argv)
 {
     static struct injector in;
-    static struct loaded request;
+    static uint8_t request[MAX_PACKET];
     char why[512] = "";
 
     if (argc < 4 || (strcmp(argv[1], "-i") != 0 && strcmp(argv[1], "--to-dir") != 0)) {
@@ -289,19 +273,19 @@ int main(int argc, char **argv)
     }
 
     if (strcmp(argv[3], "--malformed") == 0 && argc == 5) {
-        if (pcap_read_packets(argv[4], load_first, &request, why, sizeof why) < 0 ||
-            request.count == 0 || request.len < 28) {
+        long len = pcap_read_first(argv[4], request, sizeof request, why, sizeof why);
+        if (len < 28) {
             fprintf(stderr, "inject: %s\n", why[0] ? why : "no echo request in the capture");
             return 1;
         }
-        send_malformed(&in, request.bytes, request.len);
+        send_malformed(&in, request, (size_t)len);
     } else if (strcmp(argv[3], "--ladder") == 0 && argc == 5) {
-        if (pcap_read_packets(argv[4], load_first, &request, why, sizeof why) < 0 ||
-            request.count == 0 || request.len < 28) {
+        long len = pcap_read_first(argv[4], request, sizeof request, why, sizeof why);
+        if (len < 28) {
             fprintf(stderr, "inject: %s\n", why[0] ? why : "no echo request in the capture");
             return 1;
         }
-        send_ladder(&in, request.bytes, request.len);
+        send_ladder(&in, request, (size_t)len);
     } else if (strcmp(argv[3], "--random") == 0 && argc == 7 && strcmp(argv[5], "--seed") == 0) {
         send_random(&in, (unsigned)strtoul(argv[4], NULL, 10),
                     (uint32_t)strtoul(argv[6], NULL, 10));

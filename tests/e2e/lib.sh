@@ -40,6 +40,14 @@ finish() {
     [ "$failed" = 0 ]
 }
 
+# require_root WHAT: skips the test, saying why, unless we are root.
+require_root() {
+    if [ "$(id -u)" != 0 ]; then
+        echo "$e2e_name: skipped: $1 needs namespaces and tun devices; run 'make test' as root (CI does)"
+        exit 0
+    fi
+}
+
 # Runs the rest of the test inside its own network and PID namespaces (as
 # root), so that whatever happens, nothing outlives it. Elsewhere it says
 # why it is skipped.

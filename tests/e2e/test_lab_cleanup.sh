@@ -4,10 +4,7 @@
 # network namespace and no tun device left on the machine.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
-if [ "$(id -u)" != 0 ]; then
-    echo "$e2e_name: skipped: the lab needs namespaces and tun devices; run 'make test' as root (CI does)"
-    exit 0
-fi
+require_root "the lab"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

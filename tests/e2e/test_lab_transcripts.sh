@@ -5,10 +5,7 @@
 # transcript recorded from a real run in tests/transcripts/.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
-if [ "$(id -u)" != 0 ]; then
-    echo "$e2e_name: skipped: the lab needs namespaces and tun devices; run 'make test' as root (CI does)"
-    exit 0
-fi
+require_root "the lab"
 
 # The expected row of each step: tests/transcripts/results.txt, GUIDE.md's
 # table of what real ping and tshark make of each stage.

@@ -4,10 +4,7 @@
 # the solution passes them. And `make check BIN=...` judges any program.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
-if [ "$(id -u)" != 0 ]; then
-    echo "$e2e_name: skipped: the live checks need namespaces and tun devices; run 'make test' as root (CI does)"
-    exit 0
-fi
+require_root "the live checks"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

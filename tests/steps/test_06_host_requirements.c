@@ -16,19 +16,10 @@ static uint32_t stopped_clock(void)
     return stopped_clock_value;
 }
 
-static int all_zero(const uint8_t *bytes, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (bytes[i])
-            return 0;
-    return 1;
-}
-
 /* As step 05: the kernel's ICMP bytes, but 0xffff for an all-zero reply. */
 static void expected_icmp(uint8_t *icmp, size_t len)
 {
-    if (all_zero(icmp, len))
-        write_be16(icmp + 2, 0xffff);
+    kernel_bytes_with_rfc1071_zero(icmp, len);
 }
 
 /*

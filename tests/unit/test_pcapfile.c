@@ -51,6 +51,31 @@ static void write_then_read_back(void **state)
     unlink(path);
 }
 
+/* The first packet only, cut to the room given; a capture with none says so. */
+static void first_packet(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/icmp-steps-pcap-XXXXXX", why[256];
+    const uint8_t one[] = {0x45, 0x00, 0x00, 0x14, 0xaa}, two[] = {0x60, 0x01};
+    struct timeval when = {0};
+    uint8_t got[8];
+
+    close(mkstemp(path));
+    struct pcap_writer *w = pcap_writer_open(path, why, sizeof why);
+    pcap_writer_close(w);
+    assert_int_equal(pcap_read_first(path, got, sizeof got, why, sizeof why), -1);
+    assert_non_null(strstr(why, "holds no packet."));
+
+    w = pcap_writer_open(path, why, sizeof why);
+    pcap_writer_add(w, &when, one, sizeof one);
+    pcap_writer_add(w, &when, two, sizeof two);
+    pcap_writer_close(w);
+    assert_int_equal(pcap_read_first(path, got, sizeof got, why, sizeof why), 5);
+    assert_memory_equal(got, one, 5);
+    assert_int_equal(pcap_read_first(path, got, 3, why, sizeof why), 3);
+    unlink(path);
+}
+
 static void missing_file_says_so(void **state)
 {
     (void)state;
@@ -86,6 +111,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(write_then_read_back),
+        cmocka_unit_test(first_packet),
         cmocka_unit_test(missing_file_says_so),
         cmocka_unit_test(not_a_capture_says_so),
         cmocka_unit_test(unwritable_path_says_so),

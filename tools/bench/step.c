@@ -21,32 +21,18 @@ int step_main(int argc, char **argv);
 
 #include "pcapfile.h"
 
-struct first {
-    uint8_t bytes[STEP_MAX_PACKET];
-    size_t len;
-};
-
-static int keep_first(void *context, const struct timeval *when, const uint8_t *p, size_t len)
-{
-    struct first *f = context;
-    (void)when;
-    memcpy(f->bytes, p, len);
-    f->len = len;
-    return 1;
-}
-
 int main(int argc, char **argv)
 {
-    static struct first request;
-    static uint8_t reply[STEP_MAX_PACKET];
+    static uint8_t request[STEP_MAX_PACKET], reply[STEP_MAX_PACKET];
     char why[512] = "";
 
     if (argc != 3) {
         fprintf(stderr, "usage: bench REQUEST.pcap N\n");
         return 2;
     }
-    if (pcap_read_packets(argv[1], keep_first, &request, why, sizeof why) < 0 || !request.len) {
-        fprintf(stderr, "bench: %s\n", why[0] ? why : "no packet");
+    long request_len = pcap_read_first(argv[1], request, sizeof request, why, sizeof why);
+    if (request_len < 0) {
+        fprintf(stderr, "bench: %s\n", why);
         return 1;
     }
     long n = atol(argv[2]);
@@ -56,7 +42,7 @@ int main(int argc, char **argv)
 
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (long i = 0; i < n; i++)
-        replied += handle_packet(request.bytes, request.len, reply, sink) > 0;
+        replied += handle_packet(request, (size_t)request_len, reply, sink) > 0;
     clock_gettime(CLOCK_MONOTONIC, &end);
 
     double ns = (double)(end.tv_sec - start.tv_sec) * 1e9 + (double)(end.tv_nsec - start.tv_nsec);
