@@ -49,12 +49,26 @@ int cli_parse(int argc, char **argv, struct step_options *options,
     return 0;
 }
 
+/* Prints `text` folded at spaces into lines of at most `width` characters. */
+static void print_folded(FILE *out, const char *text, size_t width)
+{
+    while (strlen(text) > width) {
+        size_t cut = width;
+        while (cut > 0 && text[cut] != ' ')
+            cut--;
+        if (cut == 0)
+            break;                  /* one very long word: print it whole */
+        fprintf(out, "%.*s\n", (int)cut, text);
+        text += cut + 1;
+    }
+    fprintf(out, "%s\n", text);
+}
+
 void cli_usage(FILE *out, const char *program, const char *summary)
 {
+    fprintf(out, "usage: %s [-i IFNAME] [-v] [--pcap FILE] [--replay FILE.pcap]\n\n", program);
+    print_folded(out, summary, 76);
     fprintf(out,
-            "usage: %s [-i IFNAME] [-v] [--pcap FILE] [--replay FILE.pcap]\n"
-            "\n"
-            "%s\n"
             "\n"
             "  -i, --interface IFNAME  the tun device to create or attach to (default tun0)\n"
             "  -v, --verbose           also print every packet and reply field by field\n"
@@ -66,6 +80,5 @@ void cli_usage(FILE *out, const char *program, const char *summary)
             "                          when started as root (default nobody)\n"
             "  -h, --help              show this help\n"
             "\n"
-            "It prints one line per packet and runs until Ctrl-C (SIGINT) or SIGTERM.\n",
-            program, summary);
+            "It prints one line per packet and runs until Ctrl-C (SIGINT) or SIGTERM.\n");
 }

@@ -78,6 +78,28 @@ static void usage_names_every_option(void **state)
     free(text);
 }
 
+/* A long summary is folded at spaces: no line of the help is wider than 80
+ * (but the first, which holds the program's path, whatever its length). */
+static void usage_fits_a_terminal(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+
+    cli_usage(out, "bin/06-host-requirements",
+              "Step 06: answers ICMP echo requests as RFC 1122 asks of a host: every check, "
+              "counters (SIGUSR1), options, and no root once the tun is open.");
+    fclose(out);
+    assert_non_null(strstr(text, "\nStep 06: answers ICMP echo requests as RFC 1122 asks of a "
+                                 "host: every check,\ncounters (SIGUSR1), options, and no root "
+                                 "once the tun is open.\n"));
+    strtok(text, "\n");
+    for (char *line = strtok(NULL, "\n"); line; line = strtok(NULL, "\n"))
+        assert_true(strlen(line) <= 80);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -85,6 +107,7 @@ int main(void)
         cmocka_unit_test(every_option),
         cmocka_unit_test(mistakes_get_one_sentence),
         cmocka_unit_test(usage_names_every_option),
+        cmocka_unit_test(usage_fits_a_terminal),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }
