@@ -198,6 +198,20 @@ static int run_live(struct session *s, const char *ifname, const char *user)
     return status;
 }
 
+/* A program that may be left running keeps no file it did not open
+ * itself: a descriptor inherited from whoever started it (an fd on
+ * /etc/shadow, a socket) would outlive the drop of root, since the kernel
+ * checks permissions when a file is opened, never after. We use no
+ * inherited descriptor but 0, 1 and 2 (no socket activation), so we close
+ * the rest before opening anything, as daemon(7) advises. */
+static void close_inherited_files(void)
+{
+    if (close_range(3, ~0U, 0) == 0)
+        return;
+    for (long fd = 3, last = sysconf(_SC_OPEN_MAX); fd < last; fd++)
+        close((int)fd);             /* kernels before 5.9 have no close_range */
+}
+
 int step_run(const struct step *step, int argc, char **argv)
 {
     struct step_options options;
@@ -205,6 +219,7 @@ int step_run(const struct step *step, int argc, char **argv)
     char why[512];
     int status;
 
+    close_inherited_files();
     if (cli_parse(argc, argv, &options, why, sizeof why) < 0) {
         fprintf(stderr, "%s: %s\n", step->name, why);
         return 2;

@@ -5,7 +5,8 @@
 #   iputils-ping   the real ping       tshark       Wireshark's verdict
 #   graphviz       the diagrams        iproute2     namespaces and tun setup
 #   bsdextrautils  hexdump -C, the reference for step 01
-#   util-linux     unshare, for private network namespaces
+#   util-linux     unshare, for private network namespaces; setpriv
+#   libcap2-bin    setcap and capsh, for the tests of giving up privileges
 #   python3        tools/weave.py, which keeps the lessons in step with the code
 #   clang          libFuzzer, for `make fuzz` (with its runtime, libclang-rt-*-dev)
 #
@@ -13,7 +14,7 @@
 # missing, and by .ci/run. Safe to run twice: it installs only what is absent.
 set -eu
 
-PACKAGES="build-essential pkg-config libcmocka-dev libpcap-dev iputils-ping tshark graphviz iproute2 bsdextrautils util-linux python3 clang"
+PACKAGES="build-essential pkg-config libcmocka-dev libpcap-dev iputils-ping tshark graphviz iproute2 bsdextrautils util-linux libcap2-bin python3 clang"
 
 missing=""
 for p in $PACKAGES; do
