@@ -1,7 +1,85 @@
 #include "cli.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <string.h>
+
+enum { IFNAME_MAX = 15 };           /* IFNAMSIZ - 1: the kernel keeps a final NUL */
+
+/* Linux's own rule for interface names (dev_valid_name() in
+ * net/core/dev.c): 1 to 15 bytes, not "." or "..", and no '/', ':' or
+ * white space, since the name becomes a directory in /sys/class/net. We
+ * also refuse '%': "tun%d" asks the kernel to choose the number, and then
+ * nobody knows which device to configure. */
+static int check_ifname(const char *name, char *why, size_t why_len)
+{
+    if (strchr(name, '%')) {
+        snprintf(why, why_len, "'%s' asks the kernel to choose the device's name, and then you "
+                 "could not tell which to configure: give the whole name, for example -i tun0.",
+                 name);
+        return -1;
+    }
+    int valid = name[0] != '\0' && strlen(name) <= IFNAME_MAX && strcmp(name, ".") != 0 &&
+                strcmp(name, "..") != 0;
+    for (const char *c = name; valid && *c; c++)
+        valid = *c != '/' && *c != ':' && !isspace((unsigned char)*c);
+    if (!valid) {
+        snprintf(why, why_len, "'%s' is not a valid interface name: use 1 to %d characters, "
+                 "without '/', ':' or spaces, and not '.' or '..', for example -i tun0.",
+                 name, IFNAME_MAX);
+        return -1;
+    }
+    return 0;
+}
+
+/* The name of the option getopt just stumbled on, as the user typed it:
+ * "--pcap" for a long one, "-i" for a short one even inside "-hi". */
+static void option_name(char *name, size_t room, const char *arg, int short_option)
+{
+    if (strncmp(arg, "--", 2) == 0)
+        snprintf(name, room, "%.*s", (int)strcspn(arg, "="), arg);
+    else
+        snprintf(name, room, "-%c", short_option);
+}
+
+/* Options that take a value may be given once: a second one would silently
+ * replace the first. Flags (-v, -h) may repeat, they say the same thing. */
+static int given_twice(int option, const char **seen, char *why, size_t why_len,
+                       const char *program)
+{
+    static const char *const names[] = {['i'] = "-i/--interface", ['p'] = "--pcap",
+                                        ['r'] = "--replay", ['u'] = "--user"};
+
+    if (!*seen) {
+        *seen = names[option];
+        return 0;
+    }
+    snprintf(why, why_len, "%s is given twice: give it once (run '%s -h' for usage).",
+             names[option], program);
+    return -1;
+}
+
+/* Options that make no sense together, and --pcap -, which would mix the
+ * capture with the text log on standard output. */
+static int check_combination(const struct step_options *options, int ifname_given,
+                             char *why, size_t why_len)
+{
+    if (options->replay_path && ifname_given) {
+        snprintf(why, why_len, "--replay reads a capture instead of a tun device: leave out -i.");
+        return -1;
+    }
+    if (options->replay_path && options->user) {
+        snprintf(why, why_len, "--replay opens no tun device and gives up no privileges: "
+                 "leave out --user.");
+        return -1;
+    }
+    if (options->pcap_path && strcmp(options->pcap_path, "-") == 0) {
+        snprintf(why, why_len, "--pcap - would mix the capture with the log on standard output: "
+                 "give a file name (a pipe made with mkfifo gives Wireshark a live view).");
+        return -1;
+    }
+    return 0;
+}
 
 int cli_parse(int argc, char **argv, struct step_options *options,
               char *why, size_t why_len)
@@ -16,28 +94,51 @@ int cli_parse(int argc, char **argv, struct step_options *options,
         {NULL, 0, NULL, 0},
     };
     const char *program = argc > 0 ? argv[0] : "step";
+    const char *seen['v'] = {NULL};  /* indexed by the options' letters */
+    char name[64];
     int option;
 
     memset(options, 0, sizeof *options);
     options->ifname = "tun0";
 
     opterr = 0;                     /* we explain mistakes ourselves */
-    optind = 1;                     /* so that tests may call us twice */
+    optind = 0;                     /* glibc: start afresh, even after a parse
+                                       stopped inside a cluster like -xv (tests
+                                       call us many times) */
     while ((option = getopt_long(argc, argv, ":i:vh", long_options, NULL)) != -1) {
         switch (option) {
-        case 'i': options->ifname = optarg; break;
-        case 'p': options->pcap_path = optarg; break;
-        case 'r': options->replay_path = optarg; break;
-        case 'u': options->user = optarg; break;
+        case 'i':
+        case 'p':
+        case 'r':
+        case 'u':
+            if (given_twice(option, &seen[option], why, why_len, program) < 0)
+                return -1;
+            if (option == 'i' && check_ifname(optarg, why, why_len) < 0)
+                return -1;
+            if (option == 'i')
+                options->ifname = optarg;
+            else if (option == 'p')
+                options->pcap_path = optarg;
+            else if (option == 'r')
+                options->replay_path = optarg;
+            else
+                options->user = optarg;
+            break;
         case 'v': options->verbose = 1; break;
         case 'h': options->help = 1; break;
         case ':':
+            option_name(name, sizeof name, argv[optind - 1], optopt);
             snprintf(why, why_len, "option '%s' needs a value: run '%s -h' for usage.",
-                     argv[optind - 1], program);
+                     name, program);
             return -1;
         default:
-            snprintf(why, why_len, "unknown option '%s': run '%s -h' for usage.",
-                     argv[optind - 1], program);
+            /* An unknown short option is in optopt, wherever it stood in a
+             * cluster like -vx; an unknown long one leaves optopt at 0. */
+            if (optopt)
+                snprintf(name, sizeof name, "-%c", optopt);
+            else
+                option_name(name, sizeof name, argv[optind - 1], 0);
+            snprintf(why, why_len, "unknown option '%s': run '%s -h' for usage.", name, program);
             return -1;
         }
     }
@@ -46,7 +147,7 @@ int cli_parse(int argc, char **argv, struct step_options *options,
                  argv[optind], program);
         return -1;
     }
-    return 0;
+    return check_combination(options, seen['i'] != NULL, why, why_len);
 }
 
 /* Prints `text` folded at spaces into lines of at most `width` characters. */

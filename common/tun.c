@@ -2,9 +2,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>                 /* before linux/if.h, which then defers to it */
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -31,8 +33,50 @@ static void explain_open_error(int error, char *why, size_t why_len)
     }
 }
 
+/* A number from /sys/class/net/NAME/FILE, or `otherwise`. */
+static long sysfs_number(const char *name, const char *file, long otherwise)
+{
+    char path[64], text[32];
+    FILE *f;
+
+    snprintf(path, sizeof path, "/sys/class/net/%s/%s", name, file);
+    if (!(f = fopen(path, "re")))
+        return otherwise;
+    if (!fgets(text, sizeof text, f))
+        text[0] = '\0';
+    fclose(f);
+    return text[0] ? strtol(text, NULL, 10) : otherwise;
+}
+
+/* `ip tuntap add ... user U group G` makes a tun that only U, or members of
+ * G, may attach to without CAP_NET_ADMIN: say whose it is. The owner is
+ * in sysfs (-1: nobody in particular), if /sys shows this network namespace,
+ * which the interface index tells. */
+static void explain_owned_tun(const char *name, char *why, size_t why_len)
+{
+    long owner = -1, group = -1;
+
+    if (sysfs_number(name, "ifindex", 0) == (long)if_nametoindex(name)) {
+        owner = sysfs_number(name, "owner", -1);
+        group = sysfs_number(name, "group", -1);
+    }
+    if (owner >= 0)
+        snprintf(why, why_len, "%s exists and belongs to uid %ld: run as that user, or choose "
+                 "another name with -i.", name, owner);
+    else if (group >= 0)
+        snprintf(why, why_len, "%s exists and belongs to group %ld: run in that group, or "
+                 "choose another name with -i.", name, group);
+    else
+        snprintf(why, why_len, "%s exists and belongs to another user or group: run as its "
+                 "owner, or choose another name with -i.", name);
+}
+
 static void explain_create_error(int error, const char *name, char *why, size_t why_len)
 {
+    if ((error == EPERM || error == EACCES) && if_nametoindex(name) != 0) {
+        explain_owned_tun(name, why, why_len);
+        return;
+    }
     switch (error) {
     case EPERM:
     case EACCES:

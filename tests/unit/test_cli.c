@@ -37,9 +37,12 @@ static void every_option(void **state)
     char why[256];
 
     assert_int_equal(parse(&o, why, sizeof why, "step", "-i", "tun7", "--pcap", "out.pcap",
-                           "--replay", "in.pcap", NULL), 0);
+                           "--user", "nobody", NULL), 0);
     assert_string_equal(o.ifname, "tun7");
     assert_string_equal(o.pcap_path, "out.pcap");
+    assert_string_equal(o.user, "nobody");
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--replay", "in.pcap", "--pcap",
+                           "out.pcap", NULL), 0);
     assert_string_equal(o.replay_path, "in.pcap");
     assert_int_equal(parse(&o, why, sizeof why, "step", "--interface=lab0", "-h", NULL), 0);
     assert_string_equal(o.ifname, "lab0");
@@ -60,6 +63,87 @@ static void mistakes_get_one_sentence(void **state)
     assert_string_equal(why, "option '-i' needs a value: run 'step -h' for usage.");
     assert_int_equal(parse(&o, why, sizeof why, "step", "tun0", NULL), -1);
     assert_string_equal(why, "unexpected argument 'tun0': run 'step -h' for usage.");
+}
+
+/* Linux's rule for names (dev_valid_name() in net/core/dev.c): 1 to 15
+ * bytes (IFNAMSIZ 16 with the final NUL), not "." or "..", no '/', ':' or
+ * white space. And no '%', which makes the kernel choose the name. */
+static void interface_names_as_linux_allows(void **state)
+{
+    (void)state;
+    static const char *const invalid[] = {"a b", "a/b", "..", ".", "", "a:b", "tab\t",
+                                          "sixteen-chars-xx"};
+    struct step_options o;
+    char why[256], want[256];
+
+    for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++) {
+        assert_int_equal(parse(&o, why, sizeof why, "step", "-i", invalid[i], NULL), -1);
+        snprintf(want, sizeof want, "'%s' is not a valid interface name: use 1 to 15 "
+                 "characters, without '/', ':' or spaces, and not '.' or '..', for example "
+                 "-i tun0.", invalid[i]);
+        assert_string_equal(why, want);
+    }
+    assert_int_equal(parse(&o, why, sizeof why, "step", "-i", "fifteen-chars-x", NULL), 0);
+    assert_int_equal(parse(&o, why, sizeof why, "step", "-i", "tun.lab-0_1", NULL), 0);
+    assert_int_equal(parse(&o, why, sizeof why, "step", "-i", "tun%d", NULL), -1);
+    assert_string_equal(why, "'tun%d' asks the kernel to choose the device's name, and then you "
+                             "could not tell which to configure: give the whole name, for "
+                             "example -i tun0.");
+}
+
+/* The option named is the one at fault, as typed: not the whole cluster. */
+static void the_faulty_option_is_named(void **state)
+{
+    (void)state;
+    struct step_options o;
+    char why[256];
+
+    assert_int_equal(parse(&o, why, sizeof why, "step", "-hi", NULL), -1);
+    assert_string_equal(why, "option '-i' needs a value: run 'step -h' for usage.");
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--pcap", NULL), -1);
+    assert_string_equal(why, "option '--pcap' needs a value: run 'step -h' for usage.");
+    assert_int_equal(parse(&o, why, sizeof why, "step", "-vx", NULL), -1);
+    assert_string_equal(why, "unknown option '-x': run 'step -h' for usage.");
+    assert_int_equal(parse(&o, why, sizeof why, "step", "-i", "tun1", "-xv", NULL), -1);
+    assert_string_equal(why, "unknown option '-x': run 'step -h' for usage.");
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--frob=1", NULL), -1);
+    assert_string_equal(why, "unknown option '--frob': run 'step -h' for usage.");
+}
+
+/* A value given twice would silently replace the first; a flag may repeat. */
+static void repeated_options(void **state)
+{
+    (void)state;
+    struct step_options o;
+    char why[256];
+
+    assert_int_equal(parse(&o, why, sizeof why, "step", "-i", "tun1", "-i", "tun2", NULL), -1);
+    assert_string_equal(why, "-i/--interface is given twice: give it once (run 'step -h' for usage).");
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--interface=tun1", "-i", "tun1", NULL), -1);
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--pcap", "a", "--pcap=b", NULL), -1);
+    assert_string_equal(why, "--pcap is given twice: give it once (run 'step -h' for usage).");
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--replay", "a", "--replay", "a", NULL), -1);
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--user", "a", "--user", "b", NULL), -1);
+    assert_int_equal(parse(&o, why, sizeof why, "step", "-v", "-vv", "-h", "--help", NULL), 0);
+    assert_true(o.verbose);
+}
+
+static void options_that_do_not_go_together(void **state)
+{
+    (void)state;
+    struct step_options o;
+    char why[256];
+
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--replay", "in.pcap", "-i", "tun1", NULL), -1);
+    assert_string_equal(why, "--replay reads a capture instead of a tun device: leave out -i.");
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--replay", "in.pcap", "--user", "nobody",
+                           NULL), -1);
+    assert_string_equal(why, "--replay opens no tun device and gives up no privileges: "
+                             "leave out --user.");
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--pcap", "-", NULL), -1);
+    assert_string_equal(why, "--pcap - would mix the capture with the log on standard output: "
+                             "give a file name (a pipe made with mkfifo gives Wireshark a live "
+                             "view).");
 }
 
 static void usage_names_every_option(void **state)
@@ -106,6 +190,10 @@ int main(void)
         cmocka_unit_test(defaults),
         cmocka_unit_test(every_option),
         cmocka_unit_test(mistakes_get_one_sentence),
+        cmocka_unit_test(interface_names_as_linux_allows),
+        cmocka_unit_test(the_faulty_option_is_named),
+        cmocka_unit_test(repeated_options),
+        cmocka_unit_test(options_that_do_not_go_together),
         cmocka_unit_test(usage_names_every_option),
         cmocka_unit_test(usage_fits_a_terminal),
     };
