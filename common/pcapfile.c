@@ -1,9 +1,17 @@
 #include "pcapfile.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bytes.h"
 
 /* Link types, as numbered by libpcap's DLT_ constants. */
 enum {
@@ -15,12 +23,80 @@ enum {
     LINK_LINUX_SLL2 = DLT_LINUX_SLL2,
 };
 
+/* The largest IP packet there is (the total length field has 16 bits), and
+ * so the snapshot length our captures declare. */
 enum { SNAPSHOT_LENGTH = 65535 };
 
 struct pcap_writer {
     pcap_t *handle;
     pcap_dumper_t *dumper;
+    char path[256];                 /* for messages */
+    unsigned long written;          /* records that reached the file */
+    off_t whole;                    /* its size after the last whole record */
+    char failure[512];              /* the first write that failed, or "" */
 };
+
+/* In a directory everyone may write to and only owners may delete from
+ * (/tmp: mode 1777), a file we did not create and do not own may have been
+ * put there for us to write through. The kernel's fs.protected_regular
+ * refuses that too, where it is on (it is off on many systems). */
+static int planted(const char *path, const struct stat *file)
+{
+    char *copy = strdup(path);
+    struct stat dir;
+    int shared = copy && stat(dirname(copy), &dir) == 0 &&
+                 (dir.st_mode & S_ISVTX) && (dir.st_mode & S_IWOTH);
+
+    free(copy);
+    return shared && file->st_uid != geteuid();
+}
+
+/*
+ * Opens `path` for writing without ever writing through someone else's
+ * file. The step opens its capture while still root (before giving up root,
+ * so that `sudo bin/06-... --pcap out.pcap` can write in the user's own
+ * directory, which `nobody` cannot: tcpdump -Z opens after the drop and so
+ * fails there). Root may write anywhere, so: never through a symbolic link
+ * (O_NOFOLLOW: a link planted in /tmp could name /etc/shadow), never into a
+ * file with a second name (a hard link), nor one planted in /tmp, and
+ * truncate only after these checks, never with O_TRUNC. Devices and pipes
+ * (/dev/null, mkfifo) are written as they are.
+ */
+static int open_output(const char *path, char *why, size_t why_len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    struct stat file;
+
+    if (fd < 0 && errno == ELOOP) {
+        snprintf(why, why_len, "%s is a symbolic link, which the step does not follow (as root, a "
+                 "link someone planted could point anywhere): give the file's own path.", path);
+        return -1;
+    }
+    if (fd < 0 || fstat(fd, &file) < 0) {
+        snprintf(why, why_len, "cannot write the capture %s (%s).", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    if (S_ISREG(file.st_mode)) {
+        const char *refusal = file.st_nlink > 1 ? "has another name (a hard link), which "
+                                                  "would change too"
+                              : planted(path, &file) ? "belongs to someone else in a directory "
+                                                       "anyone may write to"
+                                                     : NULL;
+        if (refusal) {
+            snprintf(why, why_len, "%s %s: remove it, or choose another name.", path, refusal);
+            close(fd);
+            return -1;
+        }
+        if (ftruncate(fd, 0) < 0) {
+            snprintf(why, why_len, "cannot write the capture %s (%s).", path, strerror(errno));
+            close(fd);
+            return -1;
+        }
+    }
+    return fd;
+}
 
 struct pcap_writer *pcap_writer_open(const char *path, char *why, size_t why_len)
 {
@@ -29,57 +105,184 @@ struct pcap_writer *pcap_writer_open(const char *path, char *why, size_t why_len
         snprintf(why, why_len, "out of memory opening %s.", path);
         return NULL;
     }
-    writer->handle = pcap_open_dead(LINK_RAW, SNAPSHOT_LENGTH);
-    writer->dumper = writer->handle ? pcap_dump_open(writer->handle, path) : NULL;
-    if (!writer->dumper) {
+    snprintf(writer->path, sizeof writer->path, "%s", path);
+    int fd = open_output(path, why, why_len);
+    FILE *file = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (fd >= 0 && !file) {
+        snprintf(why, why_len, "cannot write the capture %s (%s).", path, strerror(errno));
+        close(fd);
+    }
+    writer->handle = file ? pcap_open_dead(LINK_RAW, SNAPSHOT_LENGTH) : NULL;
+    writer->dumper = writer->handle ? pcap_dump_fopen(writer->handle, file) : NULL;
+    if (file && !writer->dumper) {
         snprintf(why, why_len, "cannot write the capture %s: %s.", path,
                  writer->handle ? pcap_geterr(writer->handle) : "libpcap failed");
-        pcap_writer_close(writer);
-        return NULL;
+        fclose(file);
     }
-    return writer;
+    /* Write the file header now: /dev/full or /proc/version fail here, with
+     * one sentence, rather than at the first packet. */
+    if (writer->dumper && pcap_dump_flush(writer->dumper) < 0) {
+        snprintf(why, why_len, "cannot write the capture %s (%s).", path, strerror(errno));
+        __fpurge(pcap_dump_file(writer->dumper));
+    } else if (writer->dumper) {
+        writer->whole = ftello(file);
+        return writer;
+    }
+    pcap_writer_close(writer, NULL, 0);
+    return NULL;
+}
+
+/* After a failed write, the file may end in part of a record, which every
+ * reader would call damaged. Forget what is still buffered (it would be
+ * written when the file is closed) and cut the file back to its last whole
+ * record, so that what it holds can be read. Pipes and devices cannot be
+ * cut (whole is -1 there): they keep what they got. */
+static void keep_whole_records(struct pcap_writer *writer)
+{
+    FILE *file = pcap_dump_file(writer->dumper);
+
+    __fpurge(file);
+    if (writer->whole > 0 && ftruncate(fileno(file), writer->whole) < 0)
+        writer->whole = -1;         /* nothing more we can do: the message stands */
 }
 
 int pcap_writer_add(struct pcap_writer *writer, const struct timeval *when,
                     const uint8_t *packet, size_t len)
 {
-    struct pcap_pkthdr header = {.ts = *when, .caplen = (bpf_u_int32)len, .len = (bpf_u_int32)len};
+    /* A record longer than the snapshot length is cut to it, as a capture
+     * with that snaplen would have been, and keeps its true length in `len`;
+     * Wireshark then shows it as "packet size limited during capture". */
+    size_t kept = len < SNAPSHOT_LENGTH ? len : SNAPSHOT_LENGTH;
+    struct pcap_pkthdr header = {.ts = *when, .caplen = (bpf_u_int32)kept, .len = (bpf_u_int32)len};
 
+    if (writer->failure[0])
+        return -1;                  /* after a failure, a record would only be torn */
     pcap_dump((u_char *)writer->dumper, &header, packet);
     /* Flush per packet: Wireshark may read the file while we still run, and
-     * a Ctrl-C must not lose the last packets. */
-    return pcap_dump_flush(writer->dumper);
+     * a Ctrl-C must not lose the last packets. It is also where a full disk
+     * or a file that takes no writes shows. */
+    if (pcap_dump_flush(writer->dumper) < 0) {
+        snprintf(writer->failure, sizeof writer->failure, "writing the capture %s failed after "
+                 "%lu records (%s): it holds no more, and the step will exit with status 1.",
+                 writer->path, writer->written, strerror(errno));
+        keep_whole_records(writer);
+        return -1;
+    }
+    writer->written++;
+    writer->whole = ftello(pcap_dump_file(writer->dumper));
+    return 0;
 }
 
-void pcap_writer_close(struct pcap_writer *writer)
+const char *pcap_writer_failure(const struct pcap_writer *writer)
 {
+    return writer->failure[0] ? writer->failure : NULL;
+}
+
+int pcap_writer_close(struct pcap_writer *writer, char *why, size_t why_len)
+{
+    int status = 0;
+
     if (!writer)
-        return;
-    if (writer->dumper)
+        return 0;
+    if (writer->dumper) {
+        if (!writer->failure[0] && pcap_dump_flush(writer->dumper) < 0)
+            snprintf(writer->failure, sizeof writer->failure, "writing the capture %s failed "
+                     "(%s).", writer->path, strerror(errno));
         pcap_dump_close(writer->dumper);
+    }
+    if (writer->failure[0]) {
+        if (why)
+            snprintf(why, why_len, "%s", writer->failure);
+        status = -1;
+    }
     if (writer->handle)
         pcap_close(writer->handle);
     free(writer);
+    return status;
 }
 
-/* How many bytes of link header come before the IP packet, or -1 when we do
- * not know the link type. */
-static long link_header_len(int link_type)
+int pcap_same_file(const char *a, const char *b)
 {
-    switch (link_type) {
-    case LINK_RAW:
-    case LINK_IPV4:
-    case LINK_IPV6:
+    struct stat one, other;
+
+    return stat(a, &one) == 0 && stat(b, &other) == 0 && one.st_dev == other.st_dev &&
+           one.st_ino == other.st_ino;
+}
+
+/* How the IP packet sits in a record of each link type: after a link
+ * header of `header_len` bytes, whose protocol field (an EtherType: 0x0800
+ * IPv4, 0x86dd IPv6) is at `type_at`; -1 where the record is the packet. */
+struct link {
+    int type;
+    size_t header_len;
+    long type_at;
+};
+
+static const struct link LINKS[] = {
+    {LINK_RAW, 0, -1},
+    {LINK_IPV4, 0, -1},
+    {LINK_IPV6, 0, -1},
+    {LINK_ETHERNET, 14, 12},        /* destination, source, EtherType */
+    {LINK_LINUX_SLL, 16, 14},       /* tcpdump -i any: ..., protocol */
+    {LINK_LINUX_SLL2, 20, 0},       /* protocol first */
+};
+
+enum {
+    ETHERTYPE_IPV4 = 0x0800,
+    ETHERTYPE_ARP = 0x0806,
+    ETHERTYPE_VLAN = 0x8100,        /* IEEE 802.1Q */
+    ETHERTYPE_QINQ = 0x88a8,        /* IEEE 802.1ad */
+    ETHERTYPE_IPV6 = 0x86dd,
+};
+
+static const struct link *find_link(int link_type)
+{
+    for (size_t i = 0; i < sizeof LINKS / sizeof LINKS[0]; i++)
+        if (LINKS[i].type == link_type)
+            return &LINKS[i];
+    return NULL;
+}
+
+/*
+ * Where the IP packet starts in one record. Returns its offset, or -1 with
+ * what the record holds instead in `what`: an ARP frame, say, whose bytes
+ * could look like IPv4 to a step that only checks the version nibble. A
+ * record too short for its link header gives an empty packet, so that the
+ * step says it is too short.
+ */
+static long ip_offset(const struct link *link, const uint8_t *data, size_t caplen,
+                      char *what, size_t what_len)
+{
+    if (link->type_at < 0)
         return 0;
-    case LINK_ETHERNET:
-        return 14;
-    case LINK_LINUX_SLL:
-        return 16;
-    case LINK_LINUX_SLL2:
-        return 20;
-    default:
+    if (caplen < link->header_len)
+        return (long)caplen;
+    size_t header_len = link->header_len;
+    size_t type_at = (size_t)link->type_at;
+    uint16_t type = read_be16(data + type_at);
+    /* VLAN tags (4 bytes each, perhaps two: 802.1ad outside 802.1Q) sit
+     * before the EtherType of the frame they carry: step over them. */
+    while (link->type == LINK_ETHERNET && (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ) &&
+           caplen >= header_len + 4) {
+        header_len += 4;
+        type_at += 4;
+        type = read_be16(data + type_at);
+    }
+    const char *frame = link->type == LINK_ETHERNET ? "an Ethernet" : "a Linux cooked";
+    if (type != ETHERTYPE_IPV4 && type != ETHERTYPE_IPV6) {
+        snprintf(what, what_len, "%s frame of type 0x%04x%s, not IP", frame, type,
+                 type == ETHERTYPE_ARP ? " (ARP)" : "");
         return -1;
     }
+    /* The link says which IP version it carries; bytes that claim another
+     * are not that packet (an IPv6 frame with IPv4-looking bytes in it). */
+    unsigned want = type == ETHERTYPE_IPV4 ? 4 : 6;
+    if (caplen > header_len && data[header_len] >> 4 != want) {
+        snprintf(what, what_len, "%s frame of type 0x%04x (IPv%u) whose packet says version %u",
+                 frame, type, want, data[header_len] >> 4);
+        return -1;
+    }
+    return (long)header_len;
 }
 
 struct first_packet {
@@ -112,21 +315,23 @@ long pcap_read_first(const char *path, uint8_t *packet, size_t room, char *why, 
     return (long)first.len;
 }
 
-int pcap_read_packets(const char *path, pcap_packet_fn each, void *context,
-                      char *why, size_t why_len)
+int pcap_read_ip_packets(const char *path, pcap_packet_fn each, pcap_skip_fn skipped,
+                         void *context, char *why, size_t why_len)
 {
     char error[PCAP_ERRBUF_SIZE] = "";
     pcap_t *handle = pcap_open_offline(path, error);
     struct pcap_pkthdr *header;
     const u_char *data;
+    unsigned long record = 0;
+    char what[128];
     int status, result = 0;
 
     if (!handle) {
         snprintf(why, why_len, "cannot read the capture %s: %s.", path, error);
         return -1;
     }
-    long skip = link_header_len(pcap_datalink(handle));
-    if (skip < 0) {
+    const struct link *link = find_link(pcap_datalink(handle));
+    if (!link) {
         snprintf(why, why_len, "%s has link type %s, which we cannot read: capture on a "
                  "tun device or save as raw IP.", path,
                  pcap_datalink_val_to_name(pcap_datalink(handle)));
@@ -135,10 +340,14 @@ int pcap_read_packets(const char *path, pcap_packet_fn each, void *context,
     }
 
     while ((status = pcap_next_ex(handle, &header, &data)) == 1) {
-        /* A record shorter than its link header carries no IP packet at all;
-         * hand the step an empty packet so that it says so. */
-        size_t len = header->caplen > (bpf_u_int32)skip ? header->caplen - (size_t)skip : 0;
-        result = each(context, &header->ts, data + (len ? skip : 0), len);
+        long at = ip_offset(link, data, header->caplen, what, sizeof what);
+        record++;
+        if (at < 0) {
+            if (skipped)
+                skipped(context, record, what);
+            continue;
+        }
+        result = each(context, &header->ts, data + at, header->caplen - (size_t)at);
         if (result != 0)
             break;
     }
@@ -148,4 +357,10 @@ int pcap_read_packets(const char *path, pcap_packet_fn each, void *context,
     }
     pcap_close(handle);
     return result;
+}
+
+int pcap_read_packets(const char *path, pcap_packet_fn each, void *context,
+                      char *why, size_t why_len)
+{
+    return pcap_read_ip_packets(path, each, NULL, context, why, why_len);
 }

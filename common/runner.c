@@ -60,14 +60,17 @@ struct session {
     int verbose;                    /* -v: annotate each packet and reply */
     struct pcap_writer *capture;    /* NULL without --pcap */
     uint8_t *reply;
-    unsigned long packets, replies;
+    unsigned long packets, replies, skipped;
+    int capture_failed;             /* said once; the exit status says it again */
 };
 
 static void record(struct session *s, const struct timeval *when,
                    const uint8_t *packet, size_t len)
 {
-    if (s->capture)
-        pcap_writer_add(s->capture, when, packet, len);
+    if (s->capture && pcap_writer_add(s->capture, when, packet, len) < 0 && !s->capture_failed) {
+        s->capture_failed = 1;
+        fprintf(stderr, "%s: %s\n", s->step->name, pcap_writer_failure(s->capture));
+    }
 }
 
 /* One packet through the step; returns the reply's length (0: none). */
@@ -101,14 +104,27 @@ static int replay_one(void *context, const struct timeval *when,
     return 0;
 }
 
+/* A record with no IP packet in it (an ARP frame): one line, like a packet. */
+static void replay_skip(void *context, unsigned long record, const char *what)
+{
+    struct session *s = context;
+
+    s->skipped++;
+    printf("record %lu skipped: %s\n", record, what);
+    fflush(stdout);
+}
+
 static int run_replay(struct session *s, const char *path)
 {
     char why[512];
 
-    if (pcap_read_packets(path, replay_one, s, why, sizeof why) < 0) {
+    if (pcap_read_ip_packets(path, replay_one, replay_skip, s, why, sizeof why) < 0) {
         fprintf(stderr, "%s: %s\n", s->step->name, why);
         return 1;
     }
+    if (s->skipped)
+        fprintf(stderr, "%s: skipped %lu records of %s that hold no IP packet\n",
+                s->step->name, s->skipped, path);
     fprintf(stderr, "%s: replayed %lu packets from %s, %lu replies\n",
             s->step->name, s->packets, path, s->replies);
     report(s->step);
@@ -234,6 +250,12 @@ int step_run(const struct step *step, int argc, char **argv)
         return 2;
     }
     session.verbose = options.verbose;
+    if (options.replay_path && options.pcap_path &&
+        pcap_same_file(options.replay_path, options.pcap_path)) {
+        fprintf(stderr, "%s: --pcap %s is the capture --replay reads, and writing it would "
+                "destroy it: choose another name for --pcap.\n", step->name, options.pcap_path);
+        return 2;
+    }
     if (options.pcap_path) {
         session.capture = pcap_writer_open(options.pcap_path, why, sizeof why);
         if (!session.capture) {
@@ -244,7 +266,7 @@ int step_run(const struct step *step, int argc, char **argv)
     session.reply = malloc(STEP_MAX_PACKET);
     if (!session.reply) {
         fprintf(stderr, "%s: out of memory.\n", step->name);
-        pcap_writer_close(session.capture);
+        pcap_writer_close(session.capture, NULL, 0);
         return 1;
     }
 
@@ -253,7 +275,12 @@ int step_run(const struct step *step, int argc, char **argv)
     else
         status = run_live(&session, options.ifname, options.user ? options.user : "nobody");
 
-    pcap_writer_close(session.capture);
+    /* A capture that lost records is a failure, even if all else went well. */
+    if (pcap_writer_close(session.capture, why, sizeof why) < 0) {
+        if (!session.capture_failed)
+            fprintf(stderr, "%s: %s\n", step->name, why);
+        status = status ? status : 1;
+    }
     free(session.reply);
     return status;
 }

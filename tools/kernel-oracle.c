@@ -146,7 +146,10 @@ int main(int argc, char **argv)
     int status = pcap_read_packets(argv[3], ask_kernel, &o, why, sizeof why);
     if (status < 0 && why[0])
         fprintf(stderr, "kernel-oracle: %s\n", why);
-    pcap_writer_close(o.replies);
+    if (pcap_writer_close(o.replies, why, sizeof why) < 0) {
+        fprintf(stderr, "kernel-oracle: %s\n", why);
+        status = -1;
+    }
     close(o.tun);
     fprintf(stderr, "kernel-oracle: %u requests, %u kernel replies\n", o.asked, o.answered);
     return status == 0 ? 0 : 1;

@@ -3,6 +3,9 @@
 
 #include "pcapfile.h"
 
+#include <pcap/pcap.h>
+#include <sys/stat.h>
+
 struct collected {
     uint8_t packets[4][64];
     size_t lens[4];
@@ -34,7 +37,7 @@ static void write_then_read_back(void **state)
     assert_non_null(w);
     assert_int_equal(pcap_writer_add(w, &when, one, sizeof one), 0);
     assert_int_equal(pcap_writer_add(w, &when, two, sizeof two), 0);
-    pcap_writer_close(w);
+    assert_int_equal(pcap_writer_close(w, why, sizeof why), 0);
 
     assert_int_equal(pcap_read_packets(path, collect, &got, why, sizeof why), 0);
     assert_int_equal(got.count, 2);
@@ -62,14 +65,14 @@ static void first_packet(void **state)
 
     close(mkstemp(path));
     struct pcap_writer *w = pcap_writer_open(path, why, sizeof why);
-    pcap_writer_close(w);
+    assert_int_equal(pcap_writer_close(w, why, sizeof why), 0);
     assert_int_equal(pcap_read_first(path, got, sizeof got, why, sizeof why), -1);
     assert_non_null(strstr(why, "holds no packet."));
 
     w = pcap_writer_open(path, why, sizeof why);
     pcap_writer_add(w, &when, one, sizeof one);
     pcap_writer_add(w, &when, two, sizeof two);
-    pcap_writer_close(w);
+    assert_int_equal(pcap_writer_close(w, why, sizeof why), 0);
     assert_int_equal(pcap_read_first(path, got, sizeof got, why, sizeof why), 5);
     assert_memory_equal(got, one, 5);
     assert_int_equal(pcap_read_first(path, got, 3, why, sizeof why), 3);
@@ -107,6 +110,65 @@ static void unwritable_path_says_so(void **state)
     assert_non_null(strstr(why, "cannot write the capture /nonexistent/dir/out.pcap"));
 }
 
+/* /dev/full takes no byte: the file header already fails, at open. */
+static void a_file_that_takes_no_writes_fails_at_open(void **state)
+{
+    (void)state;
+    char why[512];
+
+    assert_null(pcap_writer_open("/dev/full", why, sizeof why));
+    assert_string_equal(why, "cannot write the capture /dev/full (No space left on device).");
+}
+
+/* Never through a symbolic link: the file it names is left as it was. */
+static void a_symbolic_link_is_not_followed(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/icmp-steps-pcap-XXXXXX", target[64], link[64], why[512];
+    struct stat st;
+
+    assert_non_null(mkdtemp(dir));
+    snprintf(target, sizeof target, "%s/target", dir);
+    snprintf(link, sizeof link, "%s/link.pcap", dir);
+    FILE *f = fopen(target, "w");
+    fputs("precious", f);
+    fclose(f);
+    assert_int_equal(symlink(target, link), 0);
+    assert_null(pcap_writer_open(link, why, sizeof why));
+    assert_non_null(strstr(why, "link.pcap is a symbolic link, which the step does not follow"));
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_size, 8);
+    unlink(link);
+    unlink(target);
+    rmdir(dir);
+}
+
+/* A record longer than the 65535-byte snaplen is cut to it; libpcap reads
+ * back 65535 bytes and the true length. */
+static void long_records_are_cut_to_the_snaplen(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/icmp-steps-pcap-XXXXXX", why[256], error[PCAP_ERRBUF_SIZE];
+    static uint8_t big[70000];
+    struct timeval when = {0};
+    struct pcap_pkthdr *header;
+    const u_char *data;
+
+    close(mkstemp(path));
+    struct pcap_writer *w = pcap_writer_open(path, why, sizeof why);
+    assert_non_null(w);
+    assert_int_equal(pcap_writer_add(w, &when, big, sizeof big), 0);
+    assert_int_equal(pcap_writer_close(w, why, sizeof why), 0);
+    pcap_t *handle = pcap_open_offline(path, error);
+    assert_non_null(handle);
+    assert_int_equal(pcap_snapshot(handle), 65535);
+    assert_int_equal(pcap_next_ex(handle, &header, &data), 1);
+    assert_int_equal(header->caplen, 65535);
+    assert_int_equal(header->len, 70000);
+    pcap_close(handle);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -115,6 +177,9 @@ int main(void)
         cmocka_unit_test(missing_file_says_so),
         cmocka_unit_test(not_a_capture_says_so),
         cmocka_unit_test(unwritable_path_says_so),
+        cmocka_unit_test(a_file_that_takes_no_writes_fails_at_open),
+        cmocka_unit_test(a_symbolic_link_is_not_followed),
+        cmocka_unit_test(long_records_are_cut_to_the_snaplen),
     };
     return cmocka_run_group_tests_name("pcapfile", tests, NULL, NULL);
 }
