@@ -87,7 +87,7 @@ check_equal "and it holds the request and its reply" 2 \
 
 # A named pipe, for a live view (what --pcap - cannot be): tshark reads it.
 mkfifo "$work/feed"
-tshark -r "$work/feed" -T fields -e icmp.type >"$work/feed.txt" 2>/dev/null &
+timeout 30 tshark -r "$work/feed" -T fields -e icmp.type >"$work/feed.txt" 2>/dev/null &
 tshark_pid=$!
 timeout 10 "$bin" --replay "$work/many.pcap" --pcap "$work/feed" >/dev/null 2>&1
 check_equal "--pcap to a named pipe: exit status 0" 0 $?
