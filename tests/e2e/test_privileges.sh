@@ -78,6 +78,11 @@ check_lacks "root: the inherited /etc/shadow is closed" "/etc/shadow" "$fds"
 check_equal "root: it holds 0, 1, 2 and the tun, nothing else" "0 1 2 3" \
     "$(cut -d' ' -f1 <<<"$fds" | sort -n | paste -sd' ')"
 
+# Root whose parent told the kernel to keep capabilities across setuid()
+# (SECBIT_NO_SETUID_FIXUP): the step empties them itself.
+run_step h2p9 setpriv --securebits=+no_setuid_fixup "$bin"
+expect_nothing_left "root with SECBIT_NO_SETUID_FIXUP"
+
 # Root without CAP_SETUID/CAP_SETGID cannot become anyone else: it must stop.
 run_step h2p1 setpriv --bounding-set=-setuid,-setgid "$bin"
 expect_refusal "root without CAP_SETUID and CAP_SETGID" \
