@@ -4,13 +4,38 @@
 #include <string.h>
 
 /*
- * Linux stamps Record Route and Timestamp twice on a host that answers an
- * echo: once when the request arrives (ip_options_compile) and once when the
- * reply leaves (ip_options_build). `ping -R` of a Linux host therefore lists
- * the responder's address twice. We do the same, so that ping shows the
- * same round trip whether the kernel or this step answered.
+ * How Linux answers the options of an echo request (net/ipv4/ip_options.c),
+ * in the same two passes, because that is what decides every detail:
+ *
+ * 1. As the request arrives (ip_options_compile), every option is checked,
+ *    and Record Route and Timestamp get this host's first stamp. An option
+ *    that cannot be makes the datagram an error (RFC 791): no reply (Linux
+ *    sends a parameter problem; this step sends no errors).
+ * 2. As the reply is built (ip_options_echo), Record Route and Timestamp are
+ *    copied, Record Route first, and stamped once more if they were stamped
+ *    on arrival and a whole slot is left. Part of a slot left means the
+ *    reply's options cannot be built, and Linux sends no reply at all.
+ *
+ * So `ping -R` of a Linux host lists the responder twice, and ping shows
+ * the same round trip whether the kernel or this step answered.
  */
-enum { STAMPS_PER_HOST = 2 };
+
+enum {
+    NOWHERE = -1,
+    TS_TIMES = 0,                   /* Timestamp flags (RFC 791) */
+    TS_ADDRESSES_AND_TIMES = 1,
+    TS_PRESPECIFIED = 3,
+    OPTION_SECURITY_CIPSO = 134,
+    OPTION_ROUTER_ALERT = 148,
+};
+
+/* The options after the first pass, with what the second needs to know. */
+struct arrival {
+    uint8_t bytes[OPTIONS_MAX_LEN];
+    long record_route, timestamp;   /* where they start in bytes, or NOWHERE */
+    int route_stamped, time_stamped;
+    int source_route;               /* its type, or 0 */
+};
 
 static void write_be32(uint8_t *p, uint32_t value)
 {
@@ -20,59 +45,199 @@ static void write_be32(uint8_t *p, uint32_t value)
     p[3] = (uint8_t)value;
 }
 
-/* Record Route: the pointer (byte 2, counted from 1) names the next free
- * 4-byte slot; a full option is returned as it is. */
-static int record_route(uint8_t *opt, size_t len, const uint8_t self[4], char *why, size_t why_len)
+static int refuse(char *why, size_t why_len, const char *what, const uint8_t *opt, size_t len)
 {
-    if (len < 3 || opt[2] < 4 || (opt[2] <= len && opt[2] + 3u > len)) {
-        snprintf(why, why_len, "malformed Record Route option (length %zu, pointer %u)",
-                 len, len >= 3 ? opt[2] : 0);
+    snprintf(why, why_len, "malformed %s option (length %zu, pointer %u)", what, len,
+             len >= 3 ? opt[2] : 0);
+    return -1;
+}
+
+/* Record Route: the pointer (byte 2, counted from 1) names the next free
+ * 4-byte slot. Past the end, the option is full and goes back as it came;
+ * pointing at part of a slot, it cannot be (RFC 791). */
+static int arrive_record_route(struct arrival *a, uint8_t *opt, size_t len, const uint8_t self[4],
+                               char *why, size_t why_len)
+{
+    if (a->record_route != NOWHERE) {
+        snprintf(why, why_len, "malformed IP options (option %u twice)", opt[0]);
         return -1;
     }
-    for (int stamp = 0; stamp < STAMPS_PER_HOST && opt[2] + 3u <= len; stamp++) {
+    if (len < 3 || opt[2] < 4)
+        return refuse(why, why_len, "Record Route", opt, len);
+    if (opt[2] <= len) {
+        if (opt[2] + 3u > len)
+            return refuse(why, why_len, "Record Route", opt, len);
         memcpy(opt + opt[2] - 1, self, 4);
         opt[2] += 4;
+        a->route_stamped = 1;
     }
+    a->record_route = opt - a->bytes;
     return 0;
 }
 
-/* Timestamp: flag 0 records times, flag 1 addresses and times, flag 3
- * times for prespecified addresses only. When there is no room left, the
- * overflow count (high nibble of byte 3) goes up; when that count itself
- * would overflow, the option is in error (RFC 791). */
-static int timestamp(uint8_t *opt, size_t len, const uint8_t self[4], uint32_t now_ms,
-                     char *why, size_t why_len)
+/* Timestamp: flag 0 records times, flag 1 addresses and times, flag 3 times
+ * for prespecified addresses only. When no slot is left, the overflow count
+ * (high nibble of byte 3) counts this host, once (RFC 791); a count of 15
+ * cannot count it, and the option is in error. */
+static int arrive_timestamp(struct arrival *a, uint8_t *opt, size_t len, const uint8_t self[4],
+                            uint32_t now_ms, char *why, size_t why_len)
 {
-    unsigned flag = len >= 4 ? opt[3] & 0x0f : 0;
-    unsigned entry = flag == 0 ? 4 : 8;
-
-    if (len < 4 || opt[2] < 5 || (flag != 0 && flag != 1 && flag != 3) ||
-        (opt[2] <= len && opt[2] + entry - 1 > len)) {
-        snprintf(why, why_len, "malformed Timestamp option (length %zu, pointer %u, flag %u)",
-                 len, len >= 3 ? opt[2] : 0, flag);
+    if (a->timestamp != NOWHERE) {
+        snprintf(why, why_len, "malformed IP options (option %u twice)", opt[0]);
         return -1;
     }
-    for (int stamp = 0; stamp < STAMPS_PER_HOST; stamp++) {
-        uint8_t *slot = opt + opt[2] - 1;
-        if (opt[2] + entry - 1 > len) {
-            if ((opt[3] >> 4) == 15) {
-                snprintf(why, why_len, "malformed Timestamp option (its overflow count overflows)");
-                return -1;
-            }
-            opt[3] = (uint8_t)(opt[3] + 0x10);
+    if (len < 4 || opt[2] < 5)
+        return refuse(why, why_len, "Timestamp", opt, len);
+    if (opt[2] > len) {
+        if ((opt[3] >> 4) == 15) {
+            snprintf(why, why_len, "malformed Timestamp option (its overflow count overflows)");
+            return -1;
+        }
+        opt[3] = (uint8_t)(opt[3] + 0x10);
+        a->timestamp = opt - a->bytes;
+        return 0;
+    }
+    uint8_t *slot = opt + opt[2] - 1;
+    unsigned flag = opt[3] & 0x0f;
+    size_t entry = flag == TS_TIMES ? 4 : 8;
+    if (opt[2] + 3u > len ||
+        ((flag == TS_ADDRESSES_AND_TIMES || flag == TS_PRESPECIFIED) && opt[2] + 7u > len))
+        return refuse(why, why_len, "Timestamp", opt, len);
+    switch (flag) {
+    case TS_TIMES:
+        write_be32(slot, now_ms);
+        break;
+    case TS_ADDRESSES_AND_TIMES:
+        memcpy(slot, self, 4);
+        write_be32(slot + 4, now_ms);
+        break;
+    case TS_PRESPECIFIED:
+        a->timestamp = opt - a->bytes;
+        if (memcmp(slot, self, 4) != 0)
+            return 0;                   /* someone else's turn: returned as it is */
+        write_be32(slot + 4, now_ms);
+        break;
+    default:
+        a->timestamp = opt - a->bytes;  /* a flag RFC 791 does not define: */
+        return 0;                       /* returned as it came, as Linux does */
+    }
+    opt[2] = (uint8_t)(opt[2] + entry);
+    a->timestamp = opt - a->bytes;
+    a->time_stamped = 1;
+    return 0;
+}
+
+/* Source routes are refused after every option is checked, as Linux does
+ * by default (accept_source_route = 0); a malformed one is malformed. */
+static int arrive_source_route(struct arrival *a, uint8_t *opt, size_t len, char *why,
+                               size_t why_len)
+{
+    if (len < 3 || opt[2] < 4 || a->source_route)
+        return refuse(why, why_len, opt[0] == OPTION_LOOSE_SOURCE_ROUTE ? "loose source route"
+                                                                       : "strict source route",
+                      opt, len);
+    a->source_route = opt[0];
+    return 0;
+}
+
+/* The first pass: each option checked, and stamped once. */
+static enum options_status arrive(struct arrival *a, size_t len, const uint8_t self[4],
+                                  uint32_t now_ms, char *why, size_t why_len)
+{
+    size_t at = 0;
+
+    while (at < len && a->bytes[at] != OPTION_END) {
+        uint8_t *opt = a->bytes + at;
+        if (opt[0] == OPTION_NOP) {
+            at++;
             continue;
         }
-        if (flag == 0) {
-            write_be32(slot, now_ms);
-        } else if (flag == 1) {
-            memcpy(slot, self, 4);
-            write_be32(slot + 4, now_ms);
-        } else if (memcmp(slot, self, 4) == 0) {
-            write_be32(slot + 4, now_ms);     /* flag 3: our address is next */
-        } else {
-            break;                            /* flag 3: someone else's turn */
+        size_t opt_len = at + 1 < len ? opt[1] : 0;
+        if (opt_len < 2 || at + opt_len > len) {
+            snprintf(why, why_len, "malformed IP option %u (length %zu, %zu bytes left)",
+                     opt[0], opt_len, len - at);
+            return OPTIONS_MALFORMED;
         }
-        opt[2] = (uint8_t)(opt[2] + entry);
+        int status = 0;
+        switch (opt[0]) {
+        case OPTION_RECORD_ROUTE:
+            status = arrive_record_route(a, opt, opt_len, self, why, why_len);
+            break;
+        case OPTION_TIMESTAMP:
+            status = arrive_timestamp(a, opt, opt_len, self, now_ms, why, why_len);
+            break;
+        case OPTION_LOOSE_SOURCE_ROUTE:
+        case OPTION_STRICT_SOURCE_ROUTE:
+            status = arrive_source_route(a, opt, opt_len, why, why_len);
+            break;
+        case OPTION_ROUTER_ALERT:       /* RFC 2113: always 4 bytes */
+            if (opt_len < 4)
+                status = refuse(why, why_len, "Router Alert", opt, opt_len);
+            break;
+        case OPTION_SECURITY_CIPSO:
+            /* Linux checks CIPSO against the domains of interpretation it
+             * was configured with; with none (the default), it refuses. */
+            snprintf(why, why_len, "CIPSO security option: no domain of interpretation is "
+                     "configured, refused as Linux does");
+            status = -1;
+            break;
+        default:
+            break;                      /* others are ignored, not returned */
+        }
+        if (status < 0)
+            return OPTIONS_MALFORMED;
+        at += opt_len;
+    }
+    if (a->source_route) {
+        snprintf(why, why_len, "%s source route option: not answered, as Linux does by "
+                 "default (accept_source_route = 0)",
+                 a->source_route == OPTION_LOOSE_SOURCE_ROUTE ? "loose" : "strict");
+        return OPTIONS_SOURCE_ROUTED;
+    }
+    return OPTIONS_OK;
+}
+
+/* The second pass, for Record Route: stamped again on the way out, if it
+ * was on the way in and a slot is left. */
+static int reply_record_route(uint8_t *opt, const uint8_t self[4], char *why, size_t why_len)
+{
+    if (opt[2] > opt[1])
+        return 0;
+    if (opt[2] + 3u > opt[1]) {
+        snprintf(why, why_len, "Record Route leaves part of a slot for the reply (length %u, "
+                 "pointer %u): no reply, as Linux", opt[1], opt[2]);
+        return -1;
+    }
+    memcpy(opt + opt[2] - 1, self, 4);
+    opt[2] += 4;
+    return 0;
+}
+
+/* The second pass, for Timestamp. A prespecified slot is stamped only if
+ * it names us. */
+static int reply_timestamp(uint8_t *opt, const uint8_t self[4], uint32_t now_ms, char *why,
+                           size_t why_len)
+{
+    unsigned flag = opt[3] & 0x0f;
+    uint8_t *slot = opt + opt[2] - 1;
+
+    if (opt[2] > opt[1])
+        return 0;
+    if (opt[2] + 3u > opt[1] || (flag == TS_ADDRESSES_AND_TIMES && opt[2] + 7u > opt[1])) {
+        snprintf(why, why_len, "Timestamp leaves part of a slot for the reply (length %u, "
+                 "pointer %u): no reply, as Linux", opt[1], opt[2]);
+        return -1;
+    }
+    if (flag == TS_TIMES) {
+        write_be32(slot, now_ms);
+        opt[2] += 4;
+    } else if (flag == TS_ADDRESSES_AND_TIMES) {
+        memcpy(slot, self, 4);
+        write_be32(slot + 4, now_ms);
+        opt[2] += 8;
+    } else if (opt[2] + 7u <= opt[1] && memcmp(slot, self, 4) == 0) {
+        write_be32(slot + 4, now_ms);
+        opt[2] += 8;
     }
     return 0;
 }
@@ -81,45 +246,31 @@ enum options_status ipv4_options_echo(const uint8_t *options, size_t len, const 
                                       uint32_t now_ms, uint8_t *out, size_t *out_len,
                                       char *why, size_t why_len)
 {
-    size_t in = 0, written = 0;
-    int seen_route = 0, seen_timestamp = 0;
+    struct arrival a = {.record_route = NOWHERE, .timestamp = NOWHERE};
+    size_t written = 0;
 
-    while (in < len && options[in] != OPTION_END) {
-        uint8_t type = options[in];
-        if (type == OPTION_NOP) {
-            in++;
-            continue;
-        }
-        size_t opt_len = in + 1 < len ? options[in + 1] : 0;
-        if (opt_len < 2 || in + opt_len > len) {
-            snprintf(why, why_len, "malformed IP option %u (length %zu, %zu bytes left)",
-                     type, opt_len, len - in);
+    if (len > OPTIONS_MAX_LEN) {
+        snprintf(why, why_len, "malformed IP options (%zu bytes, more than 40)", len);
+        return OPTIONS_MALFORMED;
+    }
+    memcpy(a.bytes, options, len);
+    enum options_status status = arrive(&a, len, self, now_ms, why, why_len);
+    if (status != OPTIONS_OK)
+        return status;
+
+    if (a.record_route != NOWHERE) {
+        uint8_t *opt = out + written;
+        memcpy(opt, a.bytes + a.record_route, a.bytes[a.record_route + 1]);
+        if (a.route_stamped && reply_record_route(opt, self, why, why_len) < 0)
             return OPTIONS_MALFORMED;
-        }
-        if (type == OPTION_LOOSE_SOURCE_ROUTE || type == OPTION_STRICT_SOURCE_ROUTE) {
-            snprintf(why, why_len, "%s source route option: not answered, as Linux does by "
-                     "default (accept_source_route = 0)",
-                     type == OPTION_LOOSE_SOURCE_ROUTE ? "loose" : "strict");
-            return OPTIONS_SOURCE_ROUTED;
-        }
-        if (type == OPTION_RECORD_ROUTE || type == OPTION_TIMESTAMP) {
-            int *seen = type == OPTION_RECORD_ROUTE ? &seen_route : &seen_timestamp;
-            if (*seen) {
-                snprintf(why, why_len, "malformed IP options (option %u twice)", type);
-                return OPTIONS_MALFORMED;
-            }
-            *seen = 1;
-            uint8_t *copy = out + written;
-            memcpy(copy, options + in, opt_len);
-            int status = type == OPTION_RECORD_ROUTE
-                             ? record_route(copy, opt_len, self, why, why_len)
-                             : timestamp(copy, opt_len, self, now_ms, why, why_len);
-            if (status < 0)
-                return OPTIONS_MALFORMED;
-            written += opt_len;
-        }
-        /* Other options (security, router alert, ...) are not returned. */
-        in += opt_len;
+        written += opt[1];
+    }
+    if (a.timestamp != NOWHERE) {
+        uint8_t *opt = out + written;
+        memcpy(opt, a.bytes + a.timestamp, a.bytes[a.timestamp + 1]);
+        if (a.time_stamped && reply_timestamp(opt, self, now_ms, why, why_len) < 0)
+            return OPTIONS_MALFORMED;
+        written += opt[1];
     }
     while (written % 4 != 0)
         out[written++] = OPTION_END;
