@@ -1,0 +1,1046 @@
+/*
+ * difftest: the Linux kernel as a differential oracle. Sends the same
+ * structured random IPv4 packets to a step and to the kernel, and compares
+ * what each sends back (or its silence).
+ *
+ *   difftest -i TUN -k ORACLE_TUN --table FILE --step NAME
+ *            [--seed S] [--count N] [--strict-table] [--repro DIR]
+ *
+ * TUN is the tun a step reads, with 192.0.2.1/24 on the kernel's side;
+ * ORACLE_TUN an existing tun with 198.51.100.1/24, which the kernel answers
+ * for (tests/e2e/test_differential.sh sets both up in a private network
+ * namespace). A case is generated in the step's address space (the step is
+ * 192.0.2.2, its peer 192.0.2.1) and mapped into the kernel's (198.51.100.1
+ * and 198.51.100.2: the whole /24 is swapped, 1 and 2 exchanged) before it
+ * is written into ORACLE_TUN; the kernel's replies are mapped back.
+ *
+ * To the step, a case goes through an AF_PACKET socket on TUN (no kernel
+ * check on the way); a second one sees what the step writes. After each
+ * case both sides get a plain echo request, the sentinel: both answer in
+ * order, so once the sentinel's reply is back, everything the case caused
+ * has been seen, and silence costs no timeout.
+ *
+ * What must differ is normalised: addresses (mapped), the IP
+ * identification, the values of timestamps both sides wrote, checksums
+ * (recomputed; a step's checksum that does not verify is a difference of its
+ * own). Every remaining difference gets an id, "LABEL: KERNEL / STEP" when
+ * the outcomes differ (silent, echo-reply, parameter-problem, ...) or
+ * "LABEL: reply FIELD" when both sent an echo reply that differs in FIELD.
+ * It must match a row of the table for NAME in FILE (the section "## NAME",
+ * first cell the id pattern in backticks, `*` matching anything); anything
+ * else is a failure, printed with the packet in hex and saved as a capture
+ * in DIR. With --strict-table, a row that no case needed fails too, so the
+ * table cannot keep rows for differences that are gone.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "bytes.h"
+#include "checksum.h"
+#include "pcapfile.h"
+#include "tun.h"
+
+enum {
+    MAX_PACKET = 65535,
+    MAX_PIECES = 3,             /* packets in one case (fragments) */
+    MAX_REPLIES = 8,
+    SENTINEL_ID = 0x5e5e,
+    SENTINEL_WAIT_MS = 2000,
+    MAX_ROWS = 128,
+    MAX_SHOWN = 10,             /* unexplained differences printed in full */
+    ID_LEN = 640,
+};
+
+/* ---- addresses ---------------------------------------------------------- */
+
+static const uint8_t SELF[4] = {192, 0, 2, 2}, PEER[4] = {192, 0, 2, 1};
+
+/* 192.0.2.x <-> 198.51.100.y with 1 and 2 exchanged: the step's self and
+ * peer become the kernel's self (198.51.100.1) and peer (198.51.100.2). */
+static void map_address(uint8_t *a)
+{
+    static const uint8_t STEP_NET[3] = {192, 0, 2}, KERNEL_NET[3] = {198, 51, 100};
+    const uint8_t *to;
+
+    if (memcmp(a, STEP_NET, 3) == 0)
+        to = KERNEL_NET;
+    else if (memcmp(a, KERNEL_NET, 3) == 0)
+        to = STEP_NET;
+    else
+        return;
+    memcpy(a, to, 3);
+    if (a[3] == 1 || a[3] == 2)
+        a[3] = (uint8_t)(3 - a[3]);
+}
+
+/* The addresses inside options: Record Route and source routes hold a list
+ * from byte 3; Timestamp with flag 1 or 3 has (address, time) pairs from
+ * byte 4. Malformed options are mapped as far as they go. */
+static void map_options(uint8_t *o, size_t len)
+{
+    size_t at = 0;
+
+    while (at < len && o[at] != 0) {
+        if (o[at] == 1 || at + 1 >= len) {
+            at++;
+            continue;
+        }
+        size_t opt_len = o[at + 1];
+        if (opt_len < 2 || at + opt_len > len)
+            return;
+        uint8_t type = o[at];
+        if (type == 7 || type == 131 || type == 137)
+            for (size_t w = at + 3; w + 4 <= at + opt_len; w += 4)
+                map_address(o + w);
+        if (type == 68 && opt_len >= 4 && ((o[at + 3] & 0x0f) == 1 || (o[at + 3] & 0x0f) == 3))
+            for (size_t w = at + 4; w + 4 <= at + opt_len; w += 8)
+                map_address(o + w);
+        at += opt_len;
+    }
+}
+
+/* TCP and UDP checksums cover a pseudo-header with the addresses. */
+static void fix_transport_checksum(uint8_t *p, size_t len)
+{
+    size_t header_len = (size_t)(p[0] & 0x0f) * 4;
+    size_t total = read_be16(p + 2);
+    size_t at = p[9] == 6 ? 16 : 6;
+
+    if ((p[9] != 6 && p[9] != 17) || total > len || total < header_len + at + 2 ||
+        (read_be16(p + 6) & 0x3fff) != 0)
+        return;
+    if (p[9] == 17 && read_be16(p + header_len + 6) == 0)
+        return;                             /* UDP without a checksum */
+    static uint8_t pseudo[MAX_PACKET + 12];
+    size_t segment = total - header_len;
+    memcpy(pseudo, p + 12, 8);
+    pseudo[8] = 0;
+    pseudo[9] = p[9];
+    write_be16(pseudo + 10, (uint16_t)segment);
+    memcpy(pseudo + 12, p + header_len, segment);
+    write_be16(pseudo + 12 + at, 0);
+    uint16_t sum = inet_checksum(pseudo, 12 + segment);
+    if (p[9] == 17 && sum == 0)
+        sum = 0xffff;
+    write_be16(p + header_len + at, sum);
+}
+
+static void fix_header_checksum(uint8_t *p)
+{
+    size_t header_len = (size_t)(p[0] & 0x0f) * 4;
+    write_be16(p + 10, 0);
+    write_be16(p + 10, inet_checksum(p, header_len));
+}
+
+/* Maps a packet between the two address spaces: header, options, and
+ * the IP header quoted by an ICMP error. Checksums that were right stay
+ * right (the ones that were wrong stay wrong: the cases that break them on
+ * purpose are the header and ICMP checksum cases). */
+static void map_packet(uint8_t *p, size_t len)
+{
+    if (len < 20 || (p[0] >> 4) != 4)
+        return;
+    size_t header_len = (size_t)(p[0] & 0x0f) * 4;
+    if (header_len < 20 || header_len > len)
+        return;
+    int header_ok = inet_checksum_ok(p, header_len);
+    map_address(p + 12);
+    map_address(p + 16);
+    map_options(p + 20, header_len - 20);
+    if (header_ok)
+        fix_header_checksum(p);
+    fix_transport_checksum(p, len);
+    /* An ICMP error quotes the offending header: map it too. */
+    if (p[9] == 1 && len >= header_len + 8 + 20 && p[header_len] != 0 && p[header_len] != 8) {
+        uint8_t *quoted = p + header_len + 8;
+        size_t quoted_len = len - header_len - 8;
+        size_t quoted_header = (size_t)(quoted[0] & 0x0f) * 4;
+        if ((quoted[0] >> 4) == 4 && quoted_header >= 20 && quoted_header <= quoted_len) {
+            map_address(quoted + 12);
+            map_address(quoted + 16);
+            map_options(quoted + 20, quoted_header - 20);
+        }
+    }
+}
+
+/* ---- the generator ------------------------------------------------------ */
+
+/* xorshift64*: seeded, the same cases for the same seed on any machine. */
+static uint64_t rng_state;
+static uint32_t rnd(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (uint32_t)((rng_state * 2685821657736338717ull) >> 32);
+}
+static uint32_t below(uint32_t n) { return n ? rnd() % n : 0; }
+static int one_in(uint32_t n) { return below(n) == 0; }
+
+struct packet {
+    uint8_t bytes[MAX_PACKET];
+    size_t len;
+};
+
+struct test_case {
+    unsigned number;
+    char label[96];
+    struct packet pieces[MAX_PIECES];
+    int count;
+};
+
+/* What a plain, valid echo request looks like before a shape bends it. */
+struct request {
+    uint8_t tos, ttl, protocol;
+    uint16_t flags_offset;
+    uint8_t src[4], dst[4];
+    uint8_t options[40];
+    size_t options_len;
+    uint8_t icmp_type, icmp_code;
+    size_t data_len;
+};
+
+static void default_request(struct request *r)
+{
+    memset(r, 0, sizeof *r);
+    /* Benign variation: none of it may change the answer. */
+    static const uint8_t TOS[] = {0, 0, 0, 0x10, 0xb8, 0x02, 0x03, 0xff};
+    r->tos = TOS[below(sizeof TOS)];
+    r->ttl = (uint8_t)(one_in(4) ? 1 + below(255) : 64);
+    r->protocol = 1;
+    r->flags_offset = one_in(2) ? 0x4000 : 0;
+    memcpy(r->src, PEER, 4);
+    memcpy(r->dst, SELF, 4);
+    r->icmp_type = 8;
+    static const size_t LENGTHS[] = {0, 1, 8, 56, 57, 100, 1000};
+    r->data_len = one_in(3) ? below(1400) : LENGTHS[below(sizeof LENGTHS / sizeof LENGTHS[0])];
+}
+
+/* Writes the request into `p`; returns its length. */
+static size_t write_request(const struct request *r, uint8_t *p)
+{
+    size_t header_len = 20 + r->options_len;
+    size_t total = header_len + 8 + r->data_len;
+    uint16_t id;
+
+    do
+        id = (uint16_t)rnd();
+    while (id == SENTINEL_ID);
+    p[0] = (uint8_t)(0x40 | header_len / 4);
+    p[1] = r->tos;
+    write_be16(p + 2, (uint16_t)total);
+    write_be16(p + 4, (uint16_t)rnd());
+    write_be16(p + 6, r->flags_offset);
+    p[8] = r->ttl;
+    p[9] = r->protocol;
+    memcpy(p + 12, r->src, 4);
+    memcpy(p + 16, r->dst, 4);
+    memcpy(p + 20, r->options, r->options_len);
+    uint8_t *icmp = p + header_len;
+    icmp[0] = r->icmp_type;
+    icmp[1] = r->icmp_code;
+    write_be16(icmp + 2, 0);
+    write_be16(icmp + 4, id);
+    write_be16(icmp + 6, (uint16_t)rnd());
+    for (size_t i = 0; i < r->data_len; i++)
+        icmp[8 + i] = one_in(4) ? (uint8_t)rnd() : (uint8_t)(0x10 + i);
+    write_be16(icmp + 2, inet_checksum(icmp, 8 + r->data_len));
+    fix_header_checksum(p);
+    return total;
+}
+
+/* Option pieces: each appends itself to the options and names itself. */
+struct piece_writer {
+    uint8_t *o;
+    size_t len;
+};
+
+static void put(struct piece_writer *w, const uint8_t *bytes, size_t n)
+{
+    memcpy(w->o + w->len, bytes, n);
+    w->len += n;
+}
+
+/* A Record Route of `slots` slots (or an odd `len`), pointer `ptr`,
+ * earlier slots filled by the peer. */
+static void put_record_route(struct piece_writer *w, size_t len, unsigned ptr)
+{
+    uint8_t o[40] = {7, (uint8_t)len, (uint8_t)ptr};
+    for (size_t at = 3; at + 4 <= len; at += 4)
+        if (at + 1 < ptr)
+            memcpy(o + at, PEER, 4);
+    put(w, o, len);
+}
+
+static void put_random_word(uint8_t *at)
+{
+    write_be16(at, (uint16_t)rnd());
+    write_be16(at + 2, (uint16_t)rnd());
+}
+
+/* A Timestamp option; slots before `ptr` already stamped by the peer. With
+ * flag 3 every address is prespecified: us, the peer or another host. */
+static void put_timestamp(struct piece_writer *w, size_t len, unsigned ptr, unsigned flag,
+                          unsigned overflow)
+{
+    uint8_t o[40] = {68, (uint8_t)len, (uint8_t)ptr, (uint8_t)(overflow << 4 | flag)};
+    size_t entry = flag == 1 || flag == 3 ? 8 : 4;
+
+    for (size_t at = 4; at + entry <= len; at += entry) {
+        int used = at + 1 < ptr;
+        if (entry == 4) {
+            if (used)
+                put_random_word(o + at);
+            continue;
+        }
+        const uint8_t other[4] = {192, 0, 2, (uint8_t)(10 + below(200))};
+        const uint8_t *who = flag == 1 ? PEER : below(3) == 0 ? SELF : below(2) ? PEER : other;
+        if (flag == 3 || used)
+            memcpy(o + at, who, 4);
+        if (used)
+            put_random_word(o + at + 4);
+    }
+    put(w, o, len);
+}
+
+static void put_source_route(struct piece_writer *w, uint8_t type, size_t len, unsigned ptr)
+{
+    uint8_t o[40] = {type, (uint8_t)len, (uint8_t)ptr};
+    for (size_t at = 3; at + 4 <= len; at += 4) {
+        const uint8_t hop[4] = {192, 0, 2, (uint8_t)(10 + below(200))};
+        memcpy(o + at, at + 1 < ptr ? PEER : hop, 4);
+    }
+    put(w, o, len);
+}
+
+/* One option piece, no longer than `room`; its name goes into `name`.
+ * Returns 0 when the piece picked does not fit. */
+static int put_piece(struct piece_writer *w, size_t room, char *name, size_t name_len)
+{
+    unsigned k = 1 + below(9), overflow;
+    uint8_t bytes[40];
+    size_t len;
+    const char *what;
+
+#define FITS(n) if ((n) > room) return 0
+    switch (below(40)) {
+    case 0: FITS(1); what = "nop"; bytes[0] = 1; put(w, bytes, 1); break;
+    case 1: /* End of List, then anything: ignored by both */
+        what = "eol"; len = 1 + below((unsigned)room);
+        bytes[0] = 0;
+        for (size_t i = 1; i < len; i++) bytes[i] = (uint8_t)rnd();
+        put(w, bytes, len); break;
+    case 2: case 3: FITS(3 + 4 * k); what = "rr"; put_record_route(w, 3 + 4 * k, 4); break;
+    case 4: FITS(7); what = "rr-one-slot"; put_record_route(w, 7, 4); break;
+    case 5: FITS(11); what = "rr-one-left"; put_record_route(w, 11, 8); break;
+    case 6: len = 4 + 4 * (k % 4) + 1 + below(2); FITS(len);
+        what = "rr-partial-slot"; put_record_route(w, len, 4); break;
+    case 7: len = 12 + below(3); FITS(len);
+        what = "rr-partial-after-one"; put_record_route(w, len, 8); break;
+    case 8: FITS(3 + 4 * k); what = "rr-full"; put_record_route(w, 3 + 4 * k, 4 + 4 * k); break;
+    case 9: FITS(11); what = "rr-pointer-past-end"; put_record_route(w, 11, 13 + below(240)); break;
+    case 10: FITS(11); what = "rr-pointer-unaligned"; put_record_route(w, 11, 5 + below(3)); break;
+    case 11: FITS(7); what = "rr-pointer-below-4"; put_record_route(w, 7, below(4)); break;
+    case 12: FITS(2); what = "rr-length-2"; put_record_route(w, 2, 0); break;
+    case 13: case 14: len = 4 + 4 * k; FITS(len); what = "ts-times";
+        put_timestamp(w, len, 5, 0, below(3) ? 0 : below(14)); break;
+    case 15: FITS(8); what = "ts-times-one-slot"; put_timestamp(w, 8, 5, 0, 0); break;
+    case 16: len = 9 + below(3); FITS(len); what = "ts-times-partial-slot";
+        put_timestamp(w, len, 5, 0, 0); break;
+    case 17: case 18: overflow = below(16);
+        len = 4 + 4 * k; FITS(len); what = overflow == 15 ? "ts-full-overflow-15"
+                                        : overflow == 14 ? "ts-full-overflow-14" : "ts-full";
+        put_timestamp(w, len, (unsigned)len + 1, below(2) ? 0 : 1, overflow); break;
+    case 19: FITS(4); what = "ts-empty-overflow"; overflow = below(2) ? 15 : below(15);
+        put_timestamp(w, 4, 5, 0, overflow); break;
+    case 20: case 21: len = 4 + 8 * (k % 4 + 1); FITS(len); what = "ts-addresses";
+        put_timestamp(w, len, 5, 1, 0); break;
+    case 22: FITS(12); what = "ts-addresses-one-slot"; put_timestamp(w, 12, 5, 1, 0); break;
+    case 23: len = below(2) ? 8 : 16; FITS(len); what = "ts-addresses-partial-slot";
+        put_timestamp(w, len, 5, 1, 0); break;
+    case 24: case 25: len = 4 + 8 * (k % 4 + 1); FITS(len); what = "ts-prespecified";
+        put_timestamp(w, len, 5, 3, 0); break;
+    case 26: len = below(2) ? 8 : 16; FITS(len); what = "ts-prespecified-partial-slot";
+        put_timestamp(w, len, 5, 3, 0); break;
+    case 27: FITS(8); what = "ts-unknown-flag";
+        overflow = 2 + below(14);               /* the flag, here: not 0, 1 or 3 */
+        put_timestamp(w, 8, 5, overflow == 3 ? 2 : overflow, 0); break;
+    case 28: FITS(8); what = "ts-pointer-below-5"; put_timestamp(w, 8, below(5), 0, 0); break;
+    case 29: len = 2 + below(2); FITS(len); what = "ts-length-below-4";
+        put_timestamp(w, len, 5, 0, 0); break;
+    case 30: FITS(12); what = "ts-pointer-unaligned"; put_timestamp(w, 12, 6 + below(3), 0, 0); break;
+    case 31: case 32: {
+        uint8_t type = below(2) ? 131 : 137;
+        const char *names[] = {"lsrr", "lsrr-pointer-below-4", "lsrr-length-2", "lsrr-full"};
+        unsigned variant = below(4);
+        len = variant == 2 ? 2 : 7 + 4 * (k % 3);
+        FITS(len);
+        put_source_route(w, type, len, variant == 1 ? below(4) : variant == 3 ? (unsigned)len + 1 : 4);
+        snprintf(name, name_len, "%s%s", type == 131 ? "l" : "s", names[variant] + 1);
+        return 1;
+    }
+    case 33: FITS(4); what = "router-alert"; put(w, (const uint8_t[]){148, 4, 0, 0}, 4); break;
+    case 34: FITS(4); what = "router-alert-value";
+        put(w, (const uint8_t[]){148, 4, (uint8_t)(1 + below(255)), (uint8_t)rnd()}, 4); break;
+    case 35: len = 2 + below(2); FITS(len); what = "router-alert-short";
+        put(w, (const uint8_t[]){148, (uint8_t)len, 0}, len); break;
+    case 36: len = below(2) ? 2 + below(6) : 10; FITS(len); what = len == 10 ? "cipso" : "cipso-short";
+        bytes[0] = 134; bytes[1] = (uint8_t)len;
+        for (size_t i = 2; i < len; i++) bytes[i] = (uint8_t)rnd();
+        if (len == 10) { bytes[6] = 1; bytes[7] = 4; }   /* tag 1, length 4 */
+        put(w, bytes, len); break;
+    case 37: FITS(11); what = "security";
+        bytes[0] = 130; bytes[1] = 11;
+        for (size_t i = 2; i < 11; i++) bytes[i] = (uint8_t)rnd();
+        put(w, bytes, 11); break;
+    case 38: len = 2 + below(6); FITS(len); what = "unknown-option";
+        do bytes[0] = (uint8_t)rnd();
+        while (bytes[0] < 2 || bytes[0] == 7 || bytes[0] == 68 || bytes[0] == 130 ||
+               bytes[0] == 131 || bytes[0] == 134 || bytes[0] == 137 || bytes[0] == 148);
+        bytes[1] = (uint8_t)len;
+        for (size_t i = 2; i < len; i++) bytes[i] = (uint8_t)rnd();
+        put(w, bytes, len); break;
+    default: FITS(2); what = below(2) ? "length-below-2" : "length-past-end";
+        bytes[0] = below(2) ? 7 : 68;
+        bytes[1] = what[7] == 'b' ? (uint8_t)below(2) : (uint8_t)(room + 1 + below(20));
+        put(w, bytes, 2); break;
+    }
+#undef FITS
+    snprintf(name, name_len, "%s", what);
+    return 1;
+}
+
+/* A sequence of one to three pieces, padded with End of List. */
+static void random_options(struct request *r, char *label, size_t label_len)
+{
+    struct piece_writer w = {r->options, 0};
+    unsigned pieces = one_in(5) ? 3 : one_in(3) ? 2 : 1;
+    int n = snprintf(label, label_len, "opt/");
+
+    for (unsigned i = 0; i < pieces; i++) {
+        char name[40];
+        size_t before = w.len;
+        int tries = 0;
+        while (!put_piece(&w, 40 - w.len, name, sizeof name) && ++tries < 20)
+            w.len = before;
+        if (tries == 20)
+            break;
+        n += snprintf(label + n, label_len - (size_t)n, "%s%s", i ? "+" : "", name);
+        if (w.len >= 40 || strcmp(name, "eol") == 0)
+            break;
+    }
+    while (w.len % 4)
+        w.o[w.len++] = 0;
+    r->options_len = w.len;
+}
+
+static const struct {
+    const char *name;
+    uint8_t address[4];
+} ADDRESSES[] = {
+    {"zero", {0, 0, 0, 0}}, {"this-network", {0, 1, 2, 3}}, {"loopback", {127, 0, 0, 1}},
+    {"multicast", {224, 0, 0, 1}}, {"multicast-site", {239, 1, 2, 3}},
+    {"broadcast", {255, 255, 255, 255}}, {"class-e", {240, 0, 0, 1}},
+    {"self", {192, 0, 2, 2}}, {"subnet-broadcast", {192, 0, 2, 255}},
+    {"network", {192, 0, 2, 0}}, {"other-host", {192, 0, 2, 77}},
+};
+
+/* Splits `whole` into two fragments at an 8-byte boundary. */
+static void fragment(struct test_case *c, const uint8_t *whole, size_t len)
+{
+    size_t header_len = (size_t)(whole[0] & 0x0f) * 4;
+    size_t data = len - header_len;
+    size_t first = 8 * (1 + below((unsigned)(data / 8 - 1 > 0 ? data / 8 - 1 : 1)));
+
+    for (int i = 0; i < 2; i++) {
+        struct packet *f = &c->pieces[i];
+        size_t from = i == 0 ? 0 : first, n = i == 0 ? first : data - first;
+        memcpy(f->bytes, whole, header_len);
+        memcpy(f->bytes + header_len, whole + header_len + from, n);
+        f->len = header_len + n;
+        write_be16(f->bytes + 2, (uint16_t)f->len);
+        write_be16(f->bytes + 6, (uint16_t)((i == 0 ? 0x2000 : 0) | from / 8));
+        fix_header_checksum(f->bytes);
+    }
+    c->count = 2;
+}
+
+static void make_case(struct test_case *c)
+{
+    struct request r;
+    uint8_t *p = c->pieces[0].bytes;
+    size_t *len = &c->pieces[0].len;
+    unsigned shape = below(100);
+
+    default_request(&r);
+    c->count = 1;
+    snprintf(c->label, sizeof c->label, "echo");
+    if (shape < 45) {
+        random_options(&r, c->label, sizeof c->label);
+    } else if (shape < 50) {
+        r.icmp_code = (uint8_t)(1 + below(255));
+        snprintf(c->label, sizeof c->label, "echo/code");
+    } else if (shape < 54) {
+        unsigned a = below(sizeof ADDRESSES / sizeof ADDRESSES[0]);
+        memcpy(r.src, ADDRESSES[a].address, 4);
+        snprintf(c->label, sizeof c->label, "src/%s", ADDRESSES[a].name);
+    } else if (shape < 58) {
+        unsigned a = below(sizeof ADDRESSES / sizeof ADDRESSES[0]);
+        memcpy(r.dst, ADDRESSES[a].address, 4);
+        snprintf(c->label, sizeof c->label, "dst/%s", ADDRESSES[a].name);
+    } else if (shape < 64) {
+        static const uint8_t TYPES[] = {0, 3, 4, 5, 11, 12, 13, 14, 15, 16, 17, 18, 30, 42, 200};
+        r.icmp_type = TYPES[below(sizeof TYPES)];
+        if (r.icmp_type == 13)
+            r.data_len = 12;                /* a timestamp request's size */
+        snprintf(c->label, sizeof c->label, "icmp/type-%u", r.icmp_type);
+    } else if (shape < 70) {
+        static const uint8_t PROTOCOLS[] = {6, 17, 2, 0, 4, 41, 47, 50, 132, 253};
+        r.protocol = PROTOCOLS[below(sizeof PROTOCOLS)];
+        snprintf(c->label, sizeof c->label, "proto/%u", r.protocol);
+    } else if (shape < 74) {
+        snprintf(c->label, sizeof c->label, "frag/complete");
+        r.data_len = 16 + below(1000);
+        r.flags_offset = 0;
+    } else if (shape < 76) {
+        snprintf(c->label, sizeof c->label, "frag/tail");
+        r.flags_offset = (uint16_t)(1 + below(100));
+    } else if (shape < 78) {
+        r.flags_offset |= 0x8000;           /* the reserved ("evil") bit */
+        snprintf(c->label, sizeof c->label, "echo/reserved-flag");
+    } else if (shape < 80) {
+        r.ttl = 0;
+        snprintf(c->label, sizeof c->label, "echo/ttl-0");
+    } else if (shape < 90) {
+        /* broken after writing: below */
+    }
+    *len = write_request(&r, p);
+    if (strcmp(c->label, "frag/complete") == 0) {
+        static uint8_t whole[MAX_PACKET];
+        memcpy(whole, p, *len);
+        fragment(c, whole, *len);
+        return;
+    }
+    if (r.protocol == 6 || r.protocol == 17) {
+        /* a TCP SYN or a UDP datagram to a closed port, right checksums */
+        uint8_t *l4 = p + 20 + r.options_len;
+        write_be16(l4, (uint16_t)(1024 + below(60000)));
+        write_be16(l4 + 2, (uint16_t)(1 + below(1000)));
+        if (r.protocol == 17) {
+            write_be16(l4 + 4, (uint16_t)(*len - 20 - r.options_len));
+            write_be16(l4 + 6, below(2) ? 0 : 1);
+        } else if (*len >= 20 + r.options_len + 20) {
+            l4[12] = 0x50;
+            l4[13] = 0x02;                  /* SYN */
+        }
+        fix_transport_checksum(p, *len);
+    }
+    if (shape >= 80 && shape < 90) {
+        static const char *BROKEN[] = {"header/bad-checksum", "header/version-6", "header/ihl-4",
+                                       "header/total-below-header", "header/total-past-end",
+                                       "header/truncated", "icmp/bad-checksum", "icmp/short",
+                                       "echo/link-padding", "header/ihl-past-end"};
+        unsigned b = below(sizeof BROKEN / sizeof BROKEN[0]);
+        snprintf(c->label, sizeof c->label, "%s", BROKEN[b]);
+        switch (b) {
+        case 0: p[10] ^= (uint8_t)(1 + below(255)); break;
+        case 1: p[0] = 0x65; fix_header_checksum(p); p[0] = 0x65; break;
+        case 2: p[0] = 0x44; break;
+        case 3: write_be16(p + 2, (uint16_t)below(20)); fix_header_checksum(p); break;
+        case 4: *len -= 1 + below((unsigned)(*len - 20)); break;
+        case 5: *len = below(20); break;
+        case 6: p[22] ^= (uint8_t)(1 + below(255)); break;
+        case 7: { size_t n = below(8);
+            *len = 20 + n; write_be16(p + 2, (uint16_t)*len); fix_header_checksum(p); break; }
+        case 8: { size_t pad = 1 + below(30);
+            for (size_t i = 0; i < pad; i++) p[*len + i] = (uint8_t)rnd();
+            *len += pad; break; }
+        default: p[0] = 0x4f; *len = 20 + below(40); break;
+        }
+    }
+}
+
+/* ---- the two sides ------------------------------------------------------ */
+
+struct side {
+    const char *name;
+    int send_fd, read_fd;           /* the step: two packet sockets; the kernel: one tun */
+    struct sockaddr_ll link;
+    struct packet replies[MAX_REPLIES];
+    int count;
+    int sentinel_seen;
+};
+
+static int open_packet_socket(const char *ifname, int protocol, struct sockaddr_ll *link)
+{
+    int fd = socket(AF_PACKET, SOCK_DGRAM, htons(protocol));
+    if (fd < 0)
+        return -1;
+    memset(link, 0, sizeof *link);
+    link->sll_family = AF_PACKET;
+    link->sll_protocol = htons(protocol);
+    link->sll_ifindex = (int)if_nametoindex(ifname);
+    if (link->sll_ifindex == 0 || bind(fd, (struct sockaddr *)link, sizeof *link) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int send_to(struct side *s, const uint8_t *p, size_t len)
+{
+    if (s->send_fd == s->read_fd)   /* the oracle tun */
+        return write(s->send_fd, p, len) == (ssize_t)len ? 0 : -1;
+    return sendto(s->send_fd, p, len, 0, (struct sockaddr *)&s->link, sizeof s->link) < 0 ? -1 : 0;
+}
+
+static size_t sentinel(uint8_t *p, unsigned number)
+{
+    struct request r;
+    memset(&r, 0, sizeof r);
+    r.ttl = 64;
+    r.protocol = 1;
+    memcpy(r.src, PEER, 4);
+    memcpy(r.dst, SELF, 4);
+    r.icmp_type = 8;
+    r.data_len = 8;
+    size_t len = write_request(&r, p);
+    write_be16(p + 24, SENTINEL_ID);
+    write_be16(p + 26, (uint16_t)number);
+    write_be16(p + 22, 0);
+    write_be16(p + 22, inet_checksum(p + 20, len - 20));
+    return len;
+}
+
+static int is_sentinel_reply(const uint8_t *p, size_t len, unsigned number)
+{
+    size_t header_len = (size_t)(p[0] & 0x0f) * 4;
+    return len >= header_len + 8 && p[9] == 1 && p[header_len] == 0 &&
+           read_be16(p + header_len + 4) == SENTINEL_ID &&
+           read_be16(p + header_len + 6) == (uint16_t)number;
+}
+
+/* Reads one packet the side sent back, if it is IPv4: 1, 0 for other
+ * traffic, -1 on error. */
+static int read_one(struct side *s, uint8_t *p, size_t *len)
+{
+    ssize_t n;
+    if (s->send_fd == s->read_fd) {
+        n = read(s->read_fd, p, MAX_PACKET);
+    } else {
+        struct sockaddr_ll from;
+        socklen_t from_len = sizeof from;
+        n = recvfrom(s->read_fd, p, MAX_PACKET, 0, (struct sockaddr *)&from, &from_len);
+        if (n >= 0 && from.sll_pkttype != PACKET_HOST)
+            return 0;               /* what we sent, or what the kernel sent */
+    }
+    if (n < 0)
+        return -1;
+    *len = (size_t)n;
+    return n >= 20 && (p[0] >> 4) == 4;
+}
+
+/* Sends every piece of the case, then the sentinel, to both sides, and
+ * collects what each sends back until its sentinel's reply. */
+static int run_case(const struct test_case *c, struct side *step, struct side *kernel)
+{
+    static struct packet mapped;
+    struct side *sides[2] = {step, kernel};
+
+    for (int s = 0; s < 2; s++) {
+        sides[s]->count = 0;
+        sides[s]->sentinel_seen = 0;
+        for (int i = 0; i < c->count; i++) {
+            memcpy(mapped.bytes, c->pieces[i].bytes, c->pieces[i].len);
+            if (s == 1)
+                map_packet(mapped.bytes, c->pieces[i].len);
+            if (c->pieces[i].len > 0 && send_to(sides[s], mapped.bytes, c->pieces[i].len) < 0)
+                fprintf(stderr, "difftest: case %u: the %s side refused %zu bytes (%s)\n",
+                        c->number, sides[s]->name, c->pieces[i].len, strerror(errno));
+        }
+        size_t len = sentinel(mapped.bytes, c->number);
+        if (s == 1)
+            map_packet(mapped.bytes, len);
+        if (send_to(sides[s], mapped.bytes, len) < 0)
+            return -1;
+    }
+    struct pollfd fds[2] = {{.fd = step->read_fd, .events = POLLIN},
+                            {.fd = kernel->read_fd, .events = POLLIN}};
+    while (!step->sentinel_seen || !kernel->sentinel_seen) {
+        fds[0].fd = step->sentinel_seen ? -1 : step->read_fd;
+        fds[1].fd = kernel->sentinel_seen ? -1 : kernel->read_fd;
+        if (poll(fds, 2, SENTINEL_WAIT_MS) <= 0)
+            return -1;
+        for (int s = 0; s < 2; s++) {
+            if (!(fds[s].revents & POLLIN))
+                continue;
+            struct side *side = sides[s];
+            size_t len;
+            if (read_one(side, mapped.bytes, &len) != 1)
+                continue;
+            if (s == 1)
+                map_packet(mapped.bytes, len);
+            if (is_sentinel_reply(mapped.bytes, len, c->number)) {
+                side->sentinel_seen = 1;
+            } else if (side->count < MAX_REPLIES) {
+                memcpy(side->replies[side->count].bytes, mapped.bytes, len);
+                side->replies[side->count++].len = len;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- comparing ---------------------------------------------------------- */
+
+/* What a reply is, in a word: "echo-reply", "parameter-problem", ... */
+static void outcome_of(const struct packet *r, char *out, size_t out_len)
+{
+    size_t header_len = (size_t)(r->bytes[0] & 0x0f) * 4;
+    const uint8_t *icmp = r->bytes + header_len;
+    static const char *UNREACHABLE[] = {"net-unreachable", "host-unreachable",
+                                        "protocol-unreachable", "port-unreachable"};
+
+    if (r->bytes[9] != 1 || r->len < header_len + 8)
+        snprintf(out, out_len, r->bytes[9] == 6 ? "tcp-reset" : "ip-protocol-%u", r->bytes[9]);
+    else if (icmp[0] == 0)
+        snprintf(out, out_len, "echo-reply");
+    else if (icmp[0] == 3 && icmp[1] < 4)
+        snprintf(out, out_len, "%s", UNREACHABLE[icmp[1]]);
+    else if (icmp[0] == 11)
+        snprintf(out, out_len, "time-exceeded");
+    else if (icmp[0] == 12)
+        snprintf(out, out_len, "parameter-problem");
+    else if (icmp[0] == 14)
+        snprintf(out, out_len, "timestamp-reply");
+    else
+        snprintf(out, out_len, "icmp-%u-%u", icmp[0], icmp[1]);
+}
+
+static void outcomes(const struct side *s, char *out, size_t out_len)
+{
+    size_t n = 0;
+    if (s->count == 0)
+        snprintf(out, out_len, "silent");
+    for (int i = 0; i < s->count; i++) {
+        char one[40];
+        outcome_of(&s->replies[i], one, sizeof one);
+        n += (size_t)snprintf(out + n, out_len - n, "%s%s", i ? "," : "", one);
+    }
+}
+
+/* Where the Timestamp option starts in `options`, or -1. */
+static long find_timestamp(const uint8_t *o, size_t len)
+{
+    size_t at = 0;
+    while (at < len && o[at] != 0) {
+        if (o[at] == 1) { at++; continue; }
+        if (at + 1 >= len || o[at + 1] < 2)
+            return -1;
+        if (o[at] == 68)
+            return o[at + 1] >= 4 && at + o[at + 1] <= len ? (long)at : -1;
+        at += o[at + 1];
+    }
+    return -1;
+}
+
+/* Times both sides wrote where the request had something else are the
+ * same as far as we can tell: each read its own clock. Zero them. */
+static void normalise_times(const uint8_t *request, uint8_t *a, uint8_t *b)
+{
+    size_t rl = (size_t)(request[0] & 0x0f) * 4 - 20, al = (size_t)(a[0] & 0x0f) * 4 - 20;
+    long rt = find_timestamp(request + 20, rl), at = find_timestamp(a + 20, al);
+    long bt = find_timestamp(b + 20, al);
+
+    if (rt < 0 || at < 0 || at != bt || (b[0] & 0x0f) != (a[0] & 0x0f))
+        return;
+    const uint8_t *rq = request + 20 + rt;
+    uint8_t *x = a + 20 + at, *y = b + 20 + bt;
+    if (x[1] != rq[1] || y[1] != rq[1])
+        return;
+    size_t entry = (rq[3] & 0x0f) == 0 ? 4 : 8;
+    for (size_t slot = 4 + entry - 4; slot + 4 <= rq[1]; slot += entry)
+        if (memcmp(x + slot, rq + slot, 4) != 0 && memcmp(y + slot, rq + slot, 4) != 0) {
+            memset(x + slot, 0, 4);
+            memset(y + slot, 0, 4);
+        }
+}
+
+/* Both sent one echo reply: which fields differ, once normalised. */
+static int compare_replies(const struct test_case *c, struct packet *step, struct packet *kernel,
+                           char ids[][ID_LEN], int max, const char *label)
+{
+    uint8_t *a = step->bytes, *b = kernel->bytes;
+    size_t ah = (size_t)(a[0] & 0x0f) * 4, bh = (size_t)(b[0] & 0x0f) * 4;
+    int n = 0;
+
+#define DIFFERS(what) do { if (n < max) snprintf(ids[n++], ID_LEN, "%s: reply %s", label, what); } while (0)
+    if (!inet_checksum_ok(a, ah) || !inet_checksum_ok(a + ah, step->len - ah))
+        DIFFERS("checksum-invalid");
+    normalise_times(c->pieces[0].bytes, a, b);
+    if (ah != bh || memcmp(a + 20, b + 20, ah - 20) != 0)
+        DIFFERS("options");
+    if (a[1] != b[1])
+        DIFFERS("tos");
+    if ((a[6] & 0x40) != (b[6] & 0x40))
+        DIFFERS("df");
+    if ((a[6] & 0xbf) != (b[6] & 0xbf) || a[7] != b[7])
+        DIFFERS("flags");
+    if (a[8] != b[8])
+        DIFFERS("ttl");
+    if (memcmp(a + 12, b + 12, 8) != 0)
+        DIFFERS("addresses");
+    if (step->len - ah != kernel->len - bh || read_be16(a + 2) - ah != read_be16(b + 2) - bh)
+        DIFFERS("length");
+    else {
+        if (a[ah + 1] != b[bh + 1])
+            DIFFERS("code");
+        if (memcmp(a + ah + 4, b + bh + 4, step->len - ah - 4) != 0)
+            DIFFERS("data");
+    }
+#undef DIFFERS
+    return n;
+}
+
+/* The ids of every difference in this case; 0 when the same. */
+static int differences(const struct test_case *c, struct side *step, struct side *kernel,
+                       char ids[][ID_LEN], int max)
+{
+    char a[256], b[256];
+
+    outcomes(step, a, sizeof a);
+    outcomes(kernel, b, sizeof b);
+    if (strcmp(a, b) != 0) {
+        snprintf(ids[0], ID_LEN, "%s: %s / %s", c->label, b, a);
+        return 1;
+    }
+    if (step->count == 1 && strcmp(a, "echo-reply") == 0)
+        return compare_replies(c, &step->replies[0], &kernel->replies[0], ids, max, c->label);
+    return 0;
+}
+
+/* ---- the table of deliberate differences -------------------------------- */
+
+struct row {
+    char pattern[160];
+    unsigned matched;
+};
+static struct row rows[MAX_ROWS];
+static int row_count;
+
+/* Reads the first cell (`pattern`) of each row of the table under
+ * "## STEP" in the markdown file. */
+static int read_table(const char *path, const char *step)
+{
+    FILE *f = fopen(path, "r");
+    char line[2048], heading[128];
+    int inside = 0;
+
+    if (!f)
+        return -1;
+    snprintf(heading, sizeof heading, "## %s", step);
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "## ", 3) == 0) {
+            line[strcspn(line, "\n")] = 0;
+            inside = strcmp(line, heading) == 0;
+            continue;
+        }
+        char *open = line[0] == '|' ? strchr(line, '`') : NULL;
+        char *bar = strchr(line + 1, '|');
+        if (!inside || !open || !bar || open > bar)
+            continue;
+        char *close = strchr(open + 1, '`');
+        if (!close || row_count == MAX_ROWS)
+            continue;
+        snprintf(rows[row_count].pattern, sizeof rows[0].pattern, "%.*s", (int)(close - open - 1),
+                 open + 1);
+        rows[row_count++].matched = 0;
+    }
+    fclose(f);
+    return row_count;
+}
+
+/* The unexplained ids, each once, with how often and the first case. */
+static struct {
+    char id[ID_LEN];
+    unsigned long count, first;
+} missing[1024];
+static int missing_count;
+
+static void note_missing(const char *id, unsigned long number)
+{
+    for (int i = 0; i < missing_count; i++)
+        if (strcmp(missing[i].id, id) == 0) {
+            missing[i].count++;
+            return;
+        }
+    if (missing_count < 1024) {
+        snprintf(missing[missing_count].id, ID_LEN, "%.*s", ID_LEN - 1, id);
+        missing[missing_count].first = number;
+        missing[missing_count++].count = 1;
+    }
+}
+
+static struct row *explained(const char *id)
+{
+    for (int i = 0; i < row_count; i++)
+        if (fnmatch(rows[i].pattern, id, 0) == 0)
+            return &rows[i];
+    return NULL;
+}
+
+/* ---- reproducers -------------------------------------------------------- */
+
+static void print_hex(const char *what, const uint8_t *p, size_t len)
+{
+    printf("    %s (%zu bytes):", what, len);
+    for (size_t i = 0; i < len && i < 96; i++)
+        printf("%s%02x", i % 32 ? "" : "\n      ", p[i]);
+    printf("%s\n", len > 96 ? " ..." : "");
+}
+
+static void reproducer(const struct test_case *c, const struct side *step,
+                       const struct side *kernel, const char *dir)
+{
+    char path[4096], why[256];
+
+    for (int i = 0; i < c->count; i++)
+        print_hex("sent", c->pieces[i].bytes, c->pieces[i].len);
+    for (int i = 0; i < kernel->count; i++)
+        print_hex("kernel's reply, mapped back", kernel->replies[i].bytes, kernel->replies[i].len);
+    for (int i = 0; i < step->count; i++)
+        print_hex("step's reply", step->replies[i].bytes, step->replies[i].len);
+    if (!dir)
+        return;
+    snprintf(path, sizeof path, "%s/case-%u.pcap", dir, c->number);
+    struct pcap_writer *w = pcap_writer_open(path, why, sizeof why);
+    if (!w)
+        return;
+    struct timeval t = {.tv_sec = c->number};
+    for (int i = 0; i < c->count; i++)
+        pcap_writer_add(w, &t, c->pieces[i].bytes, c->pieces[i].len);
+    for (int i = 0; i < kernel->count; i++)
+        pcap_writer_add(w, &t, kernel->replies[i].bytes, kernel->replies[i].len);
+    for (int i = 0; i < step->count; i++)
+        pcap_writer_add(w, &t, step->replies[i].bytes, step->replies[i].len);
+    pcap_writer_close(w);
+    printf("    capture: %s (the request, then the kernel's replies, then the step's)\n", path);
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+struct options {
+    const char *tun, *oracle, *table, *step, *repro;
+    unsigned long seed, count;
+    int strict;
+};
+
+static int parse_arguments(int argc, char **argv, struct options *o)
+{
+    o->seed = 1;
+    o->count = 1000;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--strict-table") == 0) { o->strict = 1; continue; }
+        if (!v) return -1;
+        if (strcmp(a, "-i") == 0) o->tun = v;
+        else if (strcmp(a, "-k") == 0) o->oracle = v;
+        else if (strcmp(a, "--table") == 0) o->table = v;
+        else if (strcmp(a, "--step") == 0) o->step = v;
+        else if (strcmp(a, "--repro") == 0) o->repro = v;
+        else if (strcmp(a, "--seed") == 0) o->seed = strtoul(v, NULL, 0);
+        else if (strcmp(a, "--count") == 0) o->count = strtoul(v, NULL, 0);
+        else return -1;
+        i++;
+    }
+    return o->tun && o->oracle && o->table && o->step ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    static struct side step = {.name = "step"}, kernel = {.name = "kernel"};
+    static struct test_case c;
+    struct options o = {0};
+    char why[512], ids[16][ID_LEN];
+    unsigned long same = 0, explained_count = 0, unexplained = 0;
+
+    if (parse_arguments(argc, argv, &o) < 0) {
+        fprintf(stderr, "usage: difftest -i TUN -k ORACLE_TUN --table FILE --step NAME "
+                        "[--seed S] [--count N] [--strict-table] [--repro DIR]\n");
+        return 2;
+    }
+    if (read_table(o.table, o.step) <= 0) {
+        fprintf(stderr, "difftest: no table of differences for %s in %s\n", o.step, o.table);
+        return 1;
+    }
+    step.send_fd = open_packet_socket(o.tun, ETH_P_IP, &step.link);
+    struct sockaddr_ll watch;
+    step.read_fd = open_packet_socket(o.tun, ETH_P_ALL, &watch);
+    kernel.send_fd = kernel.read_fd = tun_open(o.oracle, why, sizeof why);
+    if (step.send_fd < 0 || step.read_fd < 0 || kernel.read_fd < 0) {
+        fprintf(stderr, "difftest: cannot open %s or %s (%s)\n", o.tun, o.oracle,
+                kernel.read_fd < 0 ? why : strerror(errno));
+        return 1;
+    }
+    if (o.repro)
+        mkdir(o.repro, 0755);
+    printf("difftest: %s against the kernel, seed %lu, %lu cases\n", o.step, o.seed, o.count);
+    rng_state = o.seed * 0x9e3779b97f4a7c15ull + 1;
+    for (unsigned long n = 0; n < o.count; n++) {
+        c.number = (unsigned)n;
+        make_case(&c);
+        /* Let the link settle before the first case (linkwatch). */
+        int tries = 0;
+        while (run_case(&c, &step, &kernel) < 0) {
+            if (++tries == 3) {
+                printf("difftest: case %lu (%s): no answer to the sentinel from the %s\n", n,
+                       c.label, !step.sentinel_seen ? "step (did it stop?)" : "kernel");
+                return 1;
+            }
+        }
+        int found = differences(&c, &step, &kernel, ids, 16);
+        if (found == 0)
+            same++;
+        for (int i = 0; i < found; i++) {
+            struct row *row = explained(ids[i]);
+            if (row) {
+                row->matched++;
+                explained_count++;
+                continue;
+            }
+            note_missing(ids[i], n);
+            if (++unexplained <= MAX_SHOWN) {
+                printf("UNEXPLAINED case %lu: %s\n", n, ids[i]);
+                reproducer(&c, &step, &kernel, o.repro);
+            }
+        }
+    }
+    int unused = 0;
+    if (missing_count)
+        printf("differences no row explains (how often, first case, id):\n");
+    for (int i = 0; i < missing_count; i++)
+        printf("  %6lu  %6lu  %s\n", missing[i].count, missing[i].first, missing[i].id);
+    printf("rows of the table (docs) and how many differences each explained:\n");
+    for (int i = 0; i < row_count; i++) {
+        printf("  %6u  %s\n", rows[i].matched, rows[i].pattern);
+        unused += rows[i].matched == 0;
+    }
+    printf("difftest: %lu cases, %lu the same, %lu differences explained by the table, "
+           "%lu unexplained; seed %lu\n", o.count, same, explained_count, unexplained, o.seed);
+    if (o.strict && unused)
+        printf("difftest: %d rows explained nothing in this run: remove them, or make the run "
+               "reach them\n", unused);
+    return unexplained || (o.strict && unused) ? 1 : 0;
+}
