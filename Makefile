@@ -65,6 +65,9 @@ build/asan/bin/%: steps/%/main.c $(COMMON_SRC) $(COMMON_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(COMMON_SRC) $(LIBS)
 
+.PHONY: asan-bins
+asan-bins: $(ASAN_BINS)
+
 test: deps
 	@$(MAKE) -s --no-print-directory WERROR=-Werror all unit-tests tools $(ASAN_BINS) fuzz-replay
 	@tests/run-tests.sh $(UNIT_BINS)
@@ -124,12 +127,16 @@ docs: tools
 #                                 among them; fails on any finding
 #
 # Targets: the IPv4/ICMP parsers with the annotated view, the options of an
-# echo reply, and the packet function of every step. `make test` replays the
-# committed corpus (tests/fuzz/corpus) through the same targets built with
-# gcc and the sanitizers, so a finding once fixed stays fixed.
+# echo reply, a capture given to --replay (read, then answered by step 06),
+# the command line, and the packet function of every step. `make test`
+# replays the committed corpus (tests/fuzz/corpus/TARGET, or packets for a
+# step) through the same targets built with gcc and the sanitizers, so a
+# finding once fixed stays fixed. Each target reports its coverage (cov:,
+# the edges it reached) and libFuzzer's final stats.
 
 FUZZ_STEPS   := $(STEPS)
-FUZZ_TARGETS := ipv4 options $(FUZZ_STEPS)
+FUZZ_OWN     := ipv4 options pcap cli
+FUZZ_TARGETS := $(FUZZ_OWN) $(FUZZ_STEPS)
 FUZZ_SECONDS ?= 64
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -std=gnu11 -D_GNU_SOURCE -g -O1 -Icommon -Isteps \
@@ -137,8 +144,8 @@ FUZZ_FLAGS   := -std=gnu11 -D_GNU_SOURCE -g -O1 -Icommon -Isteps \
 FUZZ_BINS    := $(addprefix build/fuzz/libfuzzer/,$(FUZZ_TARGETS))
 REPLAY_BINS  := $(addprefix build/fuzz/replay/,$(FUZZ_TARGETS))
 
-fuzz_source   = $(if $(filter ipv4 options,$(1)),tests/fuzz/fuzz_$(1).c,tests/fuzz/fuzz_step.c)
-fuzz_defines  = $(if $(filter ipv4 options,$(1)),,-DSTEP_SOURCE='"$(1)/main.c"')
+fuzz_source   = $(if $(filter $(FUZZ_OWN),$(1)),tests/fuzz/fuzz_$(1).c,tests/fuzz/fuzz_step.c)
+fuzz_defines  = $(if $(filter $(FUZZ_OWN),$(1)),,-DSTEP_SOURCE='"$(1)/main.c"')
 
 build/fuzz/libfuzzer/%: tests/fuzz/*.c $(COMMON_SRC) $(COMMON_HDR) $(wildcard steps/*/main.c)
 	@mkdir -p $(@D)
@@ -149,21 +156,21 @@ build/fuzz/replay/%: tests/fuzz/*.c $(COMMON_SRC) $(COMMON_HDR) $(wildcard steps
 	$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) $(call fuzz_defines,$*) -o $@ \
 		tests/fuzz/replay_main.c $(call fuzz_source,$*) $(COMMON_SRC) $(LIBS)
 
-fuzz_corpus = tests/fuzz/corpus/$(if $(filter options,$(1)),options,packets)
-
 .PHONY: fuzz fuzz-replay
 fuzz-replay: $(REPLAY_BINS)
 
 fuzz: $(FUZZ_BINS)
 	@each=$$(( $(FUZZ_SECONDS) / $(words $(FUZZ_TARGETS)) )); [ $$each -ge 1 ] || each=1; \
 	for t in $(FUZZ_TARGETS); do \
-		case $$t in options) seeds=tests/fuzz/corpus/options ;; *) seeds=tests/fuzz/corpus/packets ;; esac; \
+		seeds=tests/fuzz/corpus/$$t; [ -d $$seeds ] || seeds=tests/fuzz/corpus/packets; \
+		max_len=65535; case $$t in pcap|[0-9]*) max_len=70000 ;; esac; \
 		work=build/fuzz/corpus/$$t; mkdir -p $$work build/fuzz/findings; \
 		echo "fuzz $$t: $$each s"; \
-		build/fuzz/libfuzzer/$$t -max_total_time=$$each -max_len=65535 -print_final_stats=1 \
+		build/fuzz/libfuzzer/$$t -max_total_time=$$each -max_len=$$max_len -print_final_stats=1 \
 			-artifact_prefix=build/fuzz/findings/$$t- $$work $$seeds 2>build/fuzz/$$t.log \
 			|| { tail -n 40 build/fuzz/$$t.log; echo "fuzz $$t: FOUND A BUG, input in build/fuzz/findings/"; exit 1; }; \
 		grep -E '^stat::(number_of_executed_units|new_units_added)' build/fuzz/$$t.log | sed "s/^stat::/  /"; \
+		grep -oE 'DONE +cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' build/fuzz/$$t.log | sed "s/^DONE */  coverage: /"; \
 	done; echo "fuzz: no findings in $(FUZZ_SECONDS) s over $(words $(FUZZ_TARGETS)) targets"
 
 # ---- workshop --------------------------------------------------------------

@@ -73,7 +73,8 @@ static const struct {
 static unsigned long counters[VERDICT_COUNT];
 
 /* What the time is, for the Timestamp option: milliseconds since midnight
- * UT (RFC 791). A variable, so that tests can stop the clock. */
+ * UT (RFC 791). A variable, so that tests and fuzzers can stop the clock
+ * (they set STEP_CLOCK) and a run can be repeated byte for byte. */
 static uint32_t ms_since_midnight_ut(void)
 {
     struct timespec now;
@@ -82,6 +83,7 @@ static uint32_t ms_since_midnight_ut(void)
     return (uint32_t)(now.tv_sec % 86400 * 1000 + now.tv_nsec / 1000000);
 }
 static uint32_t (*clock_ms)(void) = ms_since_midnight_ut;
+#define STEP_CLOCK clock_ms
 
 /* Logs "ignored: ..." and returns the verdict, so a rung is one line. */
 static enum verdict refuse(FILE *log, enum verdict verdict, const char *format, ...)

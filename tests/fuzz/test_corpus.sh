@@ -8,8 +8,8 @@ cd "$root"
 
 for bin in build/fuzz/replay/*; do
     target=$(basename "$bin")
-    corpus=tests/fuzz/corpus/packets
-    [ "$target" = options ] && corpus=tests/fuzz/corpus/options
+    corpus=tests/fuzz/corpus/$target      # the target's own seeds, or the
+    [ -d "$corpus" ] || corpus=tests/fuzz/corpus/packets   # packets a step reads
     out=$("$bin" "$corpus" 2>&1); status=$?
     if [ $status = 0 ]; then
         ok "$target: $(echo "$out" | tail -n 1) from $corpus, cleanly"

@@ -1,0 +1,56 @@
+/*
+ * libFuzzer target: a capture given to --replay. The input is the file:
+ * whatever it holds (a damaged header, an unknown link type, records cut
+ * short, records of more than 65535 bytes), the pcap reader must say why it
+ * stops or hand over each packet, and step 06 must answer each one safely,
+ * with the clock stopped so that a run can be repeated.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int step_main(int argc, char **argv);
+#define main step_main
+#include "06-host-requirements/main.c"
+#undef main
+
+#include "pcapfile.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static uint32_t stopped_clock(void)
+{
+    return 12345678;
+}
+
+static int answer(void *context, const struct timeval *when, const uint8_t *packet, size_t len)
+{
+    static uint8_t reply[STEP_MAX_PACKET];
+    (void)when;
+    size_t reply_len = handle_packet(packet, len, reply, context);
+    if (reply_len > STEP_MAX_PACKET || (reply_len > 0 && reply_len > len))
+        __builtin_trap();           /* a reply is never longer than the request */
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static FILE *sink;
+    char path[64], why[512] = "";
+    int fd = memfd_create("fuzz.pcap", 0);
+
+    if (fd < 0)
+        return 0;
+    if (!sink)
+        sink = fopen("/dev/null", "w");
+    STEP_CLOCK = stopped_clock;
+    if (write(fd, data, size) == (ssize_t)size) {
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        if (pcap_read_packets(path, answer, sink, why, sizeof why) < 0 && why[0] == '\0')
+            __builtin_trap();       /* a refusal says why */
+    }
+    close(fd);
+    return 0;
+}
