@@ -156,8 +156,11 @@ build/fuzz/replay/%: tests/fuzz/*.c $(COMMON_SRC) $(COMMON_HDR) $(wildcard steps
 	$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) $(call fuzz_defines,$*) -o $@ \
 		tests/fuzz/replay_main.c $(call fuzz_source,$*) $(COMMON_SRC) $(LIBS)
 
-.PHONY: fuzz fuzz-replay
+.PHONY: fuzz fuzz-replay fuzz-coverage
 fuzz-replay: $(REPLAY_BINS)
+
+fuzz-coverage:
+	@scripts/fuzz-coverage.sh
 
 fuzz: $(FUZZ_BINS)
 	@each=$$(( $(FUZZ_SECONDS) / $(words $(FUZZ_TARGETS)) )); [ $$each -ge 1 ] || each=1; \

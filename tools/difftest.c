@@ -291,7 +291,11 @@ static void put_random_word(uint8_t *at)
 }
 
 /* A Timestamp option; slots before `ptr` already stamped by the peer. With
- * flag 3 every address is prespecified: us, the peer or another host. */
+ * flag 3 every address is prespecified: us, the peer or another host (or,
+ * when special_prespecified is set, a loopback, multicast or broadcast
+ * address). */
+static int special_prespecified;
+
 static void put_timestamp(struct piece_writer *w, size_t len, unsigned ptr, unsigned flag,
                           unsigned overflow)
 {
@@ -305,7 +309,11 @@ static void put_timestamp(struct piece_writer *w, size_t len, unsigned ptr, unsi
                 put_random_word(o + at);
             continue;
         }
-        const uint8_t other[4] = {192, 0, 2, (uint8_t)(10 + below(200))};
+        static const uint8_t SPECIAL[][4] = {{127, 0, 0, 1}, {224, 0, 0, 1},
+                                             {255, 255, 255, 255}, {0, 0, 0, 0}};
+        uint8_t other[4] = {192, 0, 2, (uint8_t)(10 + below(200))};
+        if (special_prespecified)
+            memcpy(other, SPECIAL[below(4)], 4);
         const uint8_t *who = flag == 1 ? PEER : below(3) == 0 ? SELF : below(2) ? PEER : other;
         if (flag == 3 || used)
             memcpy(o + at, who, 4);
@@ -335,7 +343,7 @@ static int put_piece(struct piece_writer *w, size_t room, char *name, size_t nam
     const char *what;
 
 #define FITS(n) if ((n) > room) return 0
-    switch (below(40)) {
+    switch (below(41)) {
     case 0: FITS(1); what = "nop"; bytes[0] = 1; put(w, bytes, 1); break;
     case 1: /* End of List, then anything: ignored by both */
         what = "eol"; len = 1 + below((unsigned)room);
@@ -374,6 +382,10 @@ static int put_piece(struct piece_writer *w, size_t room, char *name, size_t nam
         put_timestamp(w, len, 5, 3, 0); break;
     case 26: len = below(2) ? 8 : 16; FITS(len); what = "ts-prespecified-partial-slot";
         put_timestamp(w, len, 5, 3, 0); break;
+    case 40: len = 4 + 8 * (k % 4 + 1); FITS(len); what = "ts-prespecified-special";
+        special_prespecified = 1;
+        put_timestamp(w, len, 5, 3, 0);
+        special_prespecified = 0; break;
     case 27: FITS(8); what = "ts-unknown-flag";
         overflow = 2 + below(14);               /* the flag, here: not 0, 1 or 3 */
         put_timestamp(w, 8, 5, overflow == 3 ? 2 : overflow, 0); break;
@@ -394,8 +406,10 @@ static int put_piece(struct piece_writer *w, size_t room, char *name, size_t nam
     case 33: FITS(4); what = "router-alert"; put(w, (const uint8_t[]){148, 4, 0, 0}, 4); break;
     case 34: FITS(4); what = "router-alert-value";
         put(w, (const uint8_t[]){148, 4, (uint8_t)(1 + below(255)), (uint8_t)rnd()}, 4); break;
-    case 35: len = 2 + below(2); FITS(len); what = "router-alert-short";
-        put(w, (const uint8_t[]){148, (uint8_t)len, 0}, len); break;
+    case 35: len = below(2) ? 2 + below(2) : 5 + below(4); FITS(len);
+        what = len < 4 ? "router-alert-short" : "router-alert-long";
+        memset(bytes, 0, len); bytes[0] = 148; bytes[1] = (uint8_t)len;
+        put(w, bytes, len); break;
     case 36: len = below(2) ? 2 + below(6) : 10; FITS(len); what = len == 10 ? "cipso" : "cipso-short";
         bytes[0] = 134; bytes[1] = (uint8_t)len;
         for (size_t i = 2; i < len; i++) bytes[i] = (uint8_t)rnd();
@@ -457,8 +471,9 @@ static const struct {
     {"network", {192, 0, 2, 0}}, {"other-host", {192, 0, 2, 77}},
 };
 
-/* Splits `whole` into two fragments at an 8-byte boundary. */
-static void fragment(struct test_case *c, const uint8_t *whole, size_t len)
+/* Splits `whole` into two fragments at an 8-byte boundary; "reversed"
+ * sends the last first, "overlap" makes the second start 8 bytes early. */
+static void fragment(struct test_case *c, const uint8_t *whole, size_t len, const char *how)
 {
     size_t header_len = (size_t)(whole[0] & 0x0f) * 4;
     size_t data = len - header_len;
@@ -467,6 +482,10 @@ static void fragment(struct test_case *c, const uint8_t *whole, size_t len)
     for (int i = 0; i < 2; i++) {
         struct packet *f = &c->pieces[i];
         size_t from = i == 0 ? 0 : first, n = i == 0 ? first : data - first;
+        if (i == 1 && strcmp(how, "overlap") == 0) {
+            from -= 8;
+            n += 8;
+        }
         memcpy(f->bytes, whole, header_len);
         memcpy(f->bytes + header_len, whole + header_len + from, n);
         f->len = header_len + n;
@@ -475,6 +494,12 @@ static void fragment(struct test_case *c, const uint8_t *whole, size_t len)
         fix_header_checksum(f->bytes);
     }
     c->count = 2;
+    if (strcmp(how, "reversed") == 0) {
+        static struct packet swap;
+        swap = c->pieces[0];
+        c->pieces[0] = c->pieces[1];
+        c->pieces[1] = swap;
+    }
 }
 
 static void make_case(struct test_case *c)
@@ -505,13 +530,16 @@ static void make_case(struct test_case *c)
         r.icmp_type = TYPES[below(sizeof TYPES)];
         if (r.icmp_type == 13)
             r.data_len = 12;                /* a timestamp request's size */
+        if (one_in(3))
+            r.icmp_code = (uint8_t)rnd();
         snprintf(c->label, sizeof c->label, "icmp/type-%u", r.icmp_type);
     } else if (shape < 70) {
         static const uint8_t PROTOCOLS[] = {6, 17, 2, 0, 4, 41, 47, 50, 132, 253};
         r.protocol = PROTOCOLS[below(sizeof PROTOCOLS)];
         snprintf(c->label, sizeof c->label, "proto/%u", r.protocol);
     } else if (shape < 74) {
-        snprintf(c->label, sizeof c->label, "frag/complete");
+        static const char *HOW[] = {"complete", "complete", "reversed", "overlap"};
+        snprintf(c->label, sizeof c->label, "frag/%s", HOW[below(4)]);
         r.data_len = 16 + below(1000);
         r.flags_offset = 0;
     } else if (shape < 76) {
@@ -527,10 +555,10 @@ static void make_case(struct test_case *c)
         /* broken after writing: below */
     }
     *len = write_request(&r, p);
-    if (strcmp(c->label, "frag/complete") == 0) {
+    if (strncmp(c->label, "frag/", 5) == 0 && strcmp(c->label, "frag/tail") != 0) {
         static uint8_t whole[MAX_PACKET];
         memcpy(whole, p, *len);
-        fragment(c, whole, *len);
+        fragment(c, whole, *len, c->label + 5);
         return;
     }
     if (r.protocol == 6 || r.protocol == 17) {
@@ -974,7 +1002,7 @@ int main(int argc, char **argv)
     static struct test_case c;
     struct options o = {0};
     char why[512], ids[16][ID_LEN];
-    unsigned long same = 0, explained_count = 0, unexplained = 0;
+    unsigned long same = 0, explained_count = 0, unexplained = 0, both_answered = 0;
 
     if (parse_arguments(argc, argv, &o) < 0) {
         fprintf(stderr, "usage: difftest -i TUN -k ORACLE_TUN --table FILE --step NAME "
@@ -1011,6 +1039,7 @@ int main(int argc, char **argv)
             }
         }
         int found = differences(&c, &step, &kernel, ids, 16);
+        both_answered += step.count > 0 && kernel.count > 0;
         if (found == 0)
             same++;
         for (int i = 0; i < found; i++) {
@@ -1037,8 +1066,9 @@ int main(int argc, char **argv)
         printf("  %6u  %s\n", rows[i].matched, rows[i].pattern);
         unused += rows[i].matched == 0;
     }
-    printf("difftest: %lu cases, %lu the same, %lu differences explained by the table, "
-           "%lu unexplained; seed %lu\n", o.count, same, explained_count, unexplained, o.seed);
+    printf("difftest: %lu cases (%lu answered by both), %lu the same, %lu differences explained "
+           "by the table, %lu unexplained; seed %lu\n", o.count, both_answered, same,
+           explained_count, unexplained, o.seed);
     if (o.strict && unused)
         printf("difftest: %d rows explained nothing in this run: remove them, or make the run "
                "reach them\n", unused);

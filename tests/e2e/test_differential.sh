@@ -12,7 +12,7 @@ source "$(dirname "$0")/lib.sh"
 enter_namespace "$@"
 
 seed=${DIFF_SEED:-20261130}
-count=${DIFF_COUNT:-3000}
+count=${DIFF_COUNT:-20000}
 strict=--strict-table
 [ -n "${DIFF_SEED:-}" ] && strict=""    # a fresh seed may miss a rare row
 repro=${DIFF_REPRO:-$(mktemp -d)}
@@ -44,7 +44,7 @@ for bin in "$root"/build/asan/bin/*; do
     if [ $status = 0 ]; then
         ok "$name: every difference from the kernel is in docs/differences.md (${summary#difftest: })"
     else
-        not_ok "$name: differences from the kernel that docs/differences.md does not explain (reproducers above, captures in $repro)"
+        not_ok "$name: differences from the kernel that docs/differences.md does not explain (reproducers above, captures in $repro; again: DIFF_SEED=$seed DIFF_COUNT=$count bash tests/e2e/test_differential.sh)"
     fi
     stop_step
     check_equal "$name: survives the run and stops cleanly" 0 "$step_status"
