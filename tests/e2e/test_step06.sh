@@ -77,6 +77,12 @@ check "ping -T tsandaddr: the responder stamped twice" \
 out=$(ping_with raw -c 1 -W 1 -T tsonly 192.0.2.2)
 check "ping -T tsonly: four times, as against the kernel" \
     grep -qzP 'TS: \t[0-9]+ absolute\n\t-?[0-9]+\n\t-?[0-9]+\n\t-?[0-9]+\n' <<<"$out"
+# One prespecified slot, ours: stamped as the request arrives, and no slot
+# left for the reply is no overflow (Linux adds nothing; RFC 791 counts
+# hosts that could not stamp, and this one did).
+out=$(ping_with raw -c 1 -W 1 -T tsprespec 192.0.2.2 192.0.2.2)
+check "ping -T tsprespec: our slot stamped" grep -qP 'TS: \t192\.0\.2\.2\t[0-9]+ absolute' <<<"$out"
+check_lacks "ping -T tsprespec: no unrecorded hop, as against the kernel" "Unrecorded hops" "$out"
 
 # TOS: the reply keeps the request's (RFC 1812 4.3.2.5).
 dumpcap -q -i tun0 -f icmp -w "$work/tos.pcap" 2>/dev/null &
