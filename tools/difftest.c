@@ -869,7 +869,7 @@ static struct row rows[MAX_ROWS];
 static int row_count;
 
 /* Reads the first cell (`pattern`) of each row of the table under
- * "## STEP" in the markdown file. */
+ * "## STEP" in the markdown file, up to the next heading of any level. */
 static int read_table(const char *path, const char *step)
 {
     FILE *f = fopen(path, "r");
@@ -880,7 +880,7 @@ static int read_table(const char *path, const char *step)
         return -1;
     snprintf(heading, sizeof heading, "## %s", step);
     while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "## ", 3) == 0) {
+        if (line[0] == '#') {
             line[strcspn(line, "\n")] = 0;
             inside = strcmp(line, heading) == 0;
             continue;
