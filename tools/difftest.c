@@ -784,8 +784,14 @@ static long find_timestamp(const uint8_t *o, size_t len)
     return -1;
 }
 
+static uint32_t read_be32(const uint8_t *p)
+{
+    return (uint32_t)read_be16(p) << 16 | read_be16(p + 2);
+}
+
 /* Times both sides wrote where the request had something else are the
- * same as far as we can tell: each read its own clock. Zero them. */
+ * same if they are within a second of each other: each read the same
+ * clock (milliseconds since midnight UT) a moment apart. Zero them. */
 static void normalise_times(const uint8_t *request, uint8_t *a, uint8_t *b)
 {
     size_t rl = (size_t)(request[0] & 0x0f) * 4 - 20, al = (size_t)(a[0] & 0x0f) * 4 - 20;
@@ -799,11 +805,15 @@ static void normalise_times(const uint8_t *request, uint8_t *a, uint8_t *b)
     if (x[1] != rq[1] || y[1] != rq[1])
         return;
     size_t entry = (rq[3] & 0x0f) == 0 ? 4 : 8;
-    for (size_t slot = 4 + entry - 4; slot + 4 <= rq[1]; slot += entry)
-        if (memcmp(x + slot, rq + slot, 4) != 0 && memcmp(y + slot, rq + slot, 4) != 0) {
+    for (size_t slot = entry == 4 ? 4 : 8; slot + 4 <= rq[1]; slot += entry) {
+        uint32_t ours = read_be32(x + slot), theirs = read_be32(y + slot);
+        uint32_t apart = ours > theirs ? ours - theirs : theirs - ours;
+        if (memcmp(x + slot, rq + slot, 4) != 0 && memcmp(y + slot, rq + slot, 4) != 0 &&
+            (apart <= 1000 || apart >= 86400000 - 1000)) {
             memset(x + slot, 0, 4);
             memset(y + slot, 0, 4);
         }
+    }
 }
 
 /* Both sent one echo reply: which fields differ, once normalised. */

@@ -50,6 +50,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
         if (pcap_read_packets(path, answer, sink, why, sizeof why) < 0 && why[0] == '\0')
             __builtin_trap();       /* a refusal says why */
+        uint8_t first[64];          /* the first packet, cut to fit */
+        why[0] = '\0';
+        long len = pcap_read_first(path, first, sizeof first, why, sizeof why);
+        if ((len < 0 && why[0] == '\0') || len > (long)sizeof first)
+            __builtin_trap();
     }
     close(fd);
     return 0;
