@@ -88,13 +88,13 @@ static int arrive_timestamp(struct arrival *a, uint8_t *opt, size_t len, const u
     }
     if (len < 4 || opt[2] < 5)
         return refuse(why, why_len, "Timestamp", opt, len);
+    a->timestamp = opt - a->bytes;      /* the reply returns it, unless in error */
     if (opt[2] > len) {
         if ((opt[3] >> 4) == 15) {
             snprintf(why, why_len, "malformed Timestamp option (its overflow count overflows)");
             return -1;
         }
         opt[3] = (uint8_t)(opt[3] + 0x10);
-        a->timestamp = opt - a->bytes;
         return 0;
     }
     uint8_t *slot = opt + opt[2] - 1;
@@ -112,17 +112,15 @@ static int arrive_timestamp(struct arrival *a, uint8_t *opt, size_t len, const u
         write_be32(slot + 4, now_ms);
         break;
     case TS_PRESPECIFIED:
-        a->timestamp = opt - a->bytes;
         if (memcmp(slot, self, 4) != 0)
             return 0;                   /* someone else's turn: returned as it is */
         write_be32(slot + 4, now_ms);
         break;
     default:
-        a->timestamp = opt - a->bytes;  /* a flag RFC 791 does not define: */
-        return 0;                       /* returned as it came, as Linux does */
+        return 0;                       /* a flag RFC 791 does not define: returned
+                                         * as it came, as Linux does */
     }
     opt[2] = (uint8_t)(opt[2] + entry);
-    a->timestamp = opt - a->bytes;
     a->time_stamped = 1;
     return 0;
 }
