@@ -2,8 +2,11 @@
 # Writes the seed corpus for the fuzz targets (tests/fuzz/corpus), from the
 # recorded fixtures and from every malformed shape tools/inject.c makes:
 #
-#   packets/  whole IP packets: for the IPv4 parser and every step
+#   packets/  whole IP packets: for the IPv4 parser and every step, with one
+#             of 70000 bytes (more than a tun read, as --replay can deliver)
 #   options/  the option bytes of the recorded requests that carry options
+#   pcap/     captures for --replay, one with a record of 70000 bytes
+#   cli/      command lines, the arguments separated by NUL bytes
 #
 # `make test` replays the committed corpus as a regression test; `make fuzz`
 # starts from it. Run this again when fixtures or inject's shapes change.
@@ -12,7 +15,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 corpus=$root/tests/fuzz/corpus
 make -C "$root" -s build/tools/inject
 rm -rf "$corpus"
-mkdir -p "$corpus/packets" "$corpus/options"
+mkdir -p "$corpus/packets" "$corpus/options" "$corpus/pcap" "$corpus/cli"
 
 # One packet per capture: tshark prints its bytes, xxd turns them back.
 packet_bytes() { tshark -r "$1" -x 2>/dev/null | cut -c7-53 | xxd -r -p; }
@@ -27,9 +30,41 @@ mkdir -p "$corpus/ladder"
 for f in "$corpus"/ladder/*; do mv "$f" "$corpus/packets/ladder-$(basename "$f")"; done
 rmdir "$corpus/ladder"
 
-for name in record-route timestamp timestamp-addresses; do
-    f=$corpus/packets/requests-$name
+for f in "$corpus"/packets/requests-*; do
     ihl=$(( $(od -An -tu1 -N1 "$f") & 15 ))
-    tail -c +21 "$f" | head -c $(( ihl * 4 - 20 )) >"$corpus/options/$name"
+    [ "$ihl" -gt 5 ] || continue
+    tail -c +21 "$f" | head -c $(( ihl * 4 - 20 )) >"$corpus/options/${f##*/requests-}"
 done
-echo "seeds: $(ls "$corpus/packets" | wc -l) packets, $(ls "$corpus/options" | wc -l) option sets"
+
+for f in mixed.pcap requests/record-route.pcap requests/s1472.pcap requests/ts-then-rr.pcap \
+         requests/ipv6-router-solicitation.pcap; do
+    cp "$root/tests/fixtures/$f" "$corpus/pcap/"
+done
+# An echo request of 65535 bytes with 4465 bytes of padding after it, as a
+# packet and as the one record of a raw-IP capture.
+python3 - "$corpus" <<'PY'
+import struct, sys
+def checksum(b):
+    s = sum(struct.unpack('!%dH' % ((len(b) + 1) // 2), b + b'\0' * (len(b) % 2)))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+icmp = bytearray([8, 0, 0, 0, 0, 1, 0, 1]) + bytes((0x10 + i) & 0xff for i in range(65535 - 28))
+struct.pack_into('!H', icmp, 2, checksum(bytes(icmp)))
+ip = bytearray(struct.pack('!BBHHHBBH4s4s', 0x45, 0, 65535, 0, 0x4000, 64, 1, 0,
+                           bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])))
+struct.pack_into('!H', ip, 10, checksum(bytes(ip)))
+packet = bytes(ip) + bytes(icmp) + bytes(70000 - 65535)
+open(sys.argv[1] + '/packets/over-65535', 'wb').write(packet)
+header = struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 262144, 101)
+record = struct.pack('<IIII', 1, 0, len(packet), len(packet))
+open(sys.argv[1] + '/pcap/record-over-65535.pcap', 'wb').write(header + record + packet)
+PY
+
+printf -- '-i\0tun0' >"$corpus/cli/interface"
+printf -- '--replay\0in.pcap\0--pcap\0out.pcap' >"$corpus/cli/replay"
+printf -- '-v\0--user\0nobody' >"$corpus/cli/verbose-user"
+printf -- '-hi' >"$corpus/cli/clustered"
+printf -- '--what\0-x' >"$corpus/cli/unknown"
+echo "seeds: $(ls "$corpus/packets" | wc -l) packets, $(ls "$corpus/options" | wc -l) option sets," \
+     "$(ls "$corpus/pcap" | wc -l) captures, $(ls "$corpus/cli" | wc -l) command lines"
