@@ -140,6 +140,15 @@ static void source_routed(uint8_t *p, size_t *len)
     write_be16(p + 2, (uint16_t)*len);
     fix_header(p);
 }
+/* A loose source route whose pointer is below 4 is malformed before it is a
+ * source route: Linux answers it with a parameter problem (counted as a
+ * header error), not the silent drop of a well-formed one. */
+static void malformed_source_route(uint8_t *p, size_t *len)
+{
+    source_routed(p, len);
+    p[22] = 3;
+    fix_header(p);
+}
 static void udp(uint8_t *p, size_t *len) { (void)len; p[9] = 17; fix_header(p); }
 static void icmp_4_bytes(uint8_t *p, size_t *len) { *len = 24; write_be16(p + 2, 24); fix_header(p); }
 static void icmp_checksum_off(uint8_t *p, size_t *len) { (void)len; p[22] ^= 0x80; }
@@ -164,6 +173,7 @@ static void every_rung_of_the_ladder(void **state)
     assert_refused(BAD_DESTINATION, "ignored: destination 239.0.2.2 is a multicast address, not answered\n", to_multicast);
     assert_refused(BAD_OPTIONS, "ignored: malformed Record Route option (length 3, pointer 3)\n", bad_option);
     assert_refused(SOURCE_ROUTED, "ignored: loose source route option: not answered, as Linux does by default (accept_source_route = 0)\n", source_routed);
+    assert_refused(BAD_OPTIONS, "ignored: malformed loose source route option (length 7, pointer 3)\n", malformed_source_route);
     assert_refused(NOT_ICMP, "ignored: UDP (17) from 192.0.2.1, not ICMP\n", udp);
     assert_refused(ICMP_TOO_SHORT, "ignored: ICMP message of 4 bytes from 192.0.2.1, shorter than 8\n", icmp_4_bytes);
     assert_refused(BAD_ICMP_CHECKSUM, "ignored: ICMP checksum 0x72e0 from 192.0.2.1 does not verify\n", icmp_checksum_off);
