@@ -40,6 +40,9 @@ for f in mixed.pcap requests/record-route.pcap requests/s1472.pcap requests/ts-t
          requests/ipv6-router-solicitation.pcap; do
     cp "$root/tests/fixtures/$f" "$corpus/pcap/"
 done
+# Ethernet (ARP, IPv4, VLAN) and Linux cooked frames, written byte by byte.
+python3 "$root/tests/e2e/pcap_build.py" links "$corpus/pcap/ethernet.pcap" "$root/tests/fixtures/requests/default.pcap"
+python3 "$root/tests/e2e/pcap_build.py" cooked "$corpus/pcap/cooked.pcap" "$root/tests/fixtures/requests/default.pcap"
 # An echo request of 65535 bytes with 4465 bytes of padding after it, as a
 # packet and as the one record of a raw-IP capture.
 python3 - "$corpus" <<'PY'

@@ -973,8 +973,10 @@ static void reproducer(const struct test_case *c, const struct side *step,
         pcap_writer_add(w, &t, kernel->replies[i].bytes, kernel->replies[i].len);
     for (int i = 0; i < step->count; i++)
         pcap_writer_add(w, &t, step->replies[i].bytes, step->replies[i].len);
-    pcap_writer_close(w);
-    printf("    capture: %s (the request, then the kernel's replies, then the step's)\n", path);
+    if (pcap_writer_close(w, why, sizeof why) < 0)
+        printf("    (no capture: %s)\n", why);
+    else
+        printf("    capture: %s (the request, then the kernel's replies, then the step's)\n", path);
 }
 
 /* ---- main --------------------------------------------------------------- */

@@ -1,8 +1,9 @@
 /*
  * libFuzzer target: a capture given to --replay. The input is the file:
- * whatever it holds (a damaged header, an unknown link type, records cut
- * short, records of more than 65535 bytes), the pcap reader must say why it
- * stops or hand over each packet, and step 06 must answer each one safely,
+ * whatever it holds (a damaged header, an unknown link type, Ethernet, VLAN
+ * and cooked frames that carry no IP, records cut short, records of more
+ * than 65535 bytes), the pcap reader must say why it stops, or hand over
+ * each IP packet and say what it skipped, and step 06 must answer each one safely,
  * with the clock stopped so that a run can be repeated.
  */
 #include <stddef.h>
@@ -23,6 +24,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static uint32_t stopped_clock(void)
 {
     return 12345678;
+}
+
+/* A record that holds no IP packet (ARP in an Ethernet frame, say) is
+ * skipped with a word about it, as --replay says it. */
+static void skipped(void *context, unsigned long record, const char *what)
+{
+    (void)context;
+    if (record == 0 || what == NULL || what[0] == '\0')
+        __builtin_trap();
 }
 
 static int answer(void *context, const struct timeval *when, const uint8_t *packet, size_t len)
@@ -48,7 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     STEP_CLOCK = stopped_clock;
     if (write(fd, data, size) == (ssize_t)size) {
         snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-        if (pcap_read_packets(path, answer, sink, why, sizeof why) < 0 && why[0] == '\0')
+        if (pcap_read_ip_packets(path, answer, skipped, sink, why, sizeof why) < 0 &&
+            why[0] == '\0')
             __builtin_trap();       /* a refusal says why */
         uint8_t first[64];          /* the first packet, cut to fit */
         why[0] = '\0';
