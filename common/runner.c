@@ -1,15 +1,19 @@
 #include "runner.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "annotate.h"
 #include "cli.h"
+#include "livelog.h"
 #include "pcapfile.h"
 #include "privileges.h"
 #include "tun.h"
@@ -24,45 +28,92 @@ static void on_signal(int signal_number)
         stop_requested = 1;
 }
 
-/* SIGINT, SIGTERM (stop) and SIGUSR1 (report) stay blocked except while we
- * wait in ppoll(): a signal then either interrupts the wait or is delivered
- * at the start of the next one, and can never slip in between a check and a
- * blocking read. */
-static void catch_signals(sigset_t *mask_while_waiting)
+static const int caught[] = {SIGINT, SIGTERM, SIGUSR1};
+enum { CAUGHT = sizeof caught / sizeof caught[0] };
+
+/* SIGINT and SIGTERM ask us to stop, SIGUSR1 to report. SA_RESTART: a
+ * --replay writing to a slow reader carries on after a report. SIGPIPE is
+ * ignored: a reader that goes away is a write error we can name (EPIPE),
+ * not a silent death. */
+static void catch_signals(void)
 {
-    static const int caught[] = {SIGINT, SIGTERM, SIGUSR1};
     struct sigaction action;
-    sigset_t signals;
 
     memset(&action, 0, sizeof action);
     action.sa_handler = on_signal;
+    action.sa_flags = SA_RESTART;
     sigemptyset(&action.sa_mask);
-    sigemptyset(&signals);
-    for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++) {
+    for (size_t i = 0; i < CAUGHT; i++)
         sigaction(caught[i], &action, NULL);
-        sigaddset(&signals, caught[i]);
-    }
-    sigprocmask(SIG_BLOCK, &signals, mask_while_waiting);
-    for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++)
-        sigdelset(mask_while_waiting, caught[i]);
+    signal(SIGPIPE, SIG_IGN);
 }
 
-static void report(const struct step *step)
+/* Live, the signals stay blocked except while we wait in ppoll(): a signal
+ * then either interrupts the wait or is delivered at the start of the next
+ * one, and can never slip in between a check and the wait. */
+static void block_signals(sigset_t *mask_while_waiting)
 {
-    if (step->report) {
-        step->report(stderr);
-        fflush(stderr);
-    }
+    sigset_t signals;
+
+    sigemptyset(&signals);
+    for (size_t i = 0; i < CAUGHT; i++)
+        sigaddset(&signals, caught[i]);
+    sigprocmask(SIG_BLOCK, &signals, mask_while_waiting);
+    for (size_t i = 0; i < CAUGHT; i++)
+        sigdelset(mask_while_waiting, caught[i]);
 }
 
 struct session {
     const struct step *step;
     int verbose;                    /* -v: annotate each packet and reply */
     struct pcap_writer *capture;    /* NULL without --pcap */
+    struct live_log *log;           /* live: the log that never blocks */
     uint8_t *reply;
     unsigned long packets, replies, skipped;
     int capture_failed;             /* said once; the exit status says it again */
 };
+
+/* Once we answer, nothing may wait on standard error either: a line goes
+ * out if it fits within `wait_ms`, or not at all. */
+enum { EXIT_WAIT_MS = 100 };
+
+static void say(int wait_ms, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static void say(int wait_ms, const char *format, ...)
+{
+    char line[512];
+    va_list args;
+
+    va_start(args, format);
+    int len = vsnprintf(line, sizeof line, format, args);
+    va_end(args);
+    if (len > 0)
+        write_what_fits(STDERR_FILENO, line, strlen(line), wait_ms);
+}
+
+/* The runner's counters, then the step's own (06 on): on SIGUSR1 and at
+ * the end. */
+static void report(const struct session *s, const char *when, int wait_ms)
+{
+    if (when)
+        say(wait_ms, "%s: %s %lu packets, %lu replies\n", s->step->name, when,
+            s->packets, s->replies);
+    if (s->log && live_log_dropped(s->log) + live_log_suppressed(s->log) > 0)
+        say(wait_ms, "%s: log: %lu lines not shown: %lu dropped (standard output was not "
+            "taking them), %lu suppressed by the rate limit\n", s->step->name,
+            live_log_dropped(s->log) + live_log_suppressed(s->log),
+            live_log_dropped(s->log), live_log_suppressed(s->log));
+    if (s->step->report) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&text, &len);
+        if (!out)
+            return;
+        s->step->report(out);
+        fclose(out);
+        write_what_fits(STDERR_FILENO, text, len, wait_ms);
+        free(text);
+    }
+}
 
 static void record(struct session *s, const struct timeval *when,
                    const uint8_t *packet, size_t len)
@@ -73,35 +124,45 @@ static void record(struct session *s, const struct timeval *when,
     }
 }
 
-/* One packet through the step; returns the reply's length (0: none). */
-static size_t handle_one(struct session *s, const struct timeval *when,
-                         const uint8_t *packet, size_t len)
+/* One packet through the step, its log (and -v annotation) to `log`;
+ * returns the reply's length (0: none). */
+static size_t handle_one(struct session *s, FILE *log, const uint8_t *packet, size_t len)
 {
     s->packets++;
-    record(s, when, packet, len);
-    size_t reply_len = s->step->handle(packet, len, s->reply, stdout);
+    size_t reply_len = s->step->handle(packet, len, s->reply, log);
     if (s->verbose) {
-        annotate_packet(stdout, packet, len);
+        annotate_packet(log, packet, len);
         if (reply_len > 0) {
-            printf("  reply:\n");
-            annotate_packet(stdout, s->reply, reply_len);
+            fprintf(log, "  reply:\n");
+            annotate_packet(log, s->reply, reply_len);
         }
     }
-    fflush(stdout);                 /* one line per packet, seen at once */
     return reply_len;
 }
 
+/* --replay: nothing to answer, so the log may wait for its reader (all of
+ * it, no rate limit), and a reader that goes away ends the replay. */
 static int replay_one(void *context, const struct timeval *when,
                       const uint8_t *packet, size_t len)
 {
     struct session *s = context;
-    size_t reply_len = handle_one(s, when, packet, len);
 
+    record(s, when, packet, len);
+    size_t reply_len = handle_one(s, stdout, packet, len);
     if (reply_len > 0) {
         s->replies++;
         record(s, when, s->reply, reply_len);
     }
-    return 0;
+    if (fflush(stdout) == EOF) {
+        fprintf(stderr, "%s: standard output %s: stopping.\n", s->step->name,
+                errno == EPIPE ? "was closed (its reader went away)" : strerror(errno));
+        return 1;
+    }
+    if (report_requested) {
+        report_requested = 0;
+        report(s, "so far", EXIT_WAIT_MS);
+    }
+    return stop_requested;
 }
 
 /* A record with no IP packet in it (an ARP frame): one line, like a packet. */
@@ -118,16 +179,18 @@ static int run_replay(struct session *s, const char *path)
 {
     char why[512];
 
-    if (pcap_read_ip_packets(path, replay_one, replay_skip, s, why, sizeof why) < 0) {
+    catch_signals();
+    int stopped = pcap_read_ip_packets(path, replay_one, replay_skip, s, why, sizeof why);
+    if (stopped < 0) {
         fprintf(stderr, "%s: %s\n", s->step->name, why);
         return 1;
     }
     if (s->skipped)
         fprintf(stderr, "%s: skipped %lu records of %s that hold no IP packet\n",
                 s->step->name, s->skipped, path);
-    fprintf(stderr, "%s: replayed %lu packets from %s, %lu replies\n",
-            s->step->name, s->packets, path, s->replies);
-    report(s->step);
+    fprintf(stderr, "%s: replayed %lu packets from %s%s, %lu replies\n", s->step->name,
+            s->packets, path, stopped ? " (stopped early)" : "", s->replies);
+    report(s, NULL, EXIT_WAIT_MS);
     return 0;
 }
 
@@ -144,23 +207,63 @@ static int give_up_root(const struct session *s, const char *user)
     return 0;
 }
 
+static uint64_t now_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+}
+
 /* Hands one packet read from the tun to the step, and writes its reply. */
 static void answer(struct session *s, int fd, const uint8_t *packet, size_t len)
 {
     struct timeval now;
+    FILE *log = live_log_begin(s->log, now_ms());
 
-    gettimeofday(&now, NULL);
-    size_t reply_len = handle_one(s, &now, packet, len);
-    if (reply_len == 0)
-        return;
-    if (write(fd, s->reply, reply_len) != (ssize_t)reply_len) {
-        printf("the kernel refused our %zu-byte reply (%s)\n", reply_len, strerror(errno));
-        fflush(stdout);
-        return;
+    if (s->capture) {
+        gettimeofday(&now, NULL);
+        record(s, &now, packet, len);
     }
-    s->replies++;
-    gettimeofday(&now, NULL);
-    record(s, &now, s->reply, reply_len);
+    size_t reply_len = handle_one(s, log, packet, len);
+    if (reply_len > 0 && write(fd, s->reply, reply_len) != (ssize_t)reply_len) {
+        fprintf(log, "the kernel refused our %zu-byte reply (%s)\n", reply_len, strerror(errno));
+    } else if (reply_len > 0) {
+        s->replies++;
+        if (s->capture) {
+            gettimeofday(&now, NULL);
+            record(s, &now, s->reply, reply_len);
+        }
+    }
+    live_log_end(s->log);
+}
+
+/* At most this many packets between two looks at the signals: the budget
+ * Linux gives a network card's poll (NAPI) too. */
+enum { BATCH = 64 };
+
+/*
+ * Batching: everything the tun holds is read and answered before the log
+ * is written and we wait again, so that under load one wait and one log
+ * write serve many packets. The tun is non-blocking, so the read that finds
+ * it empty returns EAGAIN instead of waiting. Returns 0, or -1 when reading
+ * fails.
+ */
+static int answer_all_waiting(struct session *s, int fd, uint8_t *packet, const char *ifname)
+{
+    for (int i = 0; i < BATCH; i++) {
+        /* A read returns exactly one packet. A buffer smaller than the
+         * packet would cut it short without a word, hence 65535 bytes. */
+        ssize_t n = read(fd, packet, STEP_MAX_PACKET);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            break;                  /* empty: time to write the log, and wait */
+        if (n < 0) {
+            say(EXIT_WAIT_MS, "%s: reading %s failed (%s).\n", s->step->name, ifname,
+                strerror(errno));
+            return -1;
+        }
+        answer(s, fd, packet, (size_t)n);
+    }
+    return 0;
 }
 
 static int run_live(struct session *s, const char *ifname, const char *user)
@@ -170,9 +273,12 @@ static int run_live(struct session *s, const char *ifname, const char *user)
     uint8_t *packet = malloc(STEP_MAX_PACKET);
     int status = 0;
 
+    s->log = live_log_open(STDOUT_FILENO);
     int fd = tun_open(ifname, why, sizeof why);
-    if (fd < 0 || !packet) {
+    if (fd < 0 || !packet || !s->log) {
         fprintf(stderr, "%s: %s\n", s->step->name, fd < 0 ? why : "out of memory.");
+        if (fd >= 0)
+            close(fd);
         free(packet);
         return 1;
     }
@@ -181,34 +287,33 @@ static int run_live(struct session *s, const char *ifname, const char *user)
         free(packet);
         return 1;
     }
-    catch_signals(&mask_while_waiting);
+    /* Our own descriptor, shared with nobody: non-blocking is safe here. */
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    catch_signals();
+    block_signals(&mask_while_waiting);
     fprintf(stderr, "%s: reading %s (Ctrl-C to stop)\n", s->step->name, ifname);
 
-    struct pollfd readable = {.fd = fd, .events = POLLIN};
+    /* We wait for a packet, or for room on standard output when the log
+     * has lines waiting for it. */
+    struct pollfd watch[2] = {{.fd = fd, .events = POLLIN},
+                              {.fd = -1, .events = POLLOUT}};
     while (!stop_requested) {
         if (report_requested) {
             report_requested = 0;
-            report(s->step);
+            report(s, "so far", 0);
         }
-        if (ppoll(&readable, 1, NULL, &mask_while_waiting) < 0)
+        watch[1].fd = live_log_waiting(s->log) > 0 ? STDOUT_FILENO : -1;
+        if (ppoll(watch, 2, NULL, &mask_while_waiting) < 0)
             continue;               /* EINTR: a signal, checked above */
-
-        /* A read returns exactly one packet. A buffer smaller than the
-         * packet would cut it short without a word, hence 65535 bytes. */
-        ssize_t n = read(fd, packet, STEP_MAX_PACKET);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (n < 0) {
-            fprintf(stderr, "%s: reading %s failed (%s).\n", s->step->name, ifname,
-                    strerror(errno));
+        if (answer_all_waiting(s, fd, packet, ifname) < 0) {
             status = 1;
             break;
         }
-        answer(s, fd, packet, (size_t)n);
+        live_log_flush(s->log, 0);  /* what stdout takes now; the rest waits */
     }
-    fprintf(stderr, "%s: stopped after %lu packets, %lu replies\n",
-            s->step->name, s->packets, s->replies);
-    report(s->step);
+    live_log_flush(s->log, EXIT_WAIT_MS);
+    live_log_abandon(s->log);
+    report(s, "stopped after", EXIT_WAIT_MS);
     close(fd);
     free(packet);
     return status;
@@ -228,6 +333,24 @@ static void close_inherited_files(void)
         close((int)fd);             /* kernels before 5.9 have no close_range */
 }
 
+/* Started with descriptor 0, 1 or 2 closed, the next file we open would
+ * take its number: the tun would become standard output, and every log
+ * line a packet. /dev/null holds those places first. */
+static int hold_standard_descriptors(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        int null = open("/dev/null", O_RDWR);   /* the lowest free number: fd */
+        if (null != fd) {
+            if (null >= 0)
+                close(null);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int step_run(const struct step *step, int argc, char **argv)
 {
     struct step_options options;
@@ -235,6 +358,8 @@ int step_run(const struct step *step, int argc, char **argv)
     char why[512];
     int status;
 
+    if (hold_standard_descriptors() < 0)
+        return 1;                   /* not even /dev/null: nowhere to say so */
     close_inherited_files();
     if (cli_parse(argc, argv, &options, why, sizeof why) < 0) {
         fprintf(stderr, "%s: %s\n", step->name, why);
@@ -281,6 +406,7 @@ int step_run(const struct step *step, int argc, char **argv)
             fprintf(stderr, "%s: %s\n", step->name, why);
         status = status ? status : 1;
     }
+    live_log_close(session.log);
     free(session.reply);
     return status;
 }
