@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,19 +49,32 @@ static void catch_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-/* Live, the signals stay blocked except while we wait in ppoll(): a signal
- * then either interrupts the wait or is delivered at the start of the next
- * one, and can never slip in between a check and the wait. */
-static void block_signals(sigset_t *mask_while_waiting)
+/*
+ * Live, the signals come as a file descriptor instead (signalfd), watched
+ * with the tun in the same poll(). They are blocked, so they can never
+ * interrupt us halfway through a packet, nor slip in between "should I
+ * stop?" and the wait; and poll() reports them even under a flood that
+ * keeps the tun always readable, when a wait would never be interrupted.
+ * Returns the descriptor, or -1.
+ */
+static int signals_as_descriptor(void)
 {
     sigset_t signals;
 
     sigemptyset(&signals);
     for (size_t i = 0; i < CAUGHT; i++)
         sigaddset(&signals, caught[i]);
-    sigprocmask(SIG_BLOCK, &signals, mask_while_waiting);
-    for (size_t i = 0; i < CAUGHT; i++)
-        sigdelset(mask_while_waiting, caught[i]);
+    sigprocmask(SIG_BLOCK, &signals, NULL);
+    return signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+/* Reads the signals that arrived, as on_signal() would have taken them. */
+static void take_signals(int signals)
+{
+    struct signalfd_siginfo info;
+
+    while (read(signals, &info, sizeof info) == (ssize_t)sizeof info)
+        on_signal((int)info.ssi_signo);
 }
 
 struct session {
@@ -74,11 +88,25 @@ struct session {
 };
 
 /* Once we answer, nothing may wait on standard error either: a line goes
- * out if it fits within `wait_ms`, or not at all. */
+ * out if it fits before a deadline, or not at all. At the end, the log and
+ * the last lines get EXIT_WAIT_MS in all. */
 enum { EXIT_WAIT_MS = 100 };
 
-static void say(int wait_ms, const char *format, ...) __attribute__((format(printf, 2, 3)));
-static void say(int wait_ms, const char *format, ...)
+static uint64_t now_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+}
+
+static int ms_left(uint64_t deadline)
+{
+    uint64_t now = now_ms();
+    return deadline > now ? (int)(deadline - now) : 0;
+}
+
+static void say(uint64_t deadline, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static void say(uint64_t deadline, const char *format, ...)
 {
     char line[512];
     va_list args;
@@ -87,18 +115,18 @@ static void say(int wait_ms, const char *format, ...)
     int len = vsnprintf(line, sizeof line, format, args);
     va_end(args);
     if (len > 0)
-        write_what_fits(STDERR_FILENO, line, strlen(line), wait_ms);
+        write_what_fits(STDERR_FILENO, line, strlen(line), ms_left(deadline));
 }
 
 /* The runner's counters, then the step's own (06 on): on SIGUSR1 and at
  * the end. */
-static void report(const struct session *s, const char *when, int wait_ms)
+static void report(const struct session *s, const char *when, uint64_t deadline)
 {
     if (when)
-        say(wait_ms, "%s: %s %lu packets, %lu replies\n", s->step->name, when,
+        say(deadline, "%s: %s %lu packets, %lu replies\n", s->step->name, when,
             s->packets, s->replies);
     if (s->log && live_log_dropped(s->log) + live_log_suppressed(s->log) > 0)
-        say(wait_ms, "%s: log: %lu lines not shown: %lu dropped (standard output was not "
+        say(deadline, "%s: log: %lu lines not shown: %lu dropped (standard output was not "
             "taking them), %lu suppressed by the rate limit\n", s->step->name,
             live_log_dropped(s->log) + live_log_suppressed(s->log),
             live_log_dropped(s->log), live_log_suppressed(s->log));
@@ -110,7 +138,7 @@ static void report(const struct session *s, const char *when, int wait_ms)
             return;
         s->step->report(out);
         fclose(out);
-        write_what_fits(STDERR_FILENO, text, len, wait_ms);
+        write_what_fits(STDERR_FILENO, text, len, ms_left(deadline));
         free(text);
     }
 }
@@ -160,7 +188,7 @@ static int replay_one(void *context, const struct timeval *when,
     }
     if (report_requested) {
         report_requested = 0;
-        report(s, "so far", EXIT_WAIT_MS);
+        report(s, "so far", now_ms() + EXIT_WAIT_MS);
     }
     return stop_requested;
 }
@@ -190,7 +218,7 @@ static int run_replay(struct session *s, const char *path)
                 s->step->name, s->skipped, path);
     fprintf(stderr, "%s: replayed %lu packets from %s%s, %lu replies\n", s->step->name,
             s->packets, path, stopped ? " (stopped early)" : "", s->replies);
-    report(s, NULL, EXIT_WAIT_MS);
+    report(s, NULL, now_ms() + EXIT_WAIT_MS);
     return 0;
 }
 
@@ -205,13 +233,6 @@ static int give_up_root(const struct session *s, const char *user)
     }
     fprintf(stderr, "%s: %s\n", s->step->name, done);
     return 0;
-}
-
-static uint64_t now_ms(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
 }
 
 /* Hands one packet read from the tun to the step, and writes its reply. */
@@ -257,7 +278,7 @@ static int answer_all_waiting(struct session *s, int fd, uint8_t *packet, const 
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
             break;                  /* empty: time to write the log, and wait */
         if (n < 0) {
-            say(EXIT_WAIT_MS, "%s: reading %s failed (%s).\n", s->step->name, ifname,
+            say(now_ms() + EXIT_WAIT_MS, "%s: reading %s failed (%s).\n", s->step->name, ifname,
                 strerror(errno));
             return -1;
         }
@@ -269,7 +290,6 @@ static int answer_all_waiting(struct session *s, int fd, uint8_t *packet, const 
 static int run_live(struct session *s, const char *ifname, const char *user)
 {
     char why[512];
-    sigset_t mask_while_waiting;
     uint8_t *packet = malloc(STEP_MAX_PACKET);
     int status = 0;
 
@@ -289,31 +309,39 @@ static int run_live(struct session *s, const char *ifname, const char *user)
     }
     /* Our own descriptor, shared with nobody: non-blocking is safe here. */
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    catch_signals();
-    block_signals(&mask_while_waiting);
+    catch_signals();                /* SIGPIPE ignored */
+    int signals = signals_as_descriptor();
     fprintf(stderr, "%s: reading %s (Ctrl-C to stop)\n", s->step->name, ifname);
 
-    /* We wait for a packet, or for room on standard output when the log
-     * has lines waiting for it. */
-    struct pollfd watch[2] = {{.fd = fd, .events = POLLIN},
-                              {.fd = -1, .events = POLLOUT}};
+    /* We wait for a packet, a signal, or room on standard output when the
+     * log has lines waiting for it. */
+    enum { TUN, SIGNALS, LOG };
+    struct pollfd watch[] = {[TUN] = {.fd = fd, .events = POLLIN},
+                             [SIGNALS] = {.fd = signals, .events = POLLIN},
+                             [LOG] = {.fd = -1, .events = POLLOUT}};
     while (!stop_requested) {
+        watch[LOG].fd = live_log_waiting(s->log) > 0 ? STDOUT_FILENO : -1;
+        if (poll(watch, 3, -1) < 0)
+            continue;
+        if (watch[SIGNALS].revents & POLLIN)
+            take_signals(signals);
         if (report_requested) {
             report_requested = 0;
             report(s, "so far", 0);
         }
-        watch[1].fd = live_log_waiting(s->log) > 0 ? STDOUT_FILENO : -1;
-        if (ppoll(watch, 2, NULL, &mask_while_waiting) < 0)
-            continue;               /* EINTR: a signal, checked above */
+        if (stop_requested)
+            break;
         if (answer_all_waiting(s, fd, packet, ifname) < 0) {
             status = 1;
             break;
         }
         live_log_flush(s->log, 0);  /* what stdout takes now; the rest waits */
     }
-    live_log_flush(s->log, EXIT_WAIT_MS);
+    uint64_t deadline = now_ms() + EXIT_WAIT_MS;
+    live_log_flush(s->log, ms_left(deadline));
     live_log_abandon(s->log);
-    report(s, "stopped after", EXIT_WAIT_MS);
+    report(s, "stopped after", deadline);
+    close(signals);
     close(fd);
     free(packet);
     return status;
