@@ -69,7 +69,7 @@ build/asan/bin/%: steps/%/main.c $(COMMON_SRC) $(COMMON_HDR)
 asan-bins: $(ASAN_BINS)
 
 test: deps
-	@$(MAKE) -s --no-print-directory WERROR=-Werror all unit-tests tools $(ASAN_BINS) fuzz-replay
+	@$(MAKE) -s --no-print-directory WERROR=-Werror all unit-tests tools $(ASAN_BINS) fuzz-replay bench-bins
 	@tests/run-tests.sh $(UNIT_BINS)
 
 clean:
@@ -192,7 +192,10 @@ check: all
 # ---- benchmark ---------------------------------------------------------------
 #
 #   make bench   what a reply costs each answering step: time and instructions
-#                per packet, and round trips per second under ping -f
+#                per packet; round trips a second through the whole loop
+#                beside the kernel and a bare read/write loop; how soon
+#                SIGTERM ends a step under a flood with its output stalled.
+#                BENCH_RUNS=5 BENCH_SECONDS=2 (see scripts/bench.sh)
 
 BENCH_STEPS := $(filter-out 01-% 02-%,$(STEPS))
 BENCH_BINS  := $(addprefix build/bench/,$(BENCH_STEPS))
@@ -202,6 +205,8 @@ build/bench/%: tools/bench/step.c $(COMMON_SRC) $(COMMON_HDR) steps/%/main.c
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -Icommon -Isteps -DSTEP_SOURCE='"$*/main.c"' \
 		-o $@ tools/bench/step.c $(COMMON_SRC) $(LIBS)
 
-.PHONY: bench
-bench: all $(BENCH_BINS)
+.PHONY: bench bench-bins
+bench-bins: $(BENCH_BINS)
+
+bench: all tools $(BENCH_BINS)
 	@scripts/bench.sh $(BENCH_STEPS)

@@ -1,64 +1,174 @@
 #!/usr/bin/env bash
-# make bench: what answering costs, step by step. Prints, for each step that
-# replies, the time and the instructions its packet function takes per
-# packet, and the round trips per second real ping gets through it.
+# make bench: what answering costs, step by step.
 #
-# Time is noisy on a shared machine; compare the steps' ratios within one
-# run. Instruction counts (valgrind's callgrind) do not depend on the load.
+#  1. The packet function alone: time and instructions per packet.
+#  2. The whole loop: round trips a second with W requests in flight
+#     (tools/echo-load.c, a closed loop over a raw socket), for the Linux
+#     kernel answering over a veth pair, the bare read/write loop of
+#     tools/bare-loop.c, and every answering step, each as a ratio to the
+#     kernel and to the bare loop. Windows 1 and 32, payloads 56 and 1400,
+#     the median of BENCH_RUNS runs of BENCH_SECONDS each.
+#  3. How promptly SIGTERM ends each step under a flood with its standard
+#     output stalled (a pipe nobody reads).
+#
+# Time is noisy on a shared machine: compare ratios within one run, never
+# absolute figures across runs. Instruction counts (valgrind's callgrind) do
+# not depend on the load. Parts 2 and 3 need root; they run in private
+# network namespaces that the script creates, with documentation addresses.
+#
+#   BENCH_RUNS=5 BENCH_SECONDS=2 BENCH_CALLS=2000000 BENCH_CALLGRIND=1 \
+#       scripts/bench.sh STEP...
+#
+# (BENCH_CALLGRIND=0 leaves out the instruction counts; the test of the
+# bench, tests/e2e/test_bench.sh, runs it with tiny counts.)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+runs=${BENCH_RUNS:-5}
+seconds=${BENCH_SECONDS:-2}
+calls=${BENCH_CALLS:-2000000}
 steps=("$@")
-requests=(default s1472)
 
-echo "== the packet function alone, log line included ($(nproc) cores, $(date -u +%Y-%m-%d))"
-printf '%-22s %-9s %14s %22s\n' step request "ns/packet" "instructions/packet"
-for step in "${steps[@]}"; do
-    for r in "${requests[@]}"; do
-        pcap=tests/fixtures/requests/$r.pcap
-        ns=$(build/bench/"$step" "$pcap" 2000000 | sed 's/ ns per packet.*//')
-        instructions=""
-        if command -v valgrind >/dev/null; then
-            # The difference between 2000 and 1000 calls: startup cancels out.
-            count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-                          build/bench/"$step" "$pcap" "$1" 2>&1 | sed -n 's/.*Collected : //p'; }
-            instructions=$(( ($(count 2000) - $(count 1000)) / 1000 ))
-        fi
-        printf '%-22s %-9s %14s %22s\n' "$step" "$r" "$ns" "${instructions:-(no valgrind)}"
+if [ -z "${ICMP_STEPS_BENCH_INSIDE:-}" ]; then
+    echo "== 1. the packet function alone, log line included ($(nproc) cores, $(date -u +%Y-%m-%d))"
+    printf '%-22s %-9s %14s %22s\n' step request "ns/packet" "instructions/packet"
+    for step in "${steps[@]}"; do
+        for r in default s1472; do
+            pcap=tests/fixtures/requests/$r.pcap
+            ns=$(build/bench/"$step" "$pcap" "$calls" | sed 's/ ns per packet.*//')
+            instructions=""
+            if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
+                # The difference between 2000 and 1000 calls: startup cancels out.
+                count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+                              build/bench/"$step" "$pcap" "$1" 2>&1 | sed -n 's/.*Collected : //p'; }
+                more=$(count 2000) fewer=$(count 1000)
+                [ -n "$more" ] && [ -n "$fewer" ] && instructions=$(( (more - fewer) / 1000 ))
+            fi
+            printf '%-22s %-9s %14s %22s\n' "$step" "$r" "$ns" "${instructions:-(not counted)}"
+        done
+    done
+    if [ "$(id -u)" != 0 ] || ! unshare --net true 2>/dev/null; then
+        echo "== 2, 3: skipped: they need root and network namespaces"
+        exit 0
+    fi
+    ICMP_STEPS_BENCH_INSIDE=1 exec unshare --net --pid --mount-proc --kill-child "$0" "$@"
+fi
+# Never past this point outside the namespace (bash skips the rest of an
+# if-block after an arithmetic error, so say it again outside of it).
+[ -n "${ICMP_STEPS_BENCH_INSIDE:-}" ] || exit 1
+
+# ---- inside a private network namespace from here on ----------------------
+if [ "$(ip -o link show | grep -vc ': lo:')" != 0 ]; then
+    echo "bench: this network namespace has other links than lo; refusing to configure it." >&2
+    exit 1
+fi
+work=$(mktemp -d)
+peer=""
+responder=""
+trap '[ -z "$responder" ] || kill $responder 2>/dev/null; [ -z "$peer" ] || kill $peer 2>/dev/null; rm -rf "$work"' EXIT
+ip link set lo up
+
+# The kernel's side: a veth pair into a second namespace, which answers
+# 198.51.100.2 itself.
+unshare --net sleep 100000 &
+peer=$!
+sleep 0.1
+ip link add bench0 type veth peer name bench1
+ip link set bench1 netns "$peer"
+ip addr add 198.51.100.1/24 dev bench0
+ip link set bench0 up
+nsenter --net=/proc/$peer/ns/net sh -c \
+    'ip link set lo up; ip addr add 198.51.100.2/24 dev bench1; ip link set bench1 up'
+scripts/link-ready.sh bench0 2>/dev/null || sleep 1
+
+# start_on_tun PROGRAM...: runs it on tun0 (192.0.2.1/24), its standard
+# output to $OUT (default /dev/null); sets $responder.
+start_on_tun() {
+    "$@" >"${OUT:-/dev/null}" 2>/dev/null &
+    responder=$!
+    for _ in $(seq 100); do ip link show tun0 >/dev/null 2>&1 && break; sleep 0.05; done
+    ip addr add 192.0.2.1/24 dev tun0
+    ip link set tun0 up
+    scripts/link-ready.sh tun0
+}
+stop_responder() { kill "$responder" 2>/dev/null; wait "$responder" 2>/dev/null; responder=""; }
+
+names=(kernel bare-loop "${steps[@]}")
+configs=("56 1" "56 32" "1400 1" "1400 32")
+
+# One run: every responder, every configuration, one after the other, so
+# that the machine's load changes between runs, not between responders.
+measure() {   # name address: appends "name payload window rate lost bad" lines
+    local name=$1 address=$2 payload window out
+    for config in "${configs[@]}"; do
+        read -r payload window <<<"$config"
+        out=$(build/tools/echo-load -w "$window" -s "$payload" -t "$seconds" "$address")
+        echo "$name $payload $window $(sed -E 's/sent [0-9]+, replies [0-9]+ \(([0-9]+)\/s\), lost ([0-9]+), bad ([0-9]+)/\1 \2 \3/' <<<"$out")" \
+            >>"$work/results"
+    done
+}
+for run in $(seq "$runs"); do
+    measure kernel 198.51.100.2
+    for name in "${names[@]:1}"; do
+        if [ "$name" = bare-loop ]; then start_on_tun build/tools/bare-loop tun0
+        else start_on_tun "bin/$name" -i tun0; fi
+        measure "$name" 192.0.2.2
+        stop_responder
     done
 done
 
-if [ "$(id -u)" != 0 ]; then
-    echo "== ping -f: skipped, it needs root for a namespace and a flood"
-    exit 0
-fi
 echo
-echo "== ping -f -c 20000 through tun0, steps that both pings accept (closed loop: one request in flight)"
-unshare --net --pid --mount-proc --kill-child bash -c '
-    cd "$0"
-    flood() {   # label: round trips per second, from ping'"'"'s own time
-        out=$(ping -q -f -c 20000 -W 2 192.0.2.${2:-2} 2>&1)
-        ms=$(echo "$out" | sed -n "s/.* received.*, time \([0-9]*\)ms$/\1/p")
-        got=$(echo "$out" | sed -n "s/.*, \([0-9]*\) received.*/\1/p")
-        printf "%-40s %8s round trips/s  (%s of 20000 answered)\n" "$1" \
-            "$(( ${got:-0} * 1000 / (${ms:-1} > 0 ? ${ms:-1} : 1) ))" "${got:-0}"
-    }
-    ip link set lo up
-    for step in "$@"; do
-        bin/$step >/dev/null 2>&1 &
-        pid=$!
-        for _ in $(seq 100); do ip link show tun0 >/dev/null 2>&1 && break; sleep 0.05; done
-        ip addr add 192.0.2.1/24 dev tun0; ip link set tun0 up
-        scripts/link-ready.sh tun0
-        sysctl -qw net.ipv4.ping_group_range="1 0"; flood "$step, raw socket"
-        sysctl -qw net.ipv4.ping_group_range="0 2147483647"; flood "$step, datagram socket"
-        kill $pid; wait $pid 2>/dev/null
+echo "== 2. round trips a second: W echo requests in flight (tools/echo-load.c, raw socket),"
+echo "      median of $runs runs of $seconds s; lost and bad are totals over the runs"
+python3 - "$work/results" "${names[@]}" <<'PY'
+import sys, statistics
+rows = [l.split() for l in open(sys.argv[1])]
+names = sys.argv[2:]
+label = {"kernel": "the kernel (veth)", "bare-loop": "bare loop (tools/)"}
+def median(name, payload, window):
+    return statistics.median(int(r[3]) for r in rows if r[0] == name and r[1:3] == [payload, window])
+def total(name, payload, window, col):
+    return sum(int(r[col]) for r in rows if r[0] == name and r[1:3] == [payload, window])
+print("%-22s %7s %6s %12s %9s %11s %6s %6s" % ("responder", "payload", "window", "replies/s",
+      "x kernel", "x bare loop", "lost", "bad"))
+for payload in ("56", "1400"):
+    for window in ("1", "32"):
+        k, b = median("kernel", payload, window), median("bare-loop", payload, window)
+        for name in names:
+            m = median(name, payload, window)
+            print("%-22s %7s %6s %12.0f %9.2f %11.2f %6d %6d" % (label.get(name, name), payload,
+                  window, m, m / k if k else 0, m / b if b else 0,
+                  total(name, payload, window, 4), total(name, payload, window, 5)))
+PY
+
+# ---- 3. SIGTERM under a flood, standard output stalled ----------------------
+echo
+echo "== 3. from SIGTERM to exit, under a flood of 3 x 32 requests in flight, stdout a pipe"
+echo "      nobody reads (-v), median and worst of $runs"
+for name in "${steps[@]}"; do
+    times=()
+    for run in $(seq "$runs"); do
+        mkfifo "$work/stalled"
+        sleep 100000 <"$work/stalled" &     # holds the pipe open, reads nothing
+        holder=$!
+        OUT=$work/stalled start_on_tun "bin/$name" -i tun0 -v
+        loads=()
+        for _ in 1 2 3; do
+            build/tools/echo-load -w 32 -t 3 192.0.2.2 >/dev/null 2>&1 &   # fails once the tun is gone
+            loads+=($!)
+        done
+        sleep 1
+        start=$EPOCHREALTIME
+        kill -TERM "$responder"
+        wait "$responder" 2>/dev/null
+        end=$EPOCHREALTIME
+        responder=""
+        times+=("$(python3 -c "print(round(($end - $start) * 1000, 1))")")
+        wait "${loads[@]}" 2>/dev/null
+        kill $holder 2>/dev/null; wait $holder 2>/dev/null
+        rm -f "$work/stalled"
     done
-    bin/01-open-tun >/dev/null 2>&1 & pid=$!
-    for _ in $(seq 100); do ip link show tun0 >/dev/null 2>&1 && break; sleep 0.05; done
-    ip addr add 192.0.2.1/24 dev tun0; ip link set tun0 up
-    scripts/link-ready.sh tun0
-    sysctl -qw net.ipv4.ping_group_range="1 0"
-    flood "the kernel, its own address (for scale)" 1
-    kill $pid; wait $pid 2>/dev/null
-' "$root" $(printf "%s\n" "${steps[@]}" | grep -E "^0[5-9]|^[1-9]")
+    sorted=$(printf '%s\n' "${times[@]}" | sort -g)
+    printf '%-22s median %6s ms, worst %6s ms\n' "$name" \
+        "$(sed -n "$(( (runs + 1) / 2 ))p" <<<"$sorted")" "$(tail -n 1 <<<"$sorted")"
+done

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `make bench` runs and prints its whole table: a benchmark, not a timed
+# test, so nothing here depends on how fast anything is, only that every
+# row is there with a figure and that no step lost a packet. Tiny counts
+# (BENCH_RUNS=1, 0.2 s) keep it short.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+require_root "the benchmark"
+if ! unshare --net true 2>/dev/null; then
+    echo "$e2e_name: skipped: this machine does not allow network namespaces (unshare --net failed)"
+    exit 0
+fi
+
+steps=(03-naive-reply 04-echo-payload 05-checksum 06-host-requirements)
+out=$(cd "$root" && BENCH_RUNS=1 BENCH_SECONDS=0.2 BENCH_CALLS=1000 BENCH_CALLGRIND=0 \
+      timeout 300 scripts/bench.sh "${steps[@]}" 2>&1)
+status=$?
+check_equal "scripts/bench.sh ends with status 0" 0 "$status"
+
+number='[0-9]+(\.[0-9]+)?'
+for step in "${steps[@]}"; do
+    for r in default s1472; do
+        check "part 1: $step, $r: nanoseconds per packet" \
+            grep -Eq "^$step +$r +[0-9]+ " <<<"$out"
+    done
+done
+for payload in 56 1400; do
+    for window in 1 32; do
+        for responder in "the kernel (veth)" "bare loop (tools/)" "${steps[@]}"; do
+            row=$(grep -F "$responder" <<<"$out" | grep -E "^.{22} +$payload +$window " | head -n 1)
+            what="part 2: $responder, payload $payload, window $window"
+            if grep -Eq " [1-9][0-9]* +$number +$number +[0-9]+ +[0-9]+$" <<<"$row"; then
+                ok "$what: replies a second and both ratios"
+            else
+                not_ok "$what: replies a second and both ratios" "row: ${row:-(none)}"
+            fi
+        done
+        # Answering steps and yardsticks lose nothing (03 and 04 answer
+        # wrongly on purpose: their replies count as bad, not lost).
+        for responder in "the kernel (veth)" "bare loop (tools/)" 05-checksum 06-host-requirements; do
+            row=$(grep -F "$responder" <<<"$out" | grep -E "^.{22} +$payload +$window " | head -n 1)
+            check "part 2: $responder, payload $payload, window $window: no loss, no bad reply" \
+                grep -Eq " 0 +0$" <<<"$row"
+        done
+    done
+done
+for step in "${steps[@]}"; do
+    check "part 3: $step: how long SIGTERM took" \
+        grep -Eq "^$step +median +$number ms, worst +$number ms$" <<<"$out"
+done
+[ "$failed" = 0 ] || printf '%s\n' "$out" | sed 's/^/    | /'
+finish
