@@ -26,6 +26,7 @@ struct live_log {
     int fd;
     int reader_gone;            /* EPIPE: nobody will ever read it again */
     FILE *stream;               /* what the step writes a packet's text into */
+    FILE *muted;                /* what it writes into when the rate limit says no */
 
     /* text[start, end): waiting for fd; text[end, cursor): the packet now */
     char *text;
@@ -33,7 +34,8 @@ struct live_log {
     enum text_fate fate;        /* of the packet now */
     unsigned long fate_lines;   /* its lines, counted when not kept */
 
-    unsigned long dropped, suppressed, suppressed_unsaid;
+    unsigned long dropped;      /* lines */
+    unsigned long suppressed, suppressed_unsaid;    /* packets */
 
     /* The token bucket, in thousandths of a packet. */
     uint64_t tokens, last_ms;
@@ -92,7 +94,14 @@ struct live_log *live_log_open(int fd)
     log->text = malloc(LIVE_LOG_CAPACITY);
     cookie_io_functions_t io = {.write = take_text};
     log->stream = log->text ? fopencookie(log, "w", io) : NULL;
-    if (!log->stream) {
+    /* A stream open for reading only: every fprintf() to it fails at once,
+     * before formatting anything, so a flood's suppressed lines cost
+     * nothing to write. (We could count them if we formatted them; we
+     * count the packets instead.) */
+    log->muted = fopencookie(log, "r", (cookie_io_functions_t){0});
+    if (!log->stream || !log->muted) {
+        if (log->stream)
+            fclose(log->stream);
         free(log->text);
         free(log);
         return NULL;
@@ -107,6 +116,7 @@ void live_log_close(struct live_log *log)
     if (!log)
         return;
     fclose(log->stream);
+    fclose(log->muted);
     free(log->text);
     free(log);
 }
@@ -134,13 +144,14 @@ FILE *live_log_begin(struct live_log *log, uint64_t now_ms)
     log->fate_lines = 0;
     if (log->reader_gone)
         log->fate = DROP;
-    else if (!rate_allows(log, now_ms))
+    else if (!rate_allows(log, now_ms)) {
         log->fate = SUPPRESS;
-    else
+        return log->muted;
+    } else
         log->fate = KEEP;
     if (log->fate == KEEP && log->suppressed_unsaid > 0) {
         /* The limit has ended: say what it hid, once, as kernels do. */
-        fprintf(log->stream, "log: %lu lines suppressed (more than %d packets at once, "
+        fprintf(log->stream, "log: %lu packets not logged (more than %d at once, "
                 "then %d a second)\n", log->suppressed_unsaid, LIVE_LOG_BURST,
                 LIVE_LOG_PER_SECOND);
         log->suppressed_unsaid = 0;
@@ -150,13 +161,16 @@ FILE *live_log_begin(struct live_log *log, uint64_t now_ms)
 
 void live_log_end(struct live_log *log)
 {
+    if (log->fate == SUPPRESS) {
+        log->suppressed++;
+        log->suppressed_unsaid++;
+        log->fate = KEEP;
+        return;
+    }
     fflush(log->stream);
     if (log->fate == KEEP)
         log->end = log->cursor;
-    else if (log->fate == SUPPRESS) {
-        log->suppressed += log->fate_lines;
-        log->suppressed_unsaid += log->fate_lines;
-    } else
+    else
         log->dropped += log->fate_lines;
     log->fate = KEEP;
     log->fate_lines = 0;

@@ -46,8 +46,9 @@ void live_log_abandon(struct live_log *log);
 /* Bytes still waiting for standard output (poll it for POLLOUT then). */
 size_t live_log_waiting(const struct live_log *log);
 
-/* Lines that never reached standard output: dropped because it was not
- * reading (or was closed), and suppressed by the rate limit. */
+/* What never reached standard output: the lines dropped because it was not
+ * taking them (or was closed), and the packets the rate limit kept out of
+ * the log. */
 unsigned long live_log_dropped(const struct live_log *log);
 unsigned long live_log_suppressed(const struct live_log *log);
 

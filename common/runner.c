@@ -126,10 +126,10 @@ static void report(const struct session *s, const char *when, uint64_t deadline)
         say(deadline, "%s: %s %lu packets, %lu replies\n", s->step->name, when,
             s->packets, s->replies);
     if (s->log && live_log_dropped(s->log) + live_log_suppressed(s->log) > 0)
-        say(deadline, "%s: log: %lu lines not shown: %lu dropped (standard output was not "
-            "taking them), %lu suppressed by the rate limit\n", s->step->name,
-            live_log_dropped(s->log) + live_log_suppressed(s->log),
-            live_log_dropped(s->log), live_log_suppressed(s->log));
+        say(deadline, "%s: log: %lu lines dropped because standard output was not taking "
+            "them; %lu packets not logged because of the rate limit (%d at once, then %d "
+            "a second)\n", s->step->name, live_log_dropped(s->log),
+            live_log_suppressed(s->log), LIVE_LOG_BURST, LIVE_LOG_PER_SECOND);
     if (s->step->report) {
         char *text = NULL;
         size_t len = 0;

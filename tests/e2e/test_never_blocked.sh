@@ -58,14 +58,14 @@ for step in 05-checksum 06-host-requirements; do
     wait "$step_pid"; status=$?
     check_equal "$step: and it exits with status 0" 0 "$status"
     check "$step: it says how many log lines it could not write" \
-        grep -Eq "^$step: log: [0-9]+ lines not shown: [1-9][0-9]* dropped \(standard output was not taking them\)" "$work/stderr"
+        grep -Eq "^$step: log: [1-9][0-9]* lines dropped because standard output was not taking them; " "$work/stderr"
     kill $holder 2>/dev/null; wait $holder 2>/dev/null; holder=""
     kill "${floods[@]}" 2>/dev/null; wait "${floods[@]}" 2>/dev/null
     rm -f "$work/stalled"
 done
 
 # 2. A flood's log is bounded: a burst, then a rate, and a line saying how
-#    many lines were suppressed once the flood is over.
+#    many packets were not logged once the flood is over.
 start_step 05-checksum
 sleep 0.3
 ping_with raw -q -f -c 5000 -W 2 192.0.2.2 >/dev/null
@@ -75,14 +75,14 @@ check "ping -f -c 5000: at most 100 + 10 a second of the reply lines are written
 sleep 0.5
 ping_with raw -c 1 -W 1 192.0.2.2 >/dev/null
 sleep 0.2
-check "once the flood is over, the log says how many lines it suppressed" \
-    grep -Eq '^log: [0-9]+ lines suppressed \(more than 100 packets at once, then 10 a second\)$' "$step_log"
+check "once the flood is over, the log says how many packets it did not log" \
+    grep -Eq '^log: [0-9]+ packets not logged \(more than 100 at once, then 10 a second\)$' "$step_log"
 kill -USR1 "$step_pid"; sleep 0.2
 check "SIGUSR1: the packets so far and the lines not shown, one line each" \
     grep -Eq '^05-checksum: so far [0-9]+ packets, [0-9]+ replies$' "$step_log"
 stop_step
-check "at exit too: how many lines the rate limit suppressed" \
-    grep -Eq '^05-checksum: log: [0-9]+ lines not shown: 0 dropped .*, [1-9][0-9]* suppressed by the rate limit$' "$step_log"
+check "at exit too: how many packets the rate limit kept out of the log" \
+    grep -Eq '^05-checksum: log: 0 lines dropped .*; [1-9][0-9]* packets not logged because of the rate limit \(100 at once, then 10 a second\)$' "$step_log"
 
 # 3. Started with standard output closed: the log must not go into the tun
 #    (or into the capture) as packets.

@@ -68,7 +68,7 @@ static void the_rate_limit_says_what_it_suppressed(void **state)
     log_packet(log, 1000 + 1000 / LIVE_LOG_PER_SECOND, 2);
     live_log_flush(log, 0);
     text = read_all(pipe_fds[0]);
-    assert_non_null(strstr(text, "log: 51 lines suppressed"));
+    assert_non_null(strstr(text, "log: 51 packets not logged"));
     assert_int_equal(count(text, "\n"), 3);
     assert_int_equal(live_log_dropped(log), 0);
     live_log_close(log);
