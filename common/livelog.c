@@ -22,8 +22,13 @@
 
 enum text_fate { KEEP, SUPPRESS, DROP };
 
+/* What kind of reader a descriptor has decides how we write to it without
+ * blocking. */
+enum output_kind { PIPE_OR_TERMINAL, REGULAR_FILE, SOCKET };
+
 struct live_log {
     int fd;
+    enum output_kind kind;      /* found once */
     int reader_gone;            /* EPIPE: nobody will ever read it again */
     FILE *stream;               /* what the step writes a packet's text into */
     FILE *muted;                /* what it writes into when the rate limit says no */
@@ -85,6 +90,69 @@ static ssize_t take_text(void *cookie, const char *data, size_t len)
     return (ssize_t)len;
 }
 
+static int64_t monotonic_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+static enum output_kind output_kind(int fd)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) < 0)
+        return PIPE_OR_TERMINAL;
+    return S_ISREG(st.st_mode) ? REGULAR_FILE : S_ISSOCK(st.st_mode) ? SOCKET : PIPE_OR_TERMINAL;
+}
+
+/*
+ * A pipe that poll() calls writable has room for PIPE_BUF bytes at least
+ * (a terminal about as much), so a write of that size does not block. A
+ * regular file takes anything at once. A socket (the journal) has send()
+ * with MSG_DONTWAIT, non-blocking for this one call.
+ */
+static long write_kind(int fd, enum output_kind kind, const char *text, size_t len,
+                       int wait_ms)
+{
+    struct pollfd writable = {.fd = fd, .events = POLLOUT};
+    size_t chunk = kind == REGULAR_FILE ? len : PIPE_BUF, done = 0;
+    int64_t deadline = monotonic_ms() + wait_ms;
+
+    while (done < len) {
+        if (kind != REGULAR_FILE) {
+            int64_t left = deadline - monotonic_ms();
+            int ready = poll(&writable, 1, left > 0 ? (int)left : 0);
+            if (ready < 0 && errno == EINTR)
+                continue;
+            if (ready <= 0)
+                break;              /* no room before the deadline */
+            if (writable.revents & (POLLERR | POLLHUP))
+                return -1;
+        }
+        size_t n = len - done < chunk ? len - done : chunk;
+        if (n < len - done) {
+            /* End the write at a line's end: a reader never gets half a line. */
+            const char *last = memrchr(text + done, '\n', n);
+            if (last)
+                n = (size_t)(last - (text + done)) + 1;
+        }
+        ssize_t written = kind == SOCKET ? send(fd, text + done, n, MSG_DONTWAIT | MSG_NOSIGNAL)
+                                         : write(fd, text + done, n);
+        if (written < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (written < 0)
+            return -1;
+        done += (size_t)written;
+    }
+    return (long)done;
+}
+
+long write_what_fits(int fd, const char *text, size_t len, int wait_ms)
+{
+    return write_kind(fd, output_kind(fd), text, len, wait_ms);
+}
+
 struct live_log *live_log_open(int fd)
 {
     struct live_log *log = calloc(1, sizeof *log);
@@ -107,6 +175,7 @@ struct live_log *live_log_open(int fd)
         return NULL;
     }
     log->fd = fd;
+    log->kind = output_kind(fd);
     log->tokens = (uint64_t)LIVE_LOG_BURST * 1000;
     return log;
 }
@@ -179,63 +248,12 @@ void live_log_end(struct live_log *log)
         live_log_flush(log, 0);
 }
 
-static int64_t monotonic_ms(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
-long write_what_fits(int fd, const char *text, size_t len, int wait_ms)
-{
-    struct pollfd writable = {.fd = fd, .events = POLLOUT};
-    struct stat st;
-    size_t chunk = PIPE_BUF, done = 0;
-    int is_socket = 0;
-    int64_t deadline = monotonic_ms() + wait_ms;
-
-    /* A pipe that poll() calls writable has room for PIPE_BUF bytes at
-     * least (a terminal about as much), so a write of that size does not
-     * block. A file takes anything. A socket (the journal) has send() with
-     * MSG_DONTWAIT, non-blocking for this one call. */
-    if (fstat(fd, &st) == 0) {
-        is_socket = S_ISSOCK(st.st_mode);
-        if (S_ISREG(st.st_mode))
-            chunk = len;
-    }
-    while (done < len) {
-        int64_t left = deadline - monotonic_ms();
-        int ready = poll(&writable, 1, left > 0 ? (int)left : 0);
-        if (ready < 0 && errno == EINTR)
-            continue;
-        if (ready <= 0)
-            break;                  /* no room before the deadline */
-        if (writable.revents & (POLLERR | POLLHUP))
-            return -1;
-        size_t n = len - done < chunk ? len - done : chunk;
-        if (n < len - done) {
-            /* End the write at a line's end: a reader never gets half a line. */
-            const char *last = memrchr(text + done, '\n', n);
-            if (last)
-                n = (size_t)(last - (text + done)) + 1;
-        }
-        ssize_t written = is_socket ? send(fd, text + done, n, MSG_DONTWAIT | MSG_NOSIGNAL)
-                                    : write(fd, text + done, n);
-        if (written < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (written < 0)
-            return -1;
-        done += (size_t)written;
-    }
-    return (long)done;
-}
-
 void live_log_flush(struct live_log *log, int wait_ms)
 {
     if (log->start == log->end || log->reader_gone)
         return;
-    long written = write_what_fits(log->fd, log->text + log->start, log->end - log->start,
-                                   wait_ms);
+    long written = write_kind(log->fd, log->kind, log->text + log->start,
+                              log->end - log->start, wait_ms);
     if (written < 0) {
         /* The reader went away (EPIPE) or the output failed: what waits,
          * and every later line, can only be counted. */

@@ -278,8 +278,8 @@ static int answer_all_waiting(struct session *s, int fd, uint8_t *packet, const 
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
             break;                  /* empty: time to write the log, and wait */
         if (n < 0) {
-            say(now_ms() + EXIT_WAIT_MS, "%s: reading %s failed (%s).\n", s->step->name, ifname,
-                strerror(errno));
+            say(now_ms() + EXIT_WAIT_MS, "%s: reading %s failed (%s).\n", s->step->name,
+                ifname, strerror(errno));
             return -1;
         }
         answer(s, fd, packet, (size_t)n);
@@ -311,6 +311,13 @@ static int run_live(struct session *s, const char *ifname, const char *user)
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     catch_signals();                /* SIGPIPE ignored */
     int signals = signals_as_descriptor();
+    if (signals < 0) {
+        fprintf(stderr, "%s: cannot watch for Ctrl-C (signalfd: %s).\n", s->step->name,
+                strerror(errno));
+        close(fd);
+        free(packet);
+        return 1;
+    }
     fprintf(stderr, "%s: reading %s (Ctrl-C to stop)\n", s->step->name, ifname);
 
     /* We wait for a packet, a signal, or room on standard output when the

@@ -81,10 +81,20 @@ nsenter --net=/proc/$peer/ns/net sh -c \
     'ip link set lo up; ip addr add 198.51.100.2/24 dev bench1; ip link set bench1 up'
 scripts/link-ready.sh bench0 2>/dev/null || sleep 1
 
+# Where a responder and the generator run decides much of a round trip's
+# time (a wake-up on another CPU costs an interrupt): with two CPUs or
+# more, the responder gets the last one and the generator the first, the
+# same for every responder.
+pin_responder=() pin_load=()
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+    pin_responder=(taskset -c "$(( $(nproc) - 1 ))")
+    pin_load=(taskset -c 0)
+fi
+
 # start_on_tun PROGRAM...: runs it on tun0 (192.0.2.1/24), its standard
 # output to $OUT (default /dev/null); sets $responder.
 start_on_tun() {
-    "$@" >"${OUT:-/dev/null}" 2>/dev/null &
+    "${pin_responder[@]}" "$@" >"${OUT:-/dev/null}" 2>/dev/null &
     responder=$!
     for _ in $(seq 100); do ip link show tun0 >/dev/null 2>&1 && break; sleep 0.05; done
     ip addr add 192.0.2.1/24 dev tun0
@@ -102,7 +112,7 @@ measure() {   # name address: appends "name payload window rate lost bad" lines
     local name=$1 address=$2 payload window out
     for config in "${configs[@]}"; do
         read -r payload window <<<"$config"
-        out=$(build/tools/echo-load -w "$window" -s "$payload" -t "$seconds" "$address")
+        out=$("${pin_load[@]}" build/tools/echo-load -w "$window" -s "$payload" -t "$seconds" "$address")
         echo "$name $payload $window $(sed -E 's/sent [0-9]+, replies [0-9]+ \(([0-9]+)\/s\), lost ([0-9]+), bad ([0-9]+)/\1 \2 \3/' <<<"$out")" \
             >>"$work/results"
     done
