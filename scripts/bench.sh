@@ -108,13 +108,23 @@ configs=("56 1" "56 32" "1400 1" "1400 32")
 
 # One run: every responder, every configuration, one after the other, so
 # that the machine's load changes between runs, not between responders.
-measure() {   # name address: appends "name payload window rate lost bad" lines
-    local name=$1 address=$2 payload window out
+# cpu_ticks: the CPU time the responder has used (user and system, in clock
+# ticks, /proc/PID/stat fields 14 and 15); 0 for the kernel.
+cpu_ticks() {
+    if [ -n "$responder" ]; then
+        awk '{print $14 + $15}' "/proc/$responder/stat" 2>/dev/null || echo 0
+    else
+        echo 0
+    fi
+}
+measure() {   # name address: appends "name payload window rate lost bad cpu replies" lines
+    local name=$1 address=$2 payload window out before
     for config in "${configs[@]}"; do
         read -r payload window <<<"$config"
+        before=$(cpu_ticks)
         out=$("${pin_load[@]}" build/tools/echo-load -w "$window" -s "$payload" -t "$seconds" "$address")
-        echo "$name $payload $window $(sed -E 's/sent [0-9]+, replies [0-9]+ \(([0-9]+)\/s\), lost ([0-9]+), bad ([0-9]+)/\1 \2 \3/' <<<"$out")" \
-            >>"$work/results"
+        echo "$name $payload $window $(sed -E 's/sent [0-9]+, replies ([0-9]+) \(([0-9]+)\/s\), lost ([0-9]+), bad ([0-9]+)/\2 \3 \4 \1/' <<<"$out" | \
+            sed "s/ \([0-9]*\)\$/ $(( $(cpu_ticks) - before )) \1/")" >>"$work/results"
     done
 }
 for run in $(seq "$runs"); do
@@ -129,26 +139,37 @@ done
 
 echo
 echo "== 2. round trips a second: W echo requests in flight (tools/echo-load.c, raw socket),"
-echo "      median of $runs runs of $seconds s; lost and bad are totals over the runs"
-python3 - "$work/results" "${names[@]}" <<'PY'
+echo "      median of $runs runs of $seconds s; lost and bad are totals over the runs; CPU time"
+echo "      a reply is the responder's own (user and system), over all runs"
+python3 - "$work/results" "$(getconf CLK_TCK)" "${names[@]}" <<'PY'
 import sys, statistics
 rows = [l.split() for l in open(sys.argv[1])]
-names = sys.argv[2:]
+tick = 1e6 / int(sys.argv[2])           # microseconds a clock tick
+names = sys.argv[3:]
 label = {"kernel": "the kernel (veth)", "bare-loop": "bare loop (tools/)"}
+def mine(name, payload, window):
+    return [r for r in rows if r[0] == name and r[1:3] == [payload, window]]
 def median(name, payload, window):
-    return statistics.median(int(r[3]) for r in rows if r[0] == name and r[1:3] == [payload, window])
+    return statistics.median(int(r[3]) for r in mine(name, payload, window))
 def total(name, payload, window, col):
-    return sum(int(r[col]) for r in rows if r[0] == name and r[1:3] == [payload, window])
-print("%-22s %7s %6s %12s %9s %11s %6s %6s" % ("responder", "payload", "window", "replies/s",
-      "x kernel", "x bare loop", "lost", "bad"))
+    return sum(int(r[col]) for r in mine(name, payload, window))
+def cpu(name, payload, window):
+    # The responder's own CPU time a reply, over all runs (not the kernel's:
+    # it answers in interrupt context, charged to no process).
+    replies = total(name, payload, window, 7)
+    ticks = total(name, payload, window, 6)
+    return "-" if name == "kernel" or not replies else "%.1f" % (ticks * tick / replies)
+print("%-22s %7s %6s %12s %9s %11s %6s %6s %9s" % ("responder", "payload", "window",
+      "replies/s", "x kernel", "x bare loop", "lost", "bad", "CPU us/reply"))
 for payload in ("56", "1400"):
     for window in ("1", "32"):
         k, b = median("kernel", payload, window), median("bare-loop", payload, window)
         for name in names:
             m = median(name, payload, window)
-            print("%-22s %7s %6s %12.0f %9.2f %11.2f %6d %6d" % (label.get(name, name), payload,
-                  window, m, m / k if k else 0, m / b if b else 0,
-                  total(name, payload, window, 4), total(name, payload, window, 5)))
+            print("%-22s %7s %6s %12.0f %9.2f %11.2f %6d %6d %9s" % (label.get(name, name),
+                  payload, window, m, m / k if k else 0, m / b if b else 0,
+                  total(name, payload, window, 4), total(name, payload, window, 5),
+                  cpu(name, payload, window)))
 PY
 
 # ---- 3. SIGTERM under a flood, standard output stalled ----------------------
