@@ -89,18 +89,24 @@ build/tools/%: tools/%.c $(COMMON_OBJ) $(COMMON_HDR) $(wildcard steps/*/main.c)
 #   make demo                   every step against real ping and tshark
 #   make lab STEP=03 [PING=..]  one step, in a private network namespace
 #   make lab-shell STEP=03      a shell in that namespace, the step running
+#   ... [MTU=9000]              tun0's MTU (default 1500)
+#   ... [BIN=prog]              your program in the step's place, started
+#                               with no arguments (your copy from make
+#                               check: BIN=workshop/03-naive-reply/build/03-naive-reply)
 
 .PHONY: demo lab lab-shell
 demo:
 	@scripts/demo.sh
 
+lab_env = LAB_MTU='$(MTU)' $(if $(BIN),LAB_BIN='$(BIN)' LAB_FOREIGN=1)
+
 lab: all
 	@test -n "$(STEP)" || { echo "make lab: say which step, for example 'make lab STEP=03'."; exit 2; }
-	@PING='$(PING)' scripts/lab.sh $(STEP)
+	@PING='$(PING)' $(lab_env) scripts/lab.sh $(STEP)
 
 lab-shell: all
 	@test -n "$(STEP)" || { echo "make lab-shell: say which step, for example 'make lab-shell STEP=03'."; exit 2; }
-	@scripts/lab.sh $(STEP) --shell
+	@$(lab_env) scripts/lab.sh $(STEP) --shell
 
 # ---- lessons and diagrams --------------------------------------------------
 #
@@ -180,13 +186,14 @@ fuzz: $(FUZZ_BINS)
 #
 #   make exercise STEP=04 [FORCE=1]   your copy of step 04 to complete, in workshop/
 #   make check STEP=04 [BIN=prog]     does it work? which byte is wrong?
+#                                     (BIN="python3 mine.py": see docs/bring-your-own.md)
 
 .PHONY: exercise check
 exercise:
 	@test -n "$(STEP)" || { echo "make exercise: say which step, for example 'make exercise STEP=04'."; exit 2; }
 	@python3 tools/workshop.py exercise $(STEP) --dir $(or $(WORKSHOP_DIR),workshop) $(if $(FORCE),--force)
 
-check: all
+check: all build/tools/inject
 	@scripts/check.sh "$(STEP)" "$(BIN)"
 
 # ---- benchmark ---------------------------------------------------------------

@@ -7,24 +7,31 @@
 #   scripts/lab.sh NN --transcript F   also write the normalized transcript
 #   scripts/lab.sh NN --summary F      also write one table row (make demo)
 #
-# PING='-s 57 -c 5' adds ping arguments. LAB_DIR (default ./lab) keeps each
-# run's captures and the step's log. LAB_BIN=path runs that program in the
-# step's place (make check: a learner's copy, or with LAB_FOREIGN=1 any
-# program that creates tun0 itself, run with no arguments).
-# `make lab STEP=NN` and `make demo` call this script; see README.md.
+# PING='-s 57 -c 5' adds ping arguments; LAB_MTU=9000 sets tun0's MTU (a
+# ping larger than the MTU reaches the step as IPv4 fragments). LAB_DIR
+# (default ./lab) keeps each run's captures and the step's log. LAB_BIN=path
+# runs that program in the step's place (make check: a learner's copy, or
+# with LAB_FOREIGN=1 any program that creates tun0 itself, run with no
+# arguments). `make lab STEP=NN` and `make demo` call this script.
 #
 # Nothing leaks out: the namespace has only lo and tun0, with documentation
 # addresses (tun0 192.0.2.1/24, ping target 192.0.2.2), and it lives in its
 # own PID namespace, so when the lab ends, crashes or is killed, the kernel
 # ends every process in it, and the namespace and tun0 vanish with them.
+# Nothing hangs either: every stage has a time limit, and says so when it
+# runs out.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-usage() { sed -n '2,14s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,16s/^# \{0,1\}//p' "$0"; }
+# A normal user's PATH on Debian has no /usr/sbin: look there too.
+PATH=$PATH:/usr/sbin:/sbin
+source "$root/scripts/give-back.sh"
 
 step_arg=${1:-}
 [ -n "$step_arg" ] && [ "$step_arg" != -h ] && [ "$step_arg" != --help ] || { usage; exit 2; }
 shift
+[[ $step_arg =~ ^[0-9]$ ]] && step_arg=0$step_arg      # STEP=4 means 04
 mode=run transcript="" summary=""
 while [ $# -gt 0 ]; do
     case $1 in
@@ -43,18 +50,28 @@ if [ -z "$step" ]; then
 fi
 step_bin=${LAB_BIN:-$root/bin/$step}
 lab_dir=$(realpath -m "${LAB_DIR:-$root/lab}")
+if [ -n "${LAB_MTU:-}" ] && ! [[ $LAB_MTU =~ ^[0-9]+$ && $LAB_MTU -ge 68 && $LAB_MTU -le 65535 ]]; then
+    echo "lab: MTU '$LAB_MTU' is not one a tun takes: give a number from 68 to 65535, for example MTU=9000." >&2
+    exit 2
+fi
 
 # ---- outside: enter a private network namespace --------------------------
 
 if [ -z "${ICMP_STEPS_LAB_INSIDE:-}" ]; then
-    [ -n "${LAB_BIN:-}" ] || [ -x "$step_bin" ] || make -C "$root" -s "bin/$step"
+    require_writable "$lab_dir" || exit 1
+    if [ -z "${LAB_BIN:-}" ] && [ ! -x "$step_bin" ]; then
+        require_writable "$root/bin" "$root/build" || exit 1
+        make -C "$root" -s "bin/$step"
+    fi
+    give_back "$root/bin" "$root/build"
     if [ ! -x "$step_bin" ]; then
         echo "lab: $step_bin is not a program I can run: check the path." >&2
         exit 1
     fi
     step_bin=$(realpath "$step_bin")
     mkdir -p "$lab_dir"
-    for tool in ping tshark dumpcap ip unshare; do
+    give_back "$lab_dir"
+    for tool in ping tshark dumpcap ip unshare timeout; do
         command -v "$tool" >/dev/null || {
             echo "lab: '$tool' is missing: run 'make deps' (as root) to install what the lab needs." >&2
             exit 1
@@ -75,6 +92,7 @@ if [ -z "${ICMP_STEPS_LAB_INSIDE:-}" ]; then
              "AppArmor restricts them): run 'sudo make lab STEP=$step_arg' instead." >&2
         exit 1
     fi
+    export LAB_USERNS=1
     exec unshare --user --map-root-user --net --pid --mount-proc --kill-child "$0" "${args[@]}"
 fi
 
@@ -85,15 +103,50 @@ step_log=$lab_dir/$run.log
 step_pcap=$lab_dir/$run.step.pcap
 tun_pcap=$lab_dir/$run.tun0.pcap
 work=$(mktemp -d)
-step_pid="" dump_pid=""
+step_pid="" dump_pid="" step_ended="" step_status=0
+
+# Is this process still running (not gone, not a zombie)?
+running() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [ "${stat%% *}" != Z ]
+}
+
+# stop_step: SIGTERM, then SIGKILL if the step is still there 2 s later. Sets
+# step_status, and step_ended to how it ended when that was not our doing.
+stop_step() {
+    [ -n "$step_pid" ] || return 0
+    if ! running "$step_pid"; then
+        step_ended="by itself, during the run"
+    else
+        kill -TERM "$step_pid" 2>/dev/null || true
+        for _ in $(seq 40); do running "$step_pid" || break; sleep 0.05; done
+        if running "$step_pid"; then
+            kill -KILL "$step_pid" 2>/dev/null || true
+            step_ended="killed: it ignored SIGTERM for 2 s"
+        fi
+    fi
+    step_status=0
+    wait "$step_pid" 2>/dev/null || step_status=$?
+    step_pid=""
+    # A program stopped by our SIGTERM may die of it: that is a clean end.
+    [ -n "$step_ended" ] || [ "$step_status" != 143 ] || step_status=0
+}
 
 cleanup() {
     if [ -n "$dump_pid" ]; then kill -INT "$dump_pid" 2>/dev/null; wait "$dump_pid" 2>/dev/null; fi
-    if [ -n "$step_pid" ]; then kill -TERM "$step_pid" 2>/dev/null; wait "$step_pid" 2>/dev/null; fi
+    stop_step
     rm -rf "$work"
+    give_back "$lab_dir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# out_of_time STAGE SECONDS MEANING: the one line a stage says when its time ran out.
+out_of_time() {
+    echo "lab: $1 ran out of time ($2 s): $3" >&2
+}
 
 ip link set lo up
 if [ -n "${LAB_FOREIGN:-}" ]; then
@@ -102,26 +155,92 @@ else
     "$step_bin" -i tun0 --pcap "$step_pcap" >"$step_log" 2>&1 &
 fi
 step_pid=$!
-for _ in $(seq 100); do ip link show tun0 >/dev/null 2>&1 && break; sleep 0.05; done
+for _ in $(seq 100); do
+    ip link show tun0 >/dev/null 2>&1 && break
+    running "$step_pid" || break
+    sleep 0.05
+done
 if ! ip link show tun0 >/dev/null 2>&1; then
-    echo "lab: $step did not create tun0; it said:" >&2
-    cat "$step_log" >&2
+    others=$(ip -o link show type tun 2>/dev/null | awk -F': ' '{print $2}' | tr '\n' ' ')
+    if [ -n "$others" ]; then
+        echo "lab: $step created ${others% } instead of tun0: give TUNSETIFF the name tun0 (ifr_name)." >&2
+    elif running "$step_pid"; then
+        out_of_time "waiting for $step to create tun0" 5 "it runs but made no tun device: is TUNSETIFF called?"
+    else
+        echo "lab: $step ended without creating tun0." >&2
+    fi
+    echo "lab: it said:" >&2
+    tail -n 20 "$step_log" >&2
     exit 1
 fi
-ip addr add 192.0.2.1/24 dev tun0
-ip link set tun0 up
-"$root/scripts/link-ready.sh" tun0
+
+# What kind of device the step made: a TUN without packet information
+# (IFF_TUN | IFF_NO_PI) is what every step and ping here expect.
+tun_kind() {
+    local details
+    details=$(ip -d -o link show tun0 2>/dev/null)
+    case $details in
+        *"tun type tun pi off"*) echo "a TUN device without packet information (IFF_TUN | IFF_NO_PI): right" ;;
+        *"tun type tun pi on"*) echo "WRONG: a TUN device with packet information: IFF_NO_PI is missing, so every read starts with 4 extra bytes (flags, protocol) and every write must too" ;;
+        *"tun type tap"*) echo "WRONG: a TAP device (IFF_TAP): it carries Ethernet frames, not IP packets; ask for IFF_TUN | IFF_NO_PI" ;;
+        *) echo "unknown: ip -d link show says: $details" ;;
+    esac
+}
+tun_kind >"$work/kind"
+
+# (A step that crashes at its first packet takes tun0 with it: the report
+# below says so; these commands must not end the lab first.)
+ip addr add 192.0.2.1/24 dev tun0 || true
+[ -z "${LAB_MTU:-}" ] || ip link set tun0 mtu "$LAB_MTU"
+ip link set tun0 up || true
+"$root/scripts/link-ready.sh" tun0 || ! running "$step_pid" ||
+    out_of_time "waiting for tun0 to carry packets" 3 "the kernel has not started sending on it; the first pings may be lost"
+
+# Which socket ping uses is net.ipv4.ping_group_range: groups in the range
+# may open datagram sockets, and ping prefers one when it may; outside the
+# range, root's ping (or a ping with cap_net_raw) uses a raw socket. We are
+# gid 0 here. In a user namespace (the lab as a normal user) only gid 0
+# exists, so the kernel refuses ranges with other gids: there "1 0", a new
+# namespace's default, is already in force for the raw run, and "0 0"
+# allows the datagram run. /proc/sys is written directly: sysctl(8) is in
+# /usr/sbin, which a normal user's PATH may lack.
+ping_range=/proc/sys/net/ipv4/ping_group_range
+set_ping_range() {
+    local lo hi
+    case $1 in
+        raw) echo "1 0" >"$ping_range" 2>/dev/null || true ;;
+        datagram) echo "0 2147483647" >"$ping_range" 2>/dev/null || echo "0 0" >"$ping_range" 2>/dev/null || true ;;
+    esac
+    read -r lo hi <"$ping_range"
+    case $1 in
+        raw) [ "$lo" -gt 0 ] || [ "$hi" -lt 0 ] || [ "$lo" -gt "$hi" ] ;;
+        datagram) [ "$lo" -le 0 ] && [ "$hi" -ge 0 ] ;;
+    esac || {
+        echo "lab: could not make ping use a $1 socket: net.ipv4.ping_group_range is '$lo $hi' and may not be changed here" >&2
+        return 1
+    }
+}
 
 if [ "$mode" = shell ]; then
-    sysctl -qw net.ipv4.ping_group_range="0 2147483647" 2>/dev/null ||
-        sysctl -qw net.ipv4.ping_group_range="0 0"
+    if [ -n "${LAB_USERNS:-}" ]; then
+        back="(as a normal user there is no way back to \"1 0\" in this shell: 'exit' and start it again)"
+    else
+        back="(and 'echo \"1 0\" >$ping_range' for the raw kind again)"
+    fi
     cat <<TXT
 You are in the lab: a private network namespace where $step is running on
 tun0 (192.0.2.1/24). Try:
-    ping 192.0.2.2                  (unprivileged: a datagram socket)
-    sysctl -w net.ipv4.ping_group_range="1 0"; ping 192.0.2.2   (raw socket)
-    tshark -i tun0 -V               (Wireshark's view)
-    cat $step_log                   (what the step printed)
+    ping -c 3 192.0.2.2             (a raw socket: ping_group_range "1 0" leaves gid 0 out)
+    cat $ping_range   (which groups may use the unprivileged kind)
+    echo "0 0" >$ping_range; ping -c 3 192.0.2.2
+                                    (the unprivileged kind, a datagram socket)
+                                    $back
+    tshark -i tun0 -o ip.check_checksum:TRUE -V    (Wireshark's view; without -o it
+                                    does not check the IPv4 header checksum)
+    nstat -az IpInHdrErrors IpExtInCsumErrors IcmpInCsumErrors IpInAddrErrors
+                                    (why the kernel dropped a reply)
+    cat $step_log
+                                    (what the step printed)
 Type 'exit' to leave; the namespace and everything in it go away.
 TXT
     PS1="[lab $step] \w# " bash --norc -i || true
@@ -130,46 +249,54 @@ fi
 
 dumpcap -q -i tun0 -w "$tun_pcap" 2>/dev/null &
 dump_pid=$!
-for _ in $(seq 100); do [ -s "$tun_pcap" ] && break; sleep 0.05; done
+for _ in $(seq 100); do [ -s "$tun_pcap" ] && break; running "$step_pid" || break; sleep 0.05; done
+[ -s "$tun_pcap" ] || ! running "$step_pid" ||
+    out_of_time "starting dumpcap on tun0" 5 "no capture: the Wireshark verdicts below will be empty"
 sleep 0.3                   # dumpcap writes its file header before it listens
 
-# Which socket ping uses is net.ipv4.ping_group_range: groups in the range
-# may open datagram sockets, and ping prefers one when it may. In a user
-# namespace (the lab as a normal user) only gid 0 exists, so the kernel
-# refuses ranges with other gids: there "1 0", a new namespace's default,
-# is already in force for the raw run, and "0 0" allows the datagram run.
-set_ping_range() {
-    sysctl -qw net.ipv4.ping_group_range="$1" 2>/dev/null && return 0
-    case $1 in
-        "1 0") return 0 ;;  # the default of the namespace we just made
-        *) sysctl -qw net.ipv4.ping_group_range="0 0" ;;
-    esac
-}
-
+# Each ping has a deadline: a reply whose timestamp is wrong makes ping wait
+# twice the "round trip" (decades, for a zero timestamp) for the rest.
+ping_seconds=${LAB_PING_SECONDS:-$([ -n "${PING:-}" ] && echo 60 || echo 8)}
 # shellcheck disable=SC2086 # PING is split into arguments on purpose
 run_ping() {
-    set_ping_range "$1" || echo "lab: could not set net.ipv4.ping_group_range to '$1'"
-    ping -c 2 -i 0.2 -W 1 ${PING:-} 192.0.2.2 2>&1 || true
+    if ! running "$step_pid"; then
+        echo "lab: this ping was not run: $step had ended, and tun0 with it"
+        return 0
+    fi
+    set_ping_range "$1" 2>&1 || { echo "lab: this ping was not run"; return 0; }
+    local status=0
+    timeout --foreground -s INT -k 2 "$ping_seconds" ping -c 2 -i 0.2 -W 1 ${PING:-} 192.0.2.2 2>&1 || status=$?
+    if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+        out_of_time "ping with a $1 socket" "$ping_seconds" \
+            "ping was still waiting for replies; a reply with a zero or wrong timestamp makes it wait for decades" 2>&1
+    fi
 }
-run_ping "1 0" >"$work/raw"
-run_ping "0 2147483647" >"$work/dgram"
+run_ping raw >"$work/raw"
+run_ping datagram >"$work/dgram"
 sleep 1                     # let dumpcap take the last packets before it stops
 kill -INT "$dump_pid" 2>/dev/null || true; wait "$dump_pid" 2>/dev/null || true; dump_pid=""
+
+# make check: a responder answers echo requests, never echo replies (RFC 792;
+# answering replies would let two hosts ping-pong forever). One echo reply,
+# from 192.0.2.1 to 192.0.2.2, goes straight into the step's read().
+if [ -n "${LAB_PROBE_REPLY:-}" ] && running "$step_pid"; then
+    python3 "$root/tools/echo-reply-pcap.py" "$root/tests/fixtures/requests/default.pcap" "$work/reply.pcap"
+    timeout -k 1 5 "$root/build/tools/inject" -i tun0 "$work/reply.pcap" >"$work/probe" 2>&1 ||
+        echo "lab: the echo-reply probe did not finish in 5 s" >>"$work/probe"
+fi
+
 # The step may be gone already (a crash): that is news for the report.
-kill -TERM "$step_pid" 2>/dev/null || true
-step_status=0
-wait "$step_pid" 2>/dev/null || step_status=$?
-step_pid=""
+stop_step
 
 tshark_lines() {
-    tshark -r "$tun_pcap" -Y icmp -T fields -E separator=' ' \
-        -e ip.src -e ip.dst -e frame.len -e _ws.col.Info 2>/dev/null
+    timeout -k 1 30 tshark -r "$tun_pcap" -Y icmp -T fields -E separator=' ' \
+        -e ip.src -e ip.dst -e frame.len -e _ws.col.Info 2>/dev/null || true
 }
 verdict() {
     local v
-    v=$(tshark -r "$tun_pcap" -o ip.check_checksum:TRUE -V -Y 'icmp.type == 0' 2>/dev/null |
+    v=$(timeout -k 1 30 tshark -r "$tun_pcap" -o ip.check_checksum:TRUE -V -Y 'icmp.type == 0' 2>/dev/null |
         { grep -E '^    (Header )?Checksum:' || true; } | head -n 2 |
-        sed -e 's/^    Header Checksum:/IPv4 header checksum:/' -e 's/^    Checksum:/ICMP checksum:/')
+        sed -e 's/^    Header Checksum:/IPv4 header checksum:/' -e 's/^    Checksum:/ICMP checksum:/') || true
     if [ -z "$v" ]; then echo "no echo reply on tun0"; else echo "$v"; fi
 }
 tshark_lines >"$work/tshark"
@@ -201,12 +328,16 @@ report() {
 
 echo "=== $step ==="
 report
+echo "--- tun0 as $step made it: $(cat "$work/kind")"
+if [ -s "$work/probe" ]; then
+    echo "--- an echo reply (type 0) sent to $step: $(tail -n 1 "$work/probe")"
+fi
 echo "--- what $step printed ---"
 cat "$step_log"
-if [ "$step_status" != 0 ]; then
+if [ "$step_status" != 0 ] || [ -n "$step_ended" ]; then
     how="status $step_status"
     [ "$step_status" -gt 128 ] && how="signal $((step_status - 128)) ($(kill -l $((step_status - 128))))"
-    echo "--- $step did not end cleanly: it exited with $how"
+    echo "--- $step did not end cleanly: it exited with $how${step_ended:+, $step_ended}"
 fi
 echo "--- kept: $step_log, $step_pcap (the step's --pcap), $tun_pcap (dumpcap)"
 
@@ -215,6 +346,8 @@ echo "--- kept: $step_log, $step_pcap (the step's --pcap), $tun_pcap (dumpcap)"
 # One row of the demo's table.
 ping_result() {
     local out=$1 sent received notes=""
+    if grep -q '^lab: this ping was not run: .* had ended' "$out"; then echo "not run: the program had ended"; return; fi
+    if grep -q '^lab: this ping was not run' "$out"; then echo "not run: the lab could not set the socket kind"; return; fi
     sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$out")
     received=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$out")
     if [ "${received:-0}" = 0 ]; then echo "no reply (100% loss)"; return; fi
@@ -227,8 +360,11 @@ ping_result() {
     grep -q '(DUP!)' "$out" && notes+=", DUP!"
     if [ -n "$notes" ]; then echo "replies$notes"; else echo "replies ($received of $sent)"; fi
 }
+# The IPv4 header checksum first: with it wrong, the kernel drops the reply
+# before ICMP is looked at.
 wireshark_result() {
     if grep -q 'no echo reply' "$work/verdict"; then echo "no reply to check"
+    elif grep -q '^IPv4 header checksum: .*incorrect' "$work/verdict"; then echo "IPv4 header checksum incorrect"
     elif grep -q '^ICMP checksum: .*incorrect' "$work/verdict"; then echo "ICMP checksum incorrect"
     elif grep -q '^ICMP checksum: .*correct' "$work/verdict"; then echo "ICMP checksum correct"
     else echo "?"

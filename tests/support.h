@@ -43,18 +43,27 @@ typedef size_t (*test_handler)(const uint8_t *packet, size_t len, uint8_t *reply
 
 /* Runs `handle` on `packet`; returns its log as a string to free(), and the
  * reply length in *reply_len. The reply buffer gets a canary pattern first,
- * so that a step which returns bytes it never wrote is caught. */
+ * so that a step which returns bytes it never wrote is caught. The packet
+ * is handed over in a heap block of exactly `len` bytes, so that under
+ * AddressSanitizer a step that reads one byte past it (copying
+ * `data_len + 8` bytes, say) fails the test instead of reading what
+ * happens to follow in a large buffer. */
 static inline char *run_step(test_handler handle, const uint8_t *packet, size_t len,
                              uint8_t *reply, size_t *reply_len)
 {
     char *log_text = NULL;
     size_t log_size = 0;
     FILE *log = open_memstream(&log_text, &log_size);
+    uint8_t *exact = malloc(len ? len : 1);
 
     assert_non_null(log);
+    assert_non_null(exact);
+    if (len)
+        memcpy(exact, packet, len);
     memset(reply, 0xa5, TEST_MAX_PACKET);
-    *reply_len = handle(packet, len, reply, log);
+    *reply_len = handle(exact, len, reply, log);
     fclose(log);
+    free(exact);
     return log_text;
 }
 

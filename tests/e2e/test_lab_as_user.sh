@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The lab as a normal user: it makes its namespaces with `unshare -Urn` and
-# gets the same results as root; where /dev/net/tun is closed to users, it
-# says so in one sentence. The user here is "nobody", and /dev/net/tun is
-# opened to all (as Debian and Ubuntu ship it) only inside this test's own
-# mount namespace.
+# gets the same results as root (the README's table); where /dev/net/tun is
+# closed to users, it says so in one sentence. The user here is "nobody",
+# with a normal user's environment (Debian's PATH has no /usr/sbin, so no
+# sysctl and no root's ip), and /dev/net/tun is opened to all (as Debian and
+# Ubuntu ship it) only inside this test's own mount namespace. After
+# `sudo make lab`, no file in the tree is left to root.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 enter_namespace "$@"
@@ -15,7 +17,11 @@ fi
 work=$(mktemp -d)
 chmod 777 "$work"
 trap 'umount /dev/net/tun 2>/dev/null; rm -rf "$work"' EXIT
-as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$work" LAB_DIR="$work/lab" "$@"; }
+user_path=/usr/local/bin:/usr/bin:/bin:/usr/games      # Debian 12's default for users
+as_nobody() {
+    setpriv --reuid=65534 --regid=65534 --clear-groups \
+        env -i PATH="$user_path" HOME="$work" LANG=C.UTF-8 LAB_DIR="$work/lab" "$@"
+}
 
 # /dev/net/tun as this machine has it.
 if [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
@@ -27,9 +33,39 @@ fi
 
 mknod -m 0666 "$work/tun" c 10 200
 mount --bind "$work/tun" /dev/net/tun
-for step in 03-naive-reply 05-checksum; do
+for step in 03-naive-reply 04-echo-payload 05-checksum; do
     as_nobody "$root/scripts/lab.sh" "${step%%-*}" --summary "$work/$step.row" >"$work/$step.out" 2>&1
-    check_equal "as nobody, $step: the same results as root" \
+    check_equal "as nobody with a user's PATH, $step: the README's row" \
         "$(grep "^$step|" "$root/tests/transcripts/results.txt")" "$(cat "$work/$step.row" 2>/dev/null)"
 done
+# The lab shell's recipes work as typed, as a normal user.
+printf '%s\n' 'ping -c 1 -W 2 192.0.2.2 | grep -c "bytes from"' \
+    'echo "0 0" >/proc/sys/net/ipv4/ping_group_range && echo set' \
+    'ping -c 1 -W 2 192.0.2.2 | grep -c "bytes from"' 'exit' |
+    as_nobody "$root/scripts/lab.sh" 05 --shell >"$work/shell.out" 2>&1
+check_equal "as nobody, the lab shell's raw ping, then its datagram recipe, both answered" \
+    "$(printf '1\nset\n1')" "$(grep -x '1\|set' "$work/shell.out")"
+check_lacks "and the banner gives no sysctl -w recipe" "sysctl -w" "$(cat "$work/shell.out")"
+check_contains "and its tshark checks the IPv4 header checksum" "tshark -i tun0 -o ip.check_checksum:TRUE -V" \
+    "$(cat "$work/shell.out")"
+
+# sudo make lab, then the learner as themselves: nothing in the tree is root's.
+tree=$work/tree
+mkdir -p "$tree"
+cp -r "$root"/Makefile "$root"/common "$root"/steps "$root"/scripts "$root"/tools "$root"/tests "$tree"/
+chmod -R a+rX "$tree"
+SUDO_UID=65534 SUDO_GID=65534 make -C "$tree" -s lab STEP=05 >"$work/sudo.out" 2>&1
+check_equal "after 'sudo make lab': no file of bin/, build/ or lab/ belongs to root" "" \
+    "$(find "$tree/bin" "$tree/build" "$tree/lab" -user 0 2>/dev/null | head -n 3)"
+setpriv --reuid=65534 --regid=65534 --clear-groups env -i PATH="$user_path" HOME="$work" \
+    make -C "$tree" -s lab STEP=05 >"$work/after-sudo.out" 2>&1
+check_equal "and the learner's own 'make lab' then works" 0 $?
+touch "$tree/lab/left-by-root"
+chown 0:0 "$tree/lab/left-by-root"
+chmod 644 "$tree/lab/left-by-root"; chmod 755 "$tree/lab"; chown 0:0 "$tree/lab"
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups env -i PATH="$user_path" HOME="$work" \
+    make -C "$tree" -s lab STEP=05 2>&1)
+check_contains "root's files in the tree: one sentence with the repair" \
+    "is not yours" "$out"
+check_contains "that names the command" "run 'sudo chown -R nobody: " "$out"
 finish
