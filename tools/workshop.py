@@ -19,6 +19,12 @@ The solution marks, in its own source, the regions a learner writes:
         what the learner is asked to write, file by file (for the lessons).
     tools/workshop.py solution NN [--dir DIR] [--force]
         the same copy with the solution in place (to prove the checks pass).
+    tools/workshop.py handout NN
+        the learner's edition of the lesson: steps/NN-name/README.md with
+        the exercise's solution lines taken out of its listings and diffs,
+        a TODO in their place, as the starter has them. `exercise` writes
+        it beside the copy as LESSON.md; the lesson itself stays the
+        instructor's edition.
 """
 import glob
 import os
@@ -78,6 +84,63 @@ def transform(text, number, keep_solution):
     return "".join(out)
 
 
+def solution_lines(number):
+    """The lines the learner writes in exercise `number`, stripped, each
+    with the TODO line of its region."""
+    lines, todo = {}, None
+    for path in files_for(number):
+        region = None
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                opened = OPEN.match(line)
+                if opened:
+                    region = opened.group(2)
+                    todo = "/* TODO (exercise %s): %s */" % (number, opened.group(3))
+                elif END.match(line):
+                    region = None
+                elif region == number and not STARTER.match(line) and line.strip():
+                    lines[line.strip()] = todo
+    return lines
+
+
+def handout(number):
+    """The lesson with every run of solution lines in its code blocks
+    replaced by the exercise's TODO. A run counts only if one of its lines
+    is long enough to be the solution's own (a lone `}` or `return 0;`
+    elsewhere in a listing stays)."""
+    with open(os.path.join(step_dir(number), "README.md"), encoding="utf-8") as f:
+        text = f.read().splitlines(True)
+    answers = solution_lines(number)
+    out, run, fence = [], [], None
+
+    def flush():
+        if run and any(len(code.strip()) >= 20 for _, code, _ in run):
+            prefix, code, _ = run[0]
+            indent = code[:len(code) - len(code.lstrip())]
+            out.append("%s%s%s\n" % (prefix if prefix != "-" else " ", indent, answers[code.strip()]))
+        else:
+            out.extend(line for _, _, line in run)
+        run.clear()
+
+    for line in text:
+        if line.startswith("```"):
+            flush()
+            fence = None if fence else line[3:].strip() or "text"
+            out.append(line)
+            continue
+        if fence:
+            prefix, code = "", line.rstrip("\n")
+            if fence == "diff" and code[:1] in ("+", "-", " "):
+                prefix, code = code[0], code[1:]
+            if code.strip() in answers:
+                run.append((prefix, code, line))
+                continue
+        flush()
+        out.append(line)
+    flush()
+    return "".join(out)
+
+
 def shown(path):
     """A path as short as it can be said from here."""
     relative = os.path.relpath(path)
@@ -105,15 +168,22 @@ def make_copy(number, directory, force, keep_solution):
                 "Fill in every TODO (grep -n TODO *.c), then, from the project root:\n\n"
                 "    make check STEP=%s\n\n"
                 "It builds this copy against the same tests as the solution and, where the\n"
-                "machine allows namespaces, pings it. The lesson is steps/%s/README.md.\n"
-                % (number, name, number, name))
+                "machine allows namespaces, pings it. The lesson, without the answer,\n"
+                "is LESSON.md beside this file.\n"
+                % (number, name, number))
+    with open(os.path.join(target, "LESSON.md"), "w", encoding="utf-8") as f:
+        if keep_solution:
+            with open(os.path.join(step_dir(number), "README.md"), encoding="utf-8") as lesson:
+                f.write(lesson.read())
+        else:
+            f.write(handout(number))
     what = "solution" if keep_solution else "starter"
     print("%s %s: %s (%d region%s to write)" % (what, name, shown(target),
                                                 regions, "" if regions == 1 else "s"))
 
 
 def main(argv):
-    if len(argv) < 2 or argv[0] not in ("exercise", "solution", "files", "hints"):
+    if len(argv) < 2 or argv[0] not in ("exercise", "solution", "files", "hints", "handout"):
         print(__doc__.strip(), file=sys.stderr)
         return 2
     command, number = argv[0], argv[1]
@@ -121,6 +191,9 @@ def main(argv):
         number = "%02d" % int(number) if number.isdigit() else number
     if command == "files":
         print("\n".join(os.path.relpath(p, ROOT) for p in files_for(number)))
+        return 0
+    if command == "handout":
+        sys.stdout.write(handout(number))
         return 0
     if command == "hints":
         for path in files_for(number):
