@@ -26,7 +26,7 @@ number=${1:-}
 bin=${2:-}
 
 # The time limits, in seconds (the environment may shorten them for tests).
-compile_seconds=${CHECK_COMPILE_SECONDS:-30}
+compile_seconds=${CHECK_COMPILE_SECONDS:-20}
 unit_seconds=${CHECK_UNIT_SECONDS:-20}
 lab_seconds=${CHECK_LAB_SECONDS:-40}
 
