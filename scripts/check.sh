@@ -252,7 +252,13 @@ else
     else
         # live WHAT EXPECTED GOT RUN SECTION: one verdict, with its own run's evidence.
         live() {
-            if [ "$2" = "$3" ]; then pass "$1: $3"; return; fi
+            if [ "$2" = "$3" ]; then
+                case $3 in
+                    *"no reply"*|*incorrect*|*"wrong data"*) pass "$1: $3 (expected at this step)" ;;
+                    *) pass "$1: $3" ;;
+                esac
+                return
+            fi
             case $3 in
                 "no reply"*) fail "$1: expected '$2', got '$3'" "$(evidence "$work/$4.out" "$5"; what_it_wrote "$work/$4.out")" ;;
                 *) fail "$1: expected '$2', got '$3'" "$(evidence "$work/$4.out" "$5")" ;;

@@ -194,7 +194,14 @@ static inline void assert_packet_equal(const uint8_t *expected, const uint8_t *a
             print_error(", got 0x");
             for (size_t i = first; i <= last; i++)
                 print_error("%02x", actual[i]);
+            if (last - first == 3 && first < header_len)    /* an address: say it dotted */
+                print_error(" (expected %u.%u.%u.%u, got %u.%u.%u.%u)", expected[first],
+                            expected[first + 1], expected[first + 2], expected[first + 3],
+                            actual[first], actual[first + 1], actual[first + 2], actual[first + 3]);
             print_error("\n");
+            if (last - first == 1 && expected[first] == actual[last] && expected[last] == actual[first])
+                print_error("    the two bytes are swapped: fields are big-endian on the wire "
+                            "(write_be16, not a plain uint16_t store)\n");
         }
         print_error("    hint: %s\n", field_hint(name));
         differences++;
@@ -204,5 +211,20 @@ static inline void assert_packet_equal(const uint8_t *expected, const uint8_t *a
         fail_msg("the reply differs from the expected bytes in %d field%s", differences,
                  differences == 1 ? "" : "s");
 }
+
+/* A reply's length, said the way a learner reads it: "reply length:
+ * expected 84, got 85", or that there should have been no reply. */
+#define assert_reply_length(got, expected)                                          \
+    do {                                                                            \
+        size_t got_ = (got), expected_ = (expected);                                \
+        if (got_ != expected_) {                                                    \
+            if (expected_ == 0)                                                     \
+                fail_msg("reply length: expected no reply, got a %zu-byte reply", got_); \
+            else if (got_ == 0)                                                     \
+                fail_msg("reply length: expected %zu, got no reply", expected_);    \
+            else                                                                    \
+                fail_msg("reply length: expected %zu, got %zu", expected_, got_);   \
+        }                                                                           \
+    } while (0)
 
 #endif

@@ -41,6 +41,14 @@ fails_with unswapped "bytes 12-15 IPv4 Source"
 fails_with unswapped "192.0.2.1 192.0.2.2 84 Echo (ping) reply"
 fails_with unswapped "hint: your replies go from 192.0.2.1 to 192.0.2.2, the way the request went: swap source and destination"
 
+fails_with unswapped "bytes 12-15 IPv4 Source: expected 0xc0000202, got 0xc0000201 (expected 192.0.2.2, got 192.0.2.1)"
+
+mistake swapped-bytes 05 's/write_be16(icmp + 4, request->identifier);/memcpy(icmp + 4, \&request->identifier, 2);/' main.c
+fails_with swapped-bytes "the two bytes are swapped: fields are big-endian on the wire"
+
+mistake one-too-long 04 's/return IPV4_MIN_HEADER_LEN + icmp_len;/return IPV4_MIN_HEADER_LEN + icmp_len + 1;/' main.c
+fails_with one-too-long "reply length: expected 84, got 85"
+
 mistake crash 03 's/^\(\s*\)ipv4_write_header(reply, &header);/\1ipv4_write_header(reply, \&header); *(volatile char *)0 = 0;/' main.c
 fails_with crash "ran to the end: it crashed in"
 fails_with crash "FAIL  your program runs until it is stopped: 03-naive-reply did not end cleanly"
@@ -100,6 +108,18 @@ sed 's/^\( *\)packet = os.read(fd, 65535)/&\n\1raise RuntimeError("a learner'"'"
 bin_check bin-traceback 05 "python3 $work/traceback.py"
 fails_with bin-traceback "did not end cleanly: it exited with status 1, by itself, during the run"
 fails_with bin-traceback "RuntimeError: a learner's bug"
+
+# Step 03's reply (zeros for data, so a timestamp of 1970), but only to the
+# first request: ping waits twice that "round trip" for the second, that is
+# decades, unless the lab's deadline stops it.
+sed -e 's/^    body = b"\\0\\0\\0\\0" + icmp\[4:\] .*/    body = b"\\0\\0\\0\\0" + icmp[4:8] + bytes(len(icmp) - 8)/' \
+    -e 's/^\( *\)os.write(fd, reply)/\1if not answered:\n\1    os.write(fd, reply)\n\1answered = True/' \
+    -e 's/^    signal.signal(signal.SIGTERM.*/&\n    answered = False/' "$root/examples/responder.py" >"$work/once.py"
+bin_check bin-lost-reply 03 "python3 $work/once.py"
+check_contains "bin-lost-reply: ping's deadline stops the wait, and says so" \
+    "ping with a raw socket ran out of time (8 s): ping was still waiting for replies" "$(cat "$work/bin-lost-reply.out")"
+check "bin-lost-reply: make check ends (took $(cat "$work/bin-lost-reply.seconds") s)" \
+    test "$(cat "$work/bin-lost-reply.seconds")" -le 40
 
 # A program that ignores SIGTERM is killed, and the check says so.
 cat >"$work/stubborn" <<SH

@@ -31,6 +31,17 @@ if [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
         "no permission to open /dev/net/tun: run as root (sudo), or make it usable by all" "$out"
 fi
 
+# make check as a normal user whose /dev/net/tun is closed: a SKIP with
+# the fix, and a check that checked nothing does not pass.
+mknod -m 0600 "$work/tun-closed" c 10 200
+mount --bind "$work/tun-closed" /dev/net/tun
+out=$(cd "$root" && as_nobody "$root/scripts/check.sh" 05 "python3 examples/responder.py" 2>&1); status=$?
+umount /dev/net/tun
+check_contains "/dev/net/tun closed: make check skips the live checks, saying how to fix it" \
+    "SKIP  the live checks: you may not open /dev/net/tun (mode 600): run 'sudo make check STEP=05 BIN=...', or 'sudo chmod 0666 /dev/net/tun'" "$out"
+check_contains "and says nothing was checked" "check: nothing was checked" "$out"
+check_equal "and does not pass" 3 "$status"
+
 mknod -m 0666 "$work/tun" c 10 200
 mount --bind "$work/tun" /dev/net/tun
 for step in 03-naive-reply 04-echo-payload 05-checksum; do
@@ -38,6 +49,11 @@ for step in 03-naive-reply 04-echo-payload 05-checksum; do
     check_equal "as nobody with a user's PATH, $step: the README's row" \
         "$(grep "^$step|" "$root/tests/transcripts/results.txt")" "$(cat "$work/$step.row" 2>/dev/null)"
 done
+# make check as a normal user, with a user's PATH: the same verdicts.
+out=$(cd "$root" && as_nobody "$root/scripts/check.sh" 5 "python3 examples/responder.py" 2>&1)
+check_contains "as nobody, make check STEP=5 BIN=\"python3 examples/responder.py\" passes" \
+    "05-checksum: 7 passed, 0 failed" "$out"
+
 # The lab shell's recipes work as typed, as a normal user.
 printf '%s\n' 'ping -c 1 -W 2 192.0.2.2 | grep -c "bytes from"' \
     'echo "0 0" >/proc/sys/net/ipv4/ping_group_range && echo set' \

@@ -11,15 +11,19 @@ int step_main(int argc, char **argv);   /* the step's main(), renamed */
 
 static uint8_t packet[TEST_MAX_PACKET], reply[TEST_MAX_PACKET];
 
-static void assert_line(const uint8_t *bytes, size_t len, const char *expected)
+/* The line step 02 prints for `bytes`; a failure names the case's own
+ * line in this file, not this helper's. */
+static void assert_line_at(const uint8_t *bytes, size_t len, const char *expected,
+                           const char *file, int line)
 {
     size_t reply_len;
     char *log = run_step(handle_packet, bytes, len, reply, &reply_len);
 
-    assert_string_equal(log, expected);
-    assert_int_equal(reply_len, 0);
+    _assert_string_equal(log, expected, file, line);
+    _assert_int_equal(reply_len, 0, file, line);
     free(log);
 }
+#define assert_line(bytes, len, expected) assert_line_at(bytes, len, expected, __FILE__, __LINE__)
 
 static void one_line_per_recorded_request(void **state)
 {

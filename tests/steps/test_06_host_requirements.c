@@ -66,7 +66,7 @@ static void answers_options_and_tos_like_linux(void **state)
         stopped_clock_value = cases[i].kernel_time;
         char *log = run_step(handle_packet, packet, len, reply, &reply_len);
         print_message("%s: %zu-byte reply, %zu-byte header\n", cases[i].name, reply_len, header_len);
-        assert_int_equal(reply_len, kernel_len);
+        assert_reply_length(reply_len, kernel_len);
         assert_memory_equal(reply, expected, kernel_len);
         free(log);
     }
@@ -89,7 +89,7 @@ static void assert_refused(enum verdict verdict, const char *line,
     breaker(packet, &len);
     char *log = run_step(handle_packet, packet, len, reply, &reply_len);
     assert_string_equal(log, line);
-    assert_int_equal(reply_len, 0);
+    assert_reply_length(reply_len, 0);
     assert_int_equal(counted(verdict), before + 1);
     free(log);
 }
