@@ -98,6 +98,13 @@ fails_with bin-dir "is a directory"
 bin_check bin-python 05 "python3 $work/responder.py"
 check_equal "BIN=\"python3 responder.py\" (examples/responder.py) passes step 05" 0 "$(cat "$work/bin-python.status")"
 
+# BIN programs get the byte-by-byte comparison of their first reply too.
+sed 's/packet\[16:20\], packet\[12:16\])/packet[12:16], packet[16:20])/' "$root/examples/responder.py" >"$work/unswapped.py"
+bin_check bin-unswapped 05 "python3 $work/unswapped.py"
+fails_with bin-unswapped "bytes 12-15 IPv4 Source: expected 0xc0000202, got 0xc0000201 (expected 192.0.2.2, got 192.0.2.1)"
+check_contains "bin-python: its first reply is compared, and agrees" \
+    "PASS  your first reply, field by field, is what 05-checksum answers to the same request" "$(cat "$work/bin-python.out")"
+
 # A responder that answers echo replies too.
 sed 's/icmp\[0\] != 8/icmp[0] not in (0, 8)/' "$root/examples/responder.py" >"$work/pingpong.py"
 bin_check bin-answers-replies 05 "python3 $work/pingpong.py"
