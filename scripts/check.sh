@@ -53,6 +53,9 @@ finish() {
         give_back "$keep"
     fi
     rm -rf "$work"
+    # Under sudo: make all's bin/ and build/, and the learner's build, are theirs.
+    give_back "$root/bin" "$root/build"
+    [ -n "$bin" ] || give_back "$learner"
     echo
     echo "$step: $passed passed, $failed failed${skipped:+, $skipped skipped}" | sed 's/, 0 skipped$//'
     if [ "$passed" = 0 ] && [ "$failed" = 0 ]; then

@@ -147,6 +147,17 @@ def shown(path):
     return path if relative.startswith("..") else relative
 
 
+def give_back(directory):
+    """Under sudo, the copy belongs to the user who typed sudo: they edit
+    it, and their `make check` writes in it, as themselves."""
+    uid, gid = os.environ.get("SUDO_UID"), os.environ.get("SUDO_GID")
+    if os.geteuid() != 0 or not uid or uid == "0":
+        return
+    for top, dirs, files in os.walk(directory):
+        for name in [top] + [os.path.join(top, n) for n in dirs + files]:
+            os.chown(name, int(uid), int(gid or uid))
+
+
 def make_copy(number, directory, force, keep_solution):
     name = os.path.basename(step_dir(number))
     target = os.path.join(directory, name)
@@ -177,6 +188,7 @@ def make_copy(number, directory, force, keep_solution):
                 f.write(lesson.read())
         else:
             f.write(handout(number))
+    give_back(directory)
     what = "solution" if keep_solution else "starter"
     print("%s %s: %s (%d region%s to write)" % (what, name, shown(target),
                                                 regions, "" if regions == 1 else "s"))

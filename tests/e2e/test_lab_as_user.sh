@@ -76,6 +76,11 @@ check_equal "after 'sudo make lab': no file of bin/, build/ or lab/ belongs to r
 setpriv --reuid=65534 --regid=65534 --clear-groups env -i PATH="$user_path" HOME="$work" \
     make -C "$tree" -s lab STEP=05 >"$work/after-sudo.out" 2>&1
 check_equal "and the learner's own 'make lab' then works" 0 $?
+SUDO_UID=65534 SUDO_GID=65534 make -C "$tree" -s exercise STEP=01 >/dev/null 2>&1
+SUDO_UID=65534 SUDO_GID=65534 make -C "$tree" -s check STEP=01 >"$work/sudo-check.out" 2>&1
+check_equal "after 'sudo make exercise' and 'sudo make check': no file of workshop/ belongs to root" "" \
+    "$(find "$tree/workshop" -user 0 2>/dev/null | head -n 3)"
+check_contains "(that check ran)" "01-open-tun: " "$(cat "$work/sudo-check.out")"
 touch "$tree/lab/left-by-root"
 chown 0:0 "$tree/lab/left-by-root"
 chmod 644 "$tree/lab/left-by-root"; chmod 755 "$tree/lab"; chown 0:0 "$tree/lab"
