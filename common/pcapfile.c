@@ -3,12 +3,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <linux/openat2.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bytes.h"
@@ -38,8 +40,10 @@ struct pcap_writer {
 
 /* In a directory everyone may write to and only owners may delete from
  * (/tmp: mode 1777), a file we did not create and do not own may have been
- * put there for us to write through. The kernel's fs.protected_regular
- * refuses that too, where it is on (it is off on many systems). */
+ * put there for us to write through: a regular file, or a named pipe whose
+ * reader would get the capture. The kernel's fs.protected_regular and
+ * fs.protected_fifos refuse that too, where they are on (they are off on
+ * many systems). */
 static int planted(const char *path, const struct stat *file)
 {
     char *copy = strdup(path);
@@ -51,25 +55,52 @@ static int planted(const char *path, const struct stat *file)
     return shared && file->st_uid != geteuid();
 }
 
+/* Why the file we opened must not take the capture, or NULL. */
+static const char *refusal(const char *path, const struct stat *file)
+{
+    if (S_ISBLK(file->st_mode))
+        return "is a disk (a block device), which the capture would overwrite";
+    if (S_ISREG(file->st_mode) && file->st_nlink > 1)
+        return "has another name (a hard link), which would change too";
+    if (planted(path, file))
+        return "belongs to someone else in a directory anyone may write to";
+    return NULL;
+}
+
+/* open(), following no symbolic link anywhere in `path`: O_NOFOLLOW looks
+ * at the last name only, and /tmp/dir/out.pcap, with /tmp/dir a link that
+ * someone planted to /etc, would create or empty /etc/out.pcap. */
+static int open_without_links(const char *path, int flags, mode_t mode)
+{
+    struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC), .mode = mode,
+                           .resolve = RESOLVE_NO_SYMLINKS};
+    int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+
+    if (fd < 0 && errno == ENOSYS)  /* Linux before 5.6: the last name only */
+        fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+    return fd;
+}
+
 /*
  * Opens `path` for writing without ever writing through someone else's
  * file. The step opens its capture while still root (before giving up root,
  * so that `sudo bin/06-... --pcap out.pcap` can write in the user's own
  * directory, which `nobody` cannot: tcpdump -Z opens after the drop and so
  * fails there). Root may write anywhere, so: never through a symbolic link
- * (O_NOFOLLOW: a link planted in /tmp could name /etc/shadow), never into a
- * file with a second name (a hard link), nor one planted in /tmp, and
- * truncate only after these checks, never with O_TRUNC. Devices and pipes
+ * (one planted in /tmp could name /etc/shadow), never into a disk, a file
+ * with a second name (a hard link), or one planted in /tmp, and truncate
+ * only after these checks, never with O_TRUNC. Character devices and pipes
  * (/dev/null, mkfifo) are written as they are.
  */
 static int open_output(const char *path, char *why, size_t why_len)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int fd = open_without_links(path, O_WRONLY | O_CREAT, 0644);
     struct stat file;
 
     if (fd < 0 && errno == ELOOP) {
-        snprintf(why, why_len, "%s is a symbolic link, which the step does not follow (as root, a "
-                 "link someone planted could point anywhere): give the file's own path.", path);
+        snprintf(why, why_len, "%s is or goes through a symbolic link, which the step does not "
+                 "follow (as root, a link someone planted could point anywhere): give a path "
+                 "without links (realpath prints one).", path);
         return -1;
     }
     if (fd < 0 || fstat(fd, &file) < 0) {
@@ -78,22 +109,16 @@ static int open_output(const char *path, char *why, size_t why_len)
             close(fd);
         return -1;
     }
-    if (S_ISREG(file.st_mode)) {
-        const char *refusal = file.st_nlink > 1 ? "has another name (a hard link), which "
-                                                  "would change too"
-                              : planted(path, &file) ? "belongs to someone else in a directory "
-                                                       "anyone may write to"
-                                                     : NULL;
-        if (refusal) {
-            snprintf(why, why_len, "%s %s: remove it, or choose another name.", path, refusal);
-            close(fd);
-            return -1;
-        }
-        if (ftruncate(fd, 0) < 0) {
-            snprintf(why, why_len, "cannot write the capture %s (%s).", path, strerror(errno));
-            close(fd);
-            return -1;
-        }
+    const char *refused = refusal(path, &file);
+    if (refused) {
+        snprintf(why, why_len, "%s %s: remove it, or choose another name.", path, refused);
+        close(fd);
+        return -1;
+    }
+    if (S_ISREG(file.st_mode) && ftruncate(fd, 0) < 0) {
+        snprintf(why, why_len, "cannot write the capture %s (%s).", path, strerror(errno));
+        close(fd);
+        return -1;
     }
     return fd;
 }

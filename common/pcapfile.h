@@ -11,9 +11,10 @@
  * one IP packet, exactly the bytes a tun read() or write() carries. */
 struct pcap_writer;
 
-/* Creates or empties the file at `path`, but never through a symbolic link,
- * a hard link, or a file someone else left in a shared directory like /tmp
- * (the step opens it as root). Returns NULL with one sentence in `why`. */
+/* Creates or empties the file at `path`, but never through a symbolic link
+ * (anywhere in the path), into a disk, a hard link, or a file or pipe
+ * someone else left in a shared directory like /tmp (the step opens it as
+ * root). Returns NULL with one sentence in `why`. */
 struct pcap_writer *pcap_writer_open(const char *path, char *why, size_t why_len);
 
 /* Adds one record (cut to 65535 bytes, keeping its true length). Returns 0,

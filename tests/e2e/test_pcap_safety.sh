@@ -69,7 +69,7 @@ echo precious >"$work/victim"
 ln -s "$work/victim" "$work/shared/link.pcap"
 ln "$work/victim" "$work/shared/hard.pcap"
 setpriv --reuid=65534 --regid=65534 --clear-groups touch "$work/shared/planted.pcap"
-run "a symbolic link planted for root" 1 "link.pcap is a symbolic link, which the step does not follow" \
+run "a symbolic link planted for root" 1 "link.pcap is or goes through a symbolic link, which the step does not follow" \
     --replay "$request" --pcap "$work/shared/link.pcap"
 run "a hard link planted for root" 1 "hard.pcap has another name (a hard link)" \
     --replay "$request" --pcap "$work/shared/hard.pcap"
@@ -77,8 +77,41 @@ run "a file planted by nobody" 1 "planted.pcap belongs to someone else in a dire
     --replay "$request" --pcap "$work/shared/planted.pcap"
 check_equal "the file the links name is intact" precious "$(cat "$work/victim")"
 check_equal "the planted file is untouched" 0 "$(stat -c %s "$work/shared/planted.pcap")"
+
+# A directory on the way that is a link (O_NOFOLLOW looks at the last name
+# only): nobody's shared/dir -> $work/private, where root keeps out.pcap.
+mkdir "$work/private"
+echo precious >"$work/private/out.pcap"
+setpriv --reuid=65534 --regid=65534 --clear-groups ln -s "$work/private" "$work/shared/dir"
+run "a directory planted as a link" 1 "dir/out.pcap is or goes through a symbolic link" \
+    --replay "$request" --pcap "$work/shared/dir/out.pcap"
+run "a directory planted as a link, new name" 1 "dir/new.pcap is or goes through a symbolic link" \
+    --replay "$request" --pcap "$work/shared/dir/new.pcap"
+check_equal "the file behind it is intact, and nothing was created beside it" "out.pcap precious" \
+    "$(ls "$work/private") $(cat "$work/private/out.pcap")"
+
+# A named pipe planted by nobody, with nobody reading it: it gets nothing.
+setpriv --reuid=65534 --regid=65534 --clear-groups mkfifo "$work/shared/pipe.pcap"
+setpriv --reuid=65534 --regid=65534 --clear-groups \
+    timeout 20 dd if="$work/shared/pipe.pcap" of="$work/shared/stolen" status=none &
+reader=$!
+run "a named pipe planted by nobody" 1 "pipe.pcap belongs to someone else in a directory anyone may write to" \
+    --replay "$request" --pcap "$work/shared/pipe.pcap"
+wait $reader
+check_equal "its reader got nothing" 0 "$(stat -c %s "$work/shared/stolen" 2>/dev/null || echo none)"
+
+# A disk (a block device, here a loop device over a file): never written.
+head -c 65536 /dev/zero >"$work/disk"
+if loop=$(losetup --find --show "$work/disk" 2>/dev/null); then
+    run "--pcap a block device" 1 "$loop is a disk (a block device), which the capture would overwrite" \
+        --replay "$request" --pcap "$loop"
+    losetup --detach "$loop"
+    check_equal "and the disk is untouched" 0 "$(tr -d '\0' <"$work/disk" | wc -c)"
+else
+    ok "--pcap a block device: skipped, losetup cannot make a loop device here"
+fi
 ip link set lo up
-run "live, as root, before it opens the tun" 1 "link.pcap is a symbolic link" \
+run "live, as root, before it opens the tun" 1 "link.pcap is or goes through a symbolic link" \
     -i tun0 --pcap "$work/shared/link.pcap"
 timeout 10 "$bin" --replay "$request" --pcap "$work/shared/mine.pcap" >/dev/null 2>&1
 check_equal "a new file there is fine: exit status 0" 0 $?
