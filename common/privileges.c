@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -124,6 +125,63 @@ static int become_user(const char *user, struct privileges_expect *expect,
     return -1;
 }
 
+/*
+ * A terminal is a way in too. Linux lets a process push bytes into the
+ * input of its controlling terminal as if they were typed (ioctl TIOCSTI,
+ * where the kernel still allows it), and whoever holds a terminal open for
+ * reading reads what is typed there. Kept after the drop, root's terminal
+ * would let `nobody` type commands into the shell that started us. We only
+ * ever write to it: standard input becomes /dev/null, output and error are
+ * opened again for writing only (which takes root, so this comes first).
+ */
+static int write_only_terminal(char *why, size_t why_len)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (!isatty(fd) || (fd > 0 && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_WRONLY))
+            continue;
+        char self[32];
+        snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+        int again = fd == 0 ? open("/dev/null", O_RDONLY) : open(self, O_WRONLY | O_NOCTTY);
+        if (again < 0 || dup2(again, fd) < 0) {
+            snprintf(why, why_len, "cannot open the terminal on fd %d again for writing only "
+                     "(%s): redirect it (| cat), or run from a terminal of your own.",
+                     fd, strerror(errno));
+            return -1;
+        }
+        close(again);
+    }
+    return 0;
+}
+
+/* Then the terminal stops being our controlling terminal (TIOCNOTTY), so
+ * TIOCSTI is refused. Ctrl-C still stops us: the terminal signals its
+ * foreground process group, and we stay in it. A session leader keeps its
+ * terminal: letting go would hang up its whole session, and no shell of
+ * another session reads that terminal. */
+static void leave_terminal(void)
+{
+    int tty = open("/dev/tty", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+
+    if (tty < 0)
+        return;                     /* ENXIO: we have none */
+    if (getsid(0) != getpid())
+        ioctl(tty, TIOCNOTTY);
+    close(tty);
+}
+
+/* What the kernel still gives us of a terminal, or NULL. */
+static const char *terminal_left(void)
+{
+    for (int fd = 0; fd <= 2; fd++)
+        if (isatty(fd) && (fcntl(fd, F_GETFL) & O_ACCMODE) != O_WRONLY)
+            return "a terminal open for reading";
+    int tty = open("/dev/tty", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (tty < 0)
+        return NULL;
+    close(tty);
+    return getsid(0) == getpid() ? NULL : "a controlling terminal";
+}
+
 /* Reads /proc/self/status whole: the kernel's view of who we are. */
 static int read_status(char *status, size_t room)
 {
@@ -151,6 +209,9 @@ int privileges_drop(const char *user, char *done, size_t done_len, char *why, si
                  strerror(errno));
         return -1;
     }
+    if (write_only_terminal(why, why_len) < 0)
+        return -1;
+    leave_terminal();
     /* What we hold, we may use to give it up: a process with euid 65534 but
      * real uid 0 keeps CAP_SETUID in its permitted set only. */
     struct capabilities usable = held;
@@ -182,7 +243,15 @@ int privileges_drop(const char *user, char *done, size_t done_len, char *why, si
                  "left (%s): not running.", strerror(errno));
         return -1;
     }
-    return privileges_check_status(status, &expect, why, why_len);
+    if (privileges_check_status(status, &expect, why, why_len) < 0)
+        return -1;
+    const char *terminal = terminal_left();
+    if (terminal) {
+        snprintf(why, why_len, "after giving up privileges we still have %s: not running.",
+                 terminal);
+        return -1;
+    }
+    return 0;
 }
 
 /* The text after "Name:\t" on its line in `status`, or NULL. */

@@ -14,8 +14,9 @@
  * `unshare -Ur` run by a normal user), it keeps uid 0 there, which is that
  * user outside. Not root: keeps its ids.
  * Either way: no effective, permitted, inheritable or ambient capability,
- * an empty bounding set where it may empty it, and no_new_privs. Then it
- * reads the result back from the kernel (privileges_check_status).
+ * an empty bounding set where it may empty it, no_new_privs, and a terminal
+ * on 0, 1 or 2 kept for writing only and not as controlling terminal. Then
+ * it reads the result back from the kernel (privileges_check_status).
  * Returns 0 with what happened in `done`, or -1 with one sentence in `why`:
  * the caller must then stop, never carry on.
  */

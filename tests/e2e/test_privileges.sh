@@ -3,8 +3,9 @@
 # root without CAP_SETUID/CAP_SETGID (what systemd's CapabilityBoundingSet=
 # gives), a user holding capabilities without being root (file capabilities,
 # ambient ones, euid 65534 with real uid 0), group 0, inheritable
-# capabilities, the bounding set, inherited file descriptors. Every verdict
-# is read from the kernel (/proc/PID/status), never from what the step says.
+# capabilities, the bounding set, inherited file descriptors, root's
+# terminal. Every verdict is read from the kernel (/proc/PID/status), never
+# from what the step says.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 enter_namespace "$@"
@@ -85,6 +86,17 @@ check_equal "root: and the descriptor its signals come through (the runner's sig
 # (SECBIT_NO_SETUID_FIXUP): the step empties them itself.
 run_step h2p9 setpriv --securebits=+no_setuid_fixup "$bin"
 expect_nothing_left "root with SECBIT_NO_SETUID_FIXUP"
+
+# Root's terminal: a process whose controlling terminal it is may push
+# bytes into its input as if typed (TIOCSTI, allowed on this kernel when
+# dev.tty.legacy_tiocsti is 1), so nobody could type commands into root's
+# shell; and whoever holds it open for reading reads what is typed there.
+# Run as a person runs it, in the foreground of a shell on a terminal: the
+# kernel shows it holds the terminal for writing only and not as its
+# controlling terminal, and Ctrl-C still stops it.
+check_equal "on root's terminal: as nobody, no controlling terminal, the terminal for writing only, Ctrl-C stops it" \
+    "uid 65534;tty_nr 0;fd 1 terminal write-only;fd 2 terminal write-only;stopped by ctrl-c yes" \
+    "$(python3 "$root/tests/e2e/on_terminal.py" "reading h2p10" "$bin" -i h2p10 | paste -sd';')"
 
 # Root without CAP_SETUID/CAP_SETGID cannot become anyone else: it must stop.
 run_step h2p1 setpriv --bounding-set=-setuid,-setgid "$bin"
