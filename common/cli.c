@@ -42,6 +42,24 @@ static void option_name(char *name, size_t room, const char *arg, int short_opti
         snprintf(name, room, "-%c", short_option);
 }
 
+/* An empty value is no value: --pcap '' would reach open() and come back
+ * as "No such file or directory", about a name nobody sees. */
+static int check_not_empty(char **argv, int option, char *why, size_t why_len,
+                           const char *program)
+{
+    char name[64];
+
+    if (optarg[0] != '\0')
+        return 0;
+    /* The option is the argument before its value (--pcap ''), or the one
+     * that holds it (--pcap=). */
+    const char *typed = optarg == argv[optind - 1] ? argv[optind - 2] : argv[optind - 1];
+    option_name(name, sizeof name, typed, option);
+    snprintf(why, why_len, "option '%s' needs a value, and it is empty: run '%s -h' for usage.",
+             name, program);
+    return -1;
+}
+
 /* Options that take a value may be given once: a second one would silently
  * replace the first. Flags (-v, -h) may repeat, they say the same thing. */
 static int given_twice(int option, const char **seen, char *why, size_t why_len,
@@ -113,6 +131,8 @@ int cli_parse(int argc, char **argv, struct step_options *options,
         case 'u':
             if (given_twice(option, &seen[option], why, why_len, program) < 0)
                 return -1;
+            if (check_not_empty(argv, option, why, why_len, program) < 0)
+                return -1;
             if (option == 'i' && check_ifname(optarg, why, why_len) < 0)
                 return -1;
             if (option == 'i')
@@ -133,7 +153,15 @@ int cli_parse(int argc, char **argv, struct step_options *options,
             return -1;
         default:
             /* An unknown short option is in optopt, wherever it stood in a
-             * cluster like -vx; an unknown long one leaves optopt at 0. */
+             * cluster like -vx; an unknown long one leaves optopt at 0. A
+             * long flag given a value (--help=x) leaves its own letter
+             * there, which no short option can: getopt takes -h and -v. */
+            if (optopt == 'h' || optopt == 'v') {
+                option_name(name, sizeof name, argv[optind - 1], optopt);
+                snprintf(why, why_len, "option '%s' takes no value: run '%s -h' for usage.",
+                         name, program);
+                return -1;
+            }
             if (optopt)
                 snprintf(name, sizeof name, "-%c", optopt);
             else

@@ -31,6 +31,12 @@ expect_one_line "-i 'tun%d' (the kernel would choose the name)" 2 \
     "'tun%d' asks the kernel to choose the device's name" "$bin" -i 'tun%d'
 check "and no tun was made for it" bash -c "! ip -o link show type tun | grep -q ."
 expect_one_line "-hi: the option that lacks a value is -i" 2 "option '-i' needs a value" "$bin" -hi
+expect_one_line "--help=x: the flag given a value is named, as typed" 2 \
+    "option '--help' takes no value: run '$bin -h' for usage." "$bin" --help=x
+expect_one_line "--pcap '': an empty name" 2 "option '--pcap' needs a value, and it is empty" \
+    "$bin" --pcap ''
+expect_one_line "--replay=: an empty name" 2 "option '--replay' needs a value, and it is empty" \
+    "$bin" --replay=
 expect_one_line "-i given twice" 2 "-i/--interface is given twice: give it once" \
     "$bin" -i tun1 --interface tun2
 expect_one_line "-i with --replay" 2 "--replay reads a capture instead of a tun device: leave out -i." \

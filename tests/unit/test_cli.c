@@ -71,7 +71,7 @@ static void mistakes_get_one_sentence(void **state)
 static void interface_names_as_linux_allows(void **state)
 {
     (void)state;
-    static const char *const invalid[] = {"a b", "a/b", "..", ".", "", "a:b", "tab\t",
+    static const char *const invalid[] = {"a b", "a/b", "..", ".", "a:b", "tab\t",
                                           "sixteen-chars-xx"};
     struct step_options o;
     char why[256], want[256];
@@ -108,6 +108,31 @@ static void the_faulty_option_is_named(void **state)
     assert_string_equal(why, "unknown option '-x': run 'step -h' for usage.");
     assert_int_equal(parse(&o, why, sizeof why, "step", "--frob=1", NULL), -1);
     assert_string_equal(why, "unknown option '--frob': run 'step -h' for usage.");
+    /* A flag given a value: not "unknown option '-h'", which nobody typed. */
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--help=x", NULL), -1);
+    assert_string_equal(why, "option '--help' takes no value: run 'step -h' for usage.");
+    assert_int_equal(parse(&o, why, sizeof why, "step", "-i", "tun1", "--verb=1", NULL), -1);
+    assert_string_equal(why, "option '--verb' takes no value: run 'step -h' for usage.");
+}
+
+/* An empty value is no value: it would reach open() or getpwnam() and come
+ * back as a message about a name nobody sees. */
+static void empty_values_are_refused(void **state)
+{
+    (void)state;
+    struct step_options o;
+    char why[256];
+
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--pcap", "", NULL), -1);
+    assert_string_equal(why, "option '--pcap' needs a value, and it is empty: run 'step -h' for "
+                             "usage.");
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--replay=", NULL), -1);
+    assert_string_equal(why, "option '--replay' needs a value, and it is empty: run 'step -h' "
+                             "for usage.");
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--user", "", NULL), -1);
+    assert_non_null(strstr(why, "option '--user' needs a value, and it is empty"));
+    assert_int_equal(parse(&o, why, sizeof why, "step", "-i", "", NULL), -1);
+    assert_non_null(strstr(why, "option '-i' needs a value, and it is empty"));
 }
 
 /* A value given twice would silently replace the first; a flag may repeat. */
@@ -192,6 +217,7 @@ int main(void)
         cmocka_unit_test(mistakes_get_one_sentence),
         cmocka_unit_test(interface_names_as_linux_allows),
         cmocka_unit_test(the_faulty_option_is_named),
+        cmocka_unit_test(empty_values_are_refused),
         cmocka_unit_test(repeated_options),
         cmocka_unit_test(options_that_do_not_go_together),
         cmocka_unit_test(usage_names_every_option),
