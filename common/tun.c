@@ -48,10 +48,11 @@ static long sysfs_number(const char *name, const char *file, long otherwise)
     return text[0] ? strtol(text, NULL, 10) : otherwise;
 }
 
-/* `ip tuntap add ... user U group G` makes a tun that only U, or members of
- * G, may attach to without CAP_NET_ADMIN: say whose it is. The owner is
- * in sysfs (-1: nobody in particular), if /sys shows this network namespace,
- * which the interface index tells. */
+/* `ip tuntap add ... user U group G` makes a tun that only U, in group G,
+ * may attach to without CAP_NET_ADMIN (tun_not_capable() in
+ * drivers/net/tun.c wants both when both are set): say whose it is. The
+ * owner is in sysfs (-1: nobody in particular), if /sys shows this network
+ * namespace, which the interface index tells. */
 static void explain_owned_tun(const char *name, char *why, size_t why_len)
 {
     long owner = -1, group = -1;
@@ -60,7 +61,10 @@ static void explain_owned_tun(const char *name, char *why, size_t why_len)
         owner = sysfs_number(name, "owner", -1);
         group = sysfs_number(name, "group", -1);
     }
-    if (owner >= 0)
+    if (owner >= 0 && group >= 0)   /* the kernel then asks for both */
+        snprintf(why, why_len, "%s exists and belongs to uid %ld and group %ld: run as that "
+                 "user, in that group, or choose another name with -i.", name, owner, group);
+    else if (owner >= 0)
         snprintf(why, why_len, "%s exists and belongs to uid %ld: run as that user, or choose "
                  "another name with -i.", name, owner);
     else if (group >= 0)

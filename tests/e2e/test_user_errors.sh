@@ -94,6 +94,12 @@ out=$(setpriv --reuid=1 --regid=1 --clear-groups "$bin" -i tun8 2>&1)
 check_equal "a tun for group nogroup: says which group" \
     "05-checksum: tun8 exists and belongs to group 65534: run in that group, or choose another name with -i." "$out"
 ip tuntap del mode tun name tun8
+# Both: the kernel wants the user and the group, so being nobody is not enough.
+ip tuntap add mode tun user nobody group nogroup name tun8
+out=$(setpriv --reuid=65534 --regid=1 --clear-groups "$bin" -i tun8 2>&1)
+check_equal "a tun for nobody in group nogroup, as nobody in group 1: says both" \
+    "05-checksum: tun8 exists and belongs to uid 65534 and group 65534: run as that user, in that group, or choose another name with -i." "$out"
+ip tuntap del mode tun name tun8
 umount /sys /dev/net/tun; rm -rf "$work"
 
 out=$("$root/scripts/lab.sh" 42 2>&1); status=$?
