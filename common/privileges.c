@@ -198,6 +198,28 @@ static int read_status(char *status, size_t room)
     return n < 0 ? -1 : 0;
 }
 
+/* After the drop, believe only the kernel: /proc/self/status for the ids
+ * and capabilities, /dev/tty for a controlling terminal. */
+static int verify_dropped(const struct privileges_expect *expect, char *why, size_t why_len)
+{
+    char status[16384];
+
+    if (read_status(status, sizeof status) < 0) {
+        snprintf(why, why_len, "cannot read /proc/self/status to check that no privilege is "
+                 "left (%s): not running.", strerror(errno));
+        return -1;
+    }
+    if (privileges_check_status(status, expect, why, why_len) < 0)
+        return -1;
+    const char *terminal = terminal_left();
+    if (terminal) {
+        snprintf(why, why_len, "after giving up privileges we still have %s: not running.",
+                 terminal);
+        return -1;
+    }
+    return 0;
+}
+
 int privileges_drop(const char *user, char *done, size_t done_len, char *why, size_t why_len)
 {
     struct privileges_expect expect = {0};
@@ -236,22 +258,7 @@ int privileges_drop(const char *user, char *done, size_t done_len, char *why, si
     set_capabilities(&none);
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 
-    /* Then believe only the kernel. */
-    char status[16384];
-    if (read_status(status, sizeof status) < 0) {
-        snprintf(why, why_len, "cannot read /proc/self/status to check that no privilege is "
-                 "left (%s): not running.", strerror(errno));
-        return -1;
-    }
-    if (privileges_check_status(status, &expect, why, why_len) < 0)
-        return -1;
-    const char *terminal = terminal_left();
-    if (terminal) {
-        snprintf(why, why_len, "after giving up privileges we still have %s: not running.",
-                 terminal);
-        return -1;
-    }
-    return 0;
+    return verify_dropped(&expect, why, why_len);
 }
 
 /* The text after "Name:\t" on its line in `status`, or NULL. */
