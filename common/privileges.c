@@ -96,6 +96,13 @@ static int become_user(const char *user, struct privileges_expect *expect,
                  "belongs to root: name another with --user.", user, (unsigned)uid, (unsigned)gid);
         return -1;
     }
+    if (uid == (uid_t)-1 || gid == (gid_t)-1) {
+        /* setresuid() reads -1 as "leave this id as it is", which is 0. */
+        snprintf(why, why_len, "user '%s' has uid %u and gid %u, and id %u means 'unchanged' "
+                 "to the kernel, which would keep root's: name another with --user.", user,
+                 (unsigned)uid, (unsigned)gid, (unsigned)-1);
+        return -1;
+    }
 
     const char *refused = NULL;
     if (setgroups(0, NULL) < 0)

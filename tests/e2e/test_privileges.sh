@@ -153,5 +153,10 @@ echo "h2gzero:x:4242:0::/nonexistent:/usr/sbin/nologin" >>"$work/passwd"
 mount --bind "$work/passwd" /etc/passwd
 run_step h2p7 "$bin" --user h2gzero
 expect_refusal "--user with gid 0" "user 'h2gzero' has uid 4242 and gid 0"
+# uid 4294967295 is (uid_t)-1, which setresuid() reads as "leave it as it is".
+echo "h2minus:x:4294967295:4294967295::/nonexistent:/usr/sbin/nologin" >>"$work/passwd"
+run_step h2p7 "$bin" --user h2minus
+expect_refusal "--user with uid -1" \
+    "user 'h2minus' has uid 4294967295 and gid 4294967295, and id 4294967295 means 'unchanged'"
 umount /etc/passwd
 finish
