@@ -340,21 +340,37 @@ long pcap_read_first(const char *path, uint8_t *packet, size_t room, char *why, 
     return (long)first.len;
 }
 
+/* Opens the capture ourselves, so that a missing file is said once:
+ * libpcap's own message repeats the path ("x.pcap: No such file ..."). */
+static pcap_t *open_capture(const char *path, char *why, size_t why_len)
+{
+    char error[PCAP_ERRBUF_SIZE] = "";
+    FILE *file = fopen(path, "rbe");
+
+    if (!file) {
+        snprintf(why, why_len, "cannot read the capture %s (%s).", path, strerror(errno));
+        return NULL;
+    }
+    pcap_t *handle = pcap_fopen_offline(file, error);
+    if (!handle) {
+        snprintf(why, why_len, "cannot read the capture %s: %s.", path, error);
+        fclose(file);               /* pcap_close() would, had it opened */
+    }
+    return handle;
+}
+
 int pcap_read_ip_packets(const char *path, pcap_packet_fn each, pcap_skip_fn skipped,
                          void *context, char *why, size_t why_len)
 {
-    char error[PCAP_ERRBUF_SIZE] = "";
-    pcap_t *handle = pcap_open_offline(path, error);
+    pcap_t *handle = open_capture(path, why, why_len);
     struct pcap_pkthdr *header;
     const u_char *data;
     unsigned long record = 0;
     char what[128];
     int status, result = 0;
 
-    if (!handle) {
-        snprintf(why, why_len, "cannot read the capture %s: %s.", path, error);
+    if (!handle)
         return -1;
-    }
     const struct link *link = find_link(pcap_datalink(handle));
     if (!link) {
         snprintf(why, why_len, "%s has link type %s, which we cannot read: capture on a "
