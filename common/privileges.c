@@ -139,7 +139,8 @@ static int become_user(const char *user, struct privileges_expect *expect,
  * reading reads what is typed there. Kept after the drop, root's terminal
  * would let `nobody` type commands into the shell that started us. We only
  * ever write to it: standard input becomes /dev/null, output and error are
- * opened again for writing only (which takes root, so this comes first).
+ * opened again for writing only (the terminal's owner or root may, so this
+ * comes before the drop).
  */
 static int write_only_terminal(char *why, size_t why_len)
 {
@@ -149,13 +150,16 @@ static int write_only_terminal(char *why, size_t why_len)
         char self[32];
         snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
         int again = fd == 0 ? open("/dev/null", O_RDONLY) : open(self, O_WRONLY | O_NOCTTY);
-        if (again < 0 || dup2(again, fd) < 0) {
+        int moved = again >= 0 ? dup2(again, fd) : -1;
+        int error = errno;
+        if (again >= 0)
+            close(again);
+        if (moved < 0) {
             snprintf(why, why_len, "cannot open the terminal on fd %d again for writing only "
                      "(%s): redirect it (| cat), or run from a terminal of your own.",
-                     fd, strerror(errno));
+                     fd, strerror(error));
             return -1;
         }
-        close(again);
     }
     return 0;
 }
