@@ -15,7 +15,8 @@ build() { python3 "$root/tests/e2e/pcap_build.py" "$@"; }
 request=$root/tests/fixtures/requests/default.pcap
 work=$(mktemp -d)
 chmod 755 "$work"
-trap 'umount "$work/small" 2>/dev/null; rm -rf "$work"' EXIT
+loop=
+trap 'umount "$work/small" 2>/dev/null; [ -z "$loop" ] || losetup --detach "$loop"; rm -rf "$work"' EXIT
 
 # run WHAT STATUS TEXT ARGS...: the step exits with STATUS, and its standard
 # error is one line that contains TEXT.
@@ -105,7 +106,7 @@ head -c 65536 /dev/zero >"$work/disk"
 if loop=$(losetup --find --show "$work/disk" 2>/dev/null); then
     run "--pcap a block device" 1 "$loop is a disk (a block device), which the capture would overwrite" \
         --replay "$request" --pcap "$loop"
-    losetup --detach "$loop"
+    losetup --detach "$loop"; loop=
     check_equal "and the disk is untouched" 0 "$(tr -d '\0' <"$work/disk" | wc -c)"
 else
     ok "--pcap a block device: skipped, losetup cannot make a loop device here"
