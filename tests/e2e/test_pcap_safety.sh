@@ -129,6 +129,17 @@ wait $tshark_pid
 check_equal "and tshark read every request and reply from it" "2000 2000" \
     "$(grep -c '^8$' "$work/feed.txt") $(grep -c '^0$' "$work/feed.txt")"
 
+# A pipe whose reader goes away (Wireshark closed): said once, the step goes
+# on answering and exits 1, instead of a silent death by SIGPIPE (141).
+mkfifo "$work/short"
+head -c 100 "$work/short" >/dev/null &
+timeout 10 "$bin" --replay "$work/many.pcap" --pcap "$work/short" >/dev/null 2>"$work/err"
+check_equal "a pipe whose reader leaves: exit status 1" 1 $?
+check_equal "a pipe whose reader leaves: said once" 1 \
+    "$(grep -c 'writing the capture .* failed after .* (Broken pipe)' "$work/err")"
+check_contains "a pipe whose reader leaves: it went on answering" \
+    "replayed 2000 packets from $work/many.pcap, 2000 replies" "$(cat "$work/err")"
+
 # Link layers: only IP is handed to the step. First, that tshark reads the
 # built captures as we meant them.
 build links "$work/links.pcap" "$request"
