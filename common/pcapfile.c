@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
@@ -29,11 +31,18 @@ enum {
  * so the snapshot length our captures declare. */
 enum { SNAPSHOT_LENGTH = 65535 };
 
+/* A record's header in the file: seconds, microseconds, kept and true
+ * length, 4 bytes each. */
+enum { RECORD_HEADER_LEN = 16 };
+
 struct pcap_writer {
     pcap_t *handle;
     pcap_dumper_t *dumper;
     char path[256];                 /* for messages */
+    int pipe;                       /* a named pipe (mkfifo) */
+    int never_wait;                 /* on a pipe: leave records out rather than wait */
     unsigned long written;          /* records that reached the file */
+    unsigned long left_out;         /* records a pipe had no room for */
     off_t whole;                    /* its size after the last whole record */
     char failure[512];              /* the first write that failed, or "" */
 };
@@ -137,6 +146,10 @@ struct pcap_writer *pcap_writer_open(const char *path, char *why, size_t why_len
         snprintf(why, why_len, "cannot write the capture %s (%s).", path, strerror(errno));
         close(fd);
     }
+    struct stat kind;
+    writer->pipe = file && fstat(fd, &kind) == 0 && S_ISFIFO(kind.st_mode);
+    if (writer->pipe)               /* room for a whole record: one write() each */
+        setvbuf(file, NULL, _IOFBF, 2 * PIPE_BUF);
     writer->handle = file ? pcap_open_dead(LINK_RAW, SNAPSHOT_LENGTH) : NULL;
     writer->dumper = writer->handle ? pcap_dump_fopen(writer->handle, file) : NULL;
     if (file && !writer->dumper) {
@@ -171,6 +184,17 @@ static void keep_whole_records(struct pcap_writer *writer)
         writer->whole = -1;         /* nothing more we can do: the message stands */
 }
 
+/* Would a record of up to PIPE_BUF bytes go into the pipe without waiting?
+ * poll() calls a pipe writable when it has a free page, and a write() of
+ * PIPE_BUF bytes or fewer is never split. A reader that has gone away also
+ * says yes here, so that the write() fails with EPIPE and is reported. */
+static int pipe_has_room(const struct pcap_writer *writer)
+{
+    struct pollfd out = {.fd = fileno(pcap_dump_file(writer->dumper)), .events = POLLOUT};
+
+    return poll(&out, 1, 0) != 0;
+}
+
 int pcap_writer_add(struct pcap_writer *writer, const struct timeval *when,
                     const uint8_t *packet, size_t len)
 {
@@ -178,10 +202,20 @@ int pcap_writer_add(struct pcap_writer *writer, const struct timeval *when,
      * with that snaplen would have been, and keeps its true length in `len`;
      * Wireshark then shows it as "packet size limited during capture". */
     size_t kept = len < SNAPSHOT_LENGTH ? len : SNAPSHOT_LENGTH;
-    struct pcap_pkthdr header = {.ts = *when, .caplen = (bpf_u_int32)kept, .len = (bpf_u_int32)len};
 
     if (writer->failure[0])
         return -1;                  /* after a failure, a record would only be torn */
+    /* Cut to fit one PIPE_BUF write with its header, and left out, counted,
+     * when the pipe has no room for it: see pcap_writer_never_wait(). */
+    if (writer->never_wait) {
+        size_t fits = PIPE_BUF - RECORD_HEADER_LEN;
+        kept = kept < fits ? kept : fits;
+        if (!pipe_has_room(writer)) {
+            writer->left_out++;
+            return 0;
+        }
+    }
+    struct pcap_pkthdr header = {.ts = *when, .caplen = (bpf_u_int32)kept, .len = (bpf_u_int32)len};
     pcap_dump((u_char *)writer->dumper, &header, packet);
     /* Flush per packet: Wireshark may read the file while we still run, and
      * a Ctrl-C must not lose the last packets. It is also where a full disk
@@ -196,6 +230,11 @@ int pcap_writer_add(struct pcap_writer *writer, const struct timeval *when,
     writer->written++;
     writer->whole = ftello(pcap_dump_file(writer->dumper));
     return 0;
+}
+
+void pcap_writer_never_wait(struct pcap_writer *writer)
+{
+    writer->never_wait = writer->pipe;
 }
 
 const char *pcap_writer_failure(const struct pcap_writer *writer)
@@ -215,6 +254,10 @@ int pcap_writer_close(struct pcap_writer *writer, char *why, size_t why_len)
                      "(%s).", writer->path, strerror(errno));
         pcap_dump_close(writer->dumper);
     }
+    if (!writer->failure[0] && writer->left_out > 0)
+        snprintf(writer->failure, sizeof writer->failure, "%lu of %lu records were left out of "
+                 "the pipe %s, whose reader did not keep up.", writer->left_out,
+                 writer->left_out + writer->written, writer->path);
     if (writer->failure[0]) {
         if (why)
             snprintf(why, why_len, "%s", writer->failure);

@@ -22,6 +22,14 @@ struct pcap_writer *pcap_writer_open(const char *path, char *why, size_t why_len
 int pcap_writer_add(struct pcap_writer *writer, const struct timeval *when,
                     const uint8_t *packet, size_t len);
 
+/* For a live step: when the capture is a named pipe (a live view,
+ * `wireshark -k -i pipe`), a reader that falls behind must never stop the
+ * step answering. Records are then cut to fit one PIPE_BUF write, and those
+ * the pipe has no room for are left out and counted (pcap_writer_close()
+ * says how many). Without this, the writer waits for the reader, and the
+ * capture is whole. */
+void pcap_writer_never_wait(struct pcap_writer *writer);
+
 /* The first write that failed, as one sentence, or NULL. */
 const char *pcap_writer_failure(const struct pcap_writer *writer);
 

@@ -422,6 +422,9 @@ int step_run(const struct step *step, int argc, char **argv)
             fprintf(stderr, "%s: %s\n", step->name, why);
             return 1;
         }
+        /* Live, answering comes first; offline, a whole capture. */
+        if (!options.replay_path)
+            pcap_writer_never_wait(session.capture);
     }
     session.reply = malloc(STEP_MAX_PACKET);
     if (!session.reply) {

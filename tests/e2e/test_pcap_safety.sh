@@ -140,6 +140,25 @@ check_equal "a pipe whose reader leaves: said once" 1 \
 check_contains "a pipe whose reader leaves: it went on answering" \
     "replayed 2000 packets from $work/many.pcap, 2000 replies" "$(cat "$work/err")"
 
+# Live, a pipe whose reader stops reading (a paused viewer) never stops the
+# step answering: under a flood every request is answered, SIGTERM ends it
+# at once, and it says how many records it left out (exit status 1).
+mkfifo "$work/stall"
+sleep 60 <"$work/stall" &
+stalled=$!
+start_step 06-host-requirements --pcap "$work/stall"
+received=$(timeout 20 ping -f -c 2000 -s 1000 -W 1 192.0.2.2 2>/dev/null |
+    sed -n 's/.* \([0-9]*\) received.*/\1/p')
+check_equal "a pipe nobody reads from: a 2000-request flood is answered in full" 2000 "$received"
+kill -TERM "$step_pid"
+for _ in $(seq 40); do kill -0 "$step_pid" 2>/dev/null || break; sleep 0.05; done
+check "a pipe nobody reads from: SIGTERM ends the step within 2 s" bash -c "! kill -0 $step_pid 2>/dev/null"
+kill -KILL "$step_pid" 2>/dev/null; wait "$step_pid"
+check_equal "a pipe nobody reads from: exit status 1" 1 $?
+check "a pipe nobody reads from: it says how many records it left out" \
+    grep -q "records were left out of the pipe $work/stall, whose reader did not keep up" "$step_log"
+kill $stalled 2>/dev/null; wait $stalled 2>/dev/null
+
 # Link layers: only IP is handed to the step. First, that tshark reads the
 # built captures as we meant them.
 build links "$work/links.pcap" "$request"
