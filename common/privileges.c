@@ -132,24 +132,40 @@ static int become_user(const char *user, struct privileges_expect *expect,
     return -1;
 }
 
+/* Standard input, whatever it is, becomes /dev/null: the step never reads
+ * it, and a file opened by whoever started us (`< /etc/shadow`) would
+ * outlive the drop, as any inherited descriptor would. */
+static int no_standard_input(char *why, size_t why_len)
+{
+    int null = open("/dev/null", O_RDONLY);
+
+    if (null < 0 || dup2(null, 0) < 0) {
+        snprintf(why, why_len, "cannot put /dev/null on standard input (%s): not running.",
+                 strerror(errno));
+        return -1;
+    }
+    if (null != 0)
+        close(null);
+    return 0;
+}
+
 /*
  * A terminal is a way in too. Linux lets a process push bytes into the
  * input of its controlling terminal as if they were typed (ioctl TIOCSTI,
  * where the kernel still allows it), and whoever holds a terminal open for
  * reading reads what is typed there. Kept after the drop, root's terminal
  * would let `nobody` type commands into the shell that started us. We only
- * ever write to it: standard input becomes /dev/null, output and error are
- * opened again for writing only (the terminal's owner or root may, so this
- * comes before the drop).
+ * ever write to it: output and error are opened again for writing only (the
+ * terminal's owner or root may, so this comes before the drop).
  */
 static int write_only_terminal(char *why, size_t why_len)
 {
-    for (int fd = 0; fd <= 2; fd++) {
-        if (!isatty(fd) || (fd > 0 && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_WRONLY))
+    for (int fd = 1; fd <= 2; fd++) {
+        if (!isatty(fd) || (fcntl(fd, F_GETFL) & O_ACCMODE) == O_WRONLY)
             continue;
         char self[32];
         snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
-        int again = fd == 0 ? open("/dev/null", O_RDONLY) : open(self, O_WRONLY | O_NOCTTY);
+        int again = open(self, O_WRONLY | O_NOCTTY);
         int moved = again >= 0 ? dup2(again, fd) : -1;
         int error = errno;
         if (again >= 0)
@@ -242,7 +258,7 @@ int privileges_drop(const char *user, char *done, size_t done_len, char *why, si
                  strerror(errno));
         return -1;
     }
-    if (write_only_terminal(why, why_len) < 0)
+    if (no_standard_input(why, why_len) < 0 || write_only_terminal(why, why_len) < 0)
         return -1;
     leave_terminal();
     /* What we hold, we may use to give it up: a process with euid 65534 but

@@ -69,13 +69,17 @@ expect_refusal() {
 }
 
 # Root, as CI runs it: everything goes, the bounding set too, and files
-# inherited from the caller (here one open on /etc/shadow) are closed.
-run_step h2p0 setpriv --inh-caps=+net_admin,+sys_admin "$bin" 3</etc/shadow
+# inherited from the caller (here /etc/shadow, on fd 3 and on standard
+# input) are closed.
+run_step h2p0 bash -c 'exec setpriv --inh-caps=+net_admin,+sys_admin "$@" </etc/shadow 3</etc/shadow' \
+    step "$bin"
 expect_nothing_left "root with inheritable capabilities"
 check_equal "root: its uid is now nobody's" "65534 65534 65534 65534" "$(field Uid)"
 check_equal "root: no supplementary group" "" "$(field Groups)"
 check_equal "root: the bounding set emptied" 0000000000000000 "$(field CapBnd)"
-check_lacks "root: the inherited /etc/shadow is closed" "/etc/shadow" "$fds"
+check_lacks "root: the inherited /etc/shadow is closed, on fd 3 and on standard input" \
+    "/etc/shadow" "$fds"
+check_equal "root: standard input is /dev/null" "0 /dev/null" "$(grep '^0 ' <<<"$fds")"
 signal_fd=$(sed -n 's/^\([0-9]*\) anon_inode:\[signalfd\]$/\1/p' <<<"$fds")
 check_equal "root: it holds 0, 1, 2 and the tun, nothing else" "0 1 2 3" \
     "$(cut -d' ' -f1 <<<"$fds" | sort -n | grep -v "^$signal_fd$" | paste -sd' ')"
