@@ -99,8 +99,8 @@ static int check_combination(const struct step_options *options, int ifname_give
     return 0;
 }
 
-int cli_parse(int argc, char **argv, struct step_options *options,
-              char *why, size_t why_len)
+static int parse_options(int argc, char **argv, struct step_options *options,
+                         char *why, size_t why_len)
 {
     static const struct option long_options[] = {
         {"interface", required_argument, NULL, 'i'},
@@ -176,6 +176,26 @@ int cli_parse(int argc, char **argv, struct step_options *options,
         return -1;
     }
     return check_combination(options, seen['i'] != NULL, why, why_len);
+}
+
+/* A refusal quotes what was typed, and what was typed can hold a newline
+ * (-i $'a\nb') or an escape sequence: shown as '?', so the message stays
+ * one line and cannot write to the terminal's controls. */
+static void make_printable(char *text)
+{
+    for (; *text; text++)
+        if ((unsigned char)*text < 0x20 || *text == 0x7f)
+            *text = '?';
+}
+
+int cli_parse(int argc, char **argv, struct step_options *options,
+              char *why, size_t why_len)
+{
+    int status = parse_options(argc, argv, options, why, why_len);
+
+    if (status < 0)
+        make_printable(why);
+    return status;
 }
 
 /* Prints `text` folded at spaces into lines of at most `width` characters. */

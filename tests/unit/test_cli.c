@@ -49,6 +49,20 @@ static void every_option(void **state)
     assert_true(o.help);
 }
 
+/* Found by fuzzing the command line: the argument is quoted as typed. */
+static void a_refusal_is_one_printable_line(void **state)
+{
+    (void)state;
+    struct step_options o;
+    char why[256];
+
+    assert_int_equal(parse(&o, why, sizeof why, "step", "-i", "a\nb", NULL), -1);
+    assert_null(strchr(why, '\n'));
+    assert_non_null(strstr(why, "'a?b' is not a valid interface name"));
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--bogus\x1b[2J", NULL), -1);
+    assert_string_equal(why, "unknown option '--bogus?[2J': run 'step -h' for usage.");
+}
+
 static void mistakes_get_one_sentence(void **state)
 {
     (void)state;
@@ -73,6 +87,9 @@ static void interface_names_as_linux_allows(void **state)
     (void)state;
     static const char *const invalid[] = {"a b", "a/b", "..", ".", "a:b", "tab\t",
                                           "sixteen-chars-xx"};
+    /* As the message shows them: a control character is a '?'. */
+    static const char *const shown[] = {"a b", "a/b", "..", ".", "a:b", "tab?",
+                                        "sixteen-chars-xx"};
     struct step_options o;
     char why[256], want[256];
 
@@ -80,7 +97,7 @@ static void interface_names_as_linux_allows(void **state)
         assert_int_equal(parse(&o, why, sizeof why, "step", "-i", invalid[i], NULL), -1);
         snprintf(want, sizeof want, "'%s' is not a valid interface name: use 1 to 15 "
                  "characters, without '/', ':' or spaces, and not '.' or '..', for example "
-                 "-i tun0.", invalid[i]);
+                 "-i tun0.", shown[i]);
         assert_string_equal(why, want);
     }
     assert_int_equal(parse(&o, why, sizeof why, "step", "-i", "fifteen-chars-x", NULL), 0);
@@ -221,6 +238,7 @@ int main(void)
         cmocka_unit_test(repeated_options),
         cmocka_unit_test(options_that_do_not_go_together),
         cmocka_unit_test(usage_names_every_option),
+        cmocka_unit_test(a_refusal_is_one_printable_line),
         cmocka_unit_test(usage_fits_a_terminal),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
