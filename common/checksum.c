@@ -17,9 +17,9 @@ static uint32_t sum_words(const uint8_t *data, size_t len)
     for (; i + 1 < len; i += 2)
         sum += (uint32_t)data[i] << 8 | data[i + 1];
 
+    /* [exercise 05: this is the loop of the original post, which forgets something when len is odd: ping -s 57 finds it] */
     /* The odd byte is the HIGH half of a last word padded with zero.
      * Reading it as the low half is a classic bug (ping -s 57 finds it). */
-    /* [exercise 05: this is the loop of the original post, which forgets something when len is odd: ping -s 57 finds it] */
     if (i < len)
         sum += (uint32_t)data[i] << 8;
     /* [end exercise] */
