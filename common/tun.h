@@ -13,4 +13,10 @@
  */
 int tun_open(const char *name, char *why, size_t why_len);
 
+/* The sentence for an errno from open("/dev/net/tun"), and for one from
+ * ioctl(TUNSETIFF) on `name`: step 01, which opens the device by hand,
+ * says the same as every later step. */
+void tun_explain_open_error(int error, char *why, size_t why_len);
+void tun_explain_create_error(int error, const char *name, char *why, size_t why_len);
+
 #endif
