@@ -21,8 +21,22 @@ for bin in "$@"; do
     if [ "$status" != 0 ] && [ -z "$f" ]; then add 0 1; fi
 done
 
-namespaces_before=$(lsns -t net -n 2>/dev/null | wc -l)
-tuns_before=$(ip -o link show type tun 2>/dev/null | wc -l)
+# What the tests create, to check at the end that it is gone. Other programs
+# on this machine may make and remove namespaces and tuns meanwhile, so only
+# what is the project's counts: a network namespace that one of the
+# project's programs (its bin/, build/, scripts/ or tests/) holds, and a tun
+# in this namespace with a name the tests use (tun0 ... tun9).
+project_namespaces() {
+    local pid
+    for pid in $(pgrep -f "$root/(bin|build|scripts|tests)/"); do
+        [ "$pid" = $$ ] || readlink "/proc/$pid/ns/net" 2>/dev/null
+    done | sort -u
+}
+project_tuns() {
+    ip -o link show type tun 2>/dev/null | sed -n 's/^[0-9]*: \(tun[0-9]\)[:@].*/\1/p' | sort
+}
+namespaces_before=$(project_namespaces)
+tuns_before=$(project_tuns)
 
 for suite in tests/docs/test_*.sh tests/fuzz/test_*.sh tests/e2e/test_*.sh; do
     echo "== $suite"
@@ -42,8 +56,10 @@ done
 echo "== nothing left behind"
 left=""
 pgrep -f "$root/(bin|build/asan/bin)/[0-9]" >/dev/null && left="$left step processes;"
-[ "$(lsns -t net -n 2>/dev/null | wc -l)" -gt "$namespaces_before" ] && left="$left network namespaces;"
-[ "$(ip -o link show type tun 2>/dev/null | wc -l)" -gt "$tuns_before" ] && left="$left tun devices;"
+new=$(comm -13 <(echo "$namespaces_before") <(project_namespaces) | grep -v "^$(readlink /proc/$$/ns/net)$" | tr '\n' ' ')
+[ -n "$new" ] && left="$left network namespaces held by the project's programs ($new);"
+new=$(comm -13 <(echo "$tuns_before") <(project_tuns) | tr '\n' ' ')
+[ -n "$new" ] && left="$left tun devices ($new);"
 if [ -z "$left" ]; then echo "ok - no step process, namespace or tun device outlives the tests"; add 1 0
 else echo "not ok - left behind:$left"; add 0 1; fi
 
