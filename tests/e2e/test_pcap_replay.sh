@@ -56,17 +56,19 @@ as_nobody "$root/bin/05-checksum" --replay "$work/step.pcap" >"$work/replay-all.
 check_equal "--replay of requests and replies: the six replies ignored, one line each" 6 \
     "$(grep -c '^ignored: ICMP echo reply (type 0) from 192.0.2.2, we answer echo requests only$' "$work/replay-all.log")"
 
-# Every step replays the recorded fixtures; from 03 on, every echo request
-# among them is answered (all but the IPv6 router solicitation).
+# Every step from 02 on (step 01, the plain loop, has no --replay) replays
+# the recorded fixtures; from 03 on, every echo request among them is
+# answered (all but the IPv6 router solicitation).
 fixtures=$(ls "$root"/tests/fixtures/requests/*.pcap | wc -l)
 for dir in "$root"/steps/[0-9][0-9]-*/; do
     step=$(basename "$dir")
+    [ "$step" = 01-open-tun ] && continue
     : >"$work/$step.err"
     for f in "$root"/tests/fixtures/requests/*.pcap; do
         "$root/bin/$step" --replay "$f" >/dev/null 2>>"$work/$step.err" || echo "failed on $f" >>"$work/$step.err"
     done
     replies=$(sed -n 's/.*packets from .*, \([0-9]*\) replies$/\1/p' "$work/$step.err" | awk '{ n += $1 } END { print n + 0 }')
-    case $step in 01-*|02-*) want=0 ;; *) want=$((fixtures - 1)) ;; esac
+    case $step in 02-*) want=0 ;; *) want=$((fixtures - 1)) ;; esac
     check_equal "$step --replay of the $fixtures fixtures: $want replies" "$want" "$replies"
 done
 
