@@ -12,13 +12,15 @@ The line just before a block may say how to run it:
 
     <!-- not run: REASON -->       never run; listed with its reason
     <!-- background -->            runs while the later blocks run, and is
-                                   stopped with Ctrl-C (SIGINT) at the end
+                                   stopped with Ctrl-C (SIGINT) at the next
+                                   line <!-- stop the background --> of the
+                                   document, or at its end
 
 A fenced block marked `text` right after an `sh` block is what that block
 prints (stdout and stderr); its exit status is then not checked, since the
 output says more (ping exits 1 on 100% loss, which a lesson may expect).
 A block without one must exit 0. It must match line for line, except that
-`<...>`, `<T>` or any `<word>` in a line stands for any text, and a line
+`<...>`, `<T>` or anything else in angle brackets stands for any text, and a line
 `...` stands for any number of lines.
 
     doc_commands.py list FILE.md...      every block and how it is run
@@ -35,6 +37,7 @@ import time
 
 FENCE = re.compile(r"^```(\w*)\s*$")
 MARK = re.compile(r"^<!-- (not run: .*|background) -->\s*$")
+STOP = "<!-- stop the background -->"
 USER_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "USER": "nobody", "LOGNAME": "nobody",
             "HOME": "/tmp", "LANG": "C.UTF-8", "TERM": "dumb"}
 AS_USER = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
@@ -45,6 +48,10 @@ def blocks(path):
     lines = open(path, encoding="utf-8").read().splitlines()
     found, i = [], 0
     while i < len(lines):
+        if lines[i].strip() == STOP:
+            found.append((i + 1, "stop", "stop", [], None))
+            i += 1
+            continue
         m = FENCE.match(lines[i])
         if not m or not m.group(1):
             if m:                       # an unmarked block: skip past its end
@@ -78,7 +85,7 @@ def blocks(path):
 
 
 def pattern(line):
-    parts = re.split(r"<[^<>\s]*>|<\.\.\.>", line)
+    parts = re.split(r"<[^<>]+>", line)
     return re.compile("^" + ".*?".join(re.escape(p) for p in parts) + "$")
 
 
@@ -102,10 +109,34 @@ def runnable(body):
     return [l for l in body if l.strip() and not l.strip().startswith("#")]
 
 
+def stop(background, report):
+    """Ctrl-C to every block running in the background; check what it said."""
+    time.sleep(1)
+    for name, body, expected, proc in background:
+        if proc.poll() is not None:
+            report(False, "%s: %s runs until Ctrl-C" % (name, body[0].strip()),
+                   "it ended by itself, status %d:\n%s" % (proc.returncode, proc.communicate()[0][-1500:]))
+            continue
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            out, _ = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, _ = proc.communicate()
+        report(True, "%s: %s ran in the background until Ctrl-C" % (name, body[0].strip()), "")
+        if expected is not None:
+            report(matches(expected, out.splitlines()), "%s: prints what the lesson shows" % name,
+                   "expected:\n%s\ngot:\n%s" % ("\n".join(expected), out[-2500:]))
+    background.clear()
+
+
 def run_file(path, where, report):
     background = []
-    for number, _, mark, body, expected in blocks(path):
+    for number, kind, mark, body, expected in blocks(path):
         name = "%s:%d" % (os.path.relpath(path), number)
+        if kind == "stop":
+            stop(background, report)
+            continue
         if mark.startswith("not run"):
             continue
         if mark == "background":
@@ -133,24 +164,15 @@ def run_file(path, where, report):
             got = out.splitlines()
             report(matches(expected, got), "%s: prints what the lesson shows" % name,
                    "expected:\n%s\ngot:\n%s" % ("\n".join(expected), out[-2500:]))
-    time.sleep(1)
-    for name, body, expected, proc in background:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            out, _ = proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, _ = proc.communicate()
-        report(True, "%s: %s ran in the background until Ctrl-C" % (name, body[0].strip()), "")
-        if expected is not None:
-            report(matches(expected, out.splitlines()), "%s: prints what the lesson shows" % name,
-                   "expected:\n%s\ngot:\n%s" % ("\n".join(expected), out[-2500:]))
+    stop(background, report)
 
 
 def main(argv):
     if argv[:1] == ["list"]:
         for path in argv[1:]:
-            for number, _, mark, body, expected in blocks(path):
+            for number, kind, mark, body, expected in blocks(path):
+                if kind == "stop":
+                    continue
                 print("%s:%d: %s: %s%s" % (path, number, mark, " ; ".join(runnable(body)),
                                            " (output checked)" if expected is not None else ""))
         return 0

@@ -32,7 +32,7 @@ for doc in "${docs[@]}"; do
         ip link set lo up
         mount --bind "$2/../tun" /dev/net/tun
         python3 "$1/tests/docs/doc_commands.py" run "$2" "$3"' _ "$root" "$work/project" "$doc" 2>&1)
-    printf '%s\n' "$out"
+    [ -z "$out" ] || printf '%s\n' "$out"
     passed=$((passed + $(printf '%s\n' "$out" | grep -c '^ok - ')))
     failed=$((failed + $(printf '%s\n' "$out" | grep -c '^not ok - ')))
     if printf '%s\n' "$out" | grep -q Traceback; then not_ok "$doc: the command runner itself failed"; fi
