@@ -9,7 +9,8 @@ A lesson (any Markdown file) marks what comes from elsewhere:
 
 Directives:
     function FILE NAME   a C function with the comment above it
-    diff OLD NEW         `diff -u` of two files: what a step changed
+    diff OLD NEW         `diff -u` of two files: what a step changed (without
+                         the comment each file opens with)
     file FILE            a whole file, as text
     run COMMAND...       what a command prints (stdout and stderr), run from
                          the project root; it must print the same every time
@@ -60,11 +61,27 @@ def c_function(path, name):
     return "```c\n" + "".join(lines[first:end + 1]) + "```\n"
 
 
+def without_opening_comment(text):
+    """The file without the comment it opens with (each step's says what
+    the step is, so it differs between any two steps and would bury the
+    code's changes in a diff), and how many lines that took."""
+    match = re.match(r"/\*.*?\*/\n", text, re.S)
+    if not match:
+        return text, 0
+    return text[match.end():], match.group(0).count("\n")
+
+
 def diff(old, new):
-    a = without_markers(read(old)).splitlines(True)
-    b = without_markers(read(new)).splitlines(True)
-    text = "".join(difflib.unified_diff(a, b, old, new, n=2))
-    return "```diff\n" + text + "```\n"
+    a, skip_a = without_opening_comment(without_markers(read(old)))
+    b, skip_b = without_opening_comment(without_markers(read(new)))
+    text = "".join(difflib.unified_diff(a.splitlines(True), b.splitlines(True), old, new, n=2))
+    # Hunk headers count lines in the whole files, comments included.
+    text = re.sub(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@",
+                  lambda m: "@@ -%d%s +%d%s @@" % (int(m.group(1)) + skip_a, m.group(2) or "",
+                                                  int(m.group(3)) + skip_b, m.group(4) or ""),
+                  text, flags=re.M)
+    return ("```diff\n" + text + "```\n\n(The files' opening comments are left out; "
+            "`diff -u %s %s` shows everything.)\n" % (old, new))
 
 
 def run(command):
