@@ -20,7 +20,8 @@ A fenced block marked `text` right after an `sh` block is what that block
 prints (stdout and stderr); its exit status is then not checked, since the
 output says more (ping exits 1 on 100% loss, which a lesson may expect).
 A block without one must exit 0. It must match line for line, except that
-`<...>`, `<T>` or anything else in angle brackets stands for any text, and a line
+`<...>` or a name in angle brackets (`<T>`, `<rtt>`, `<since 1970>`)
+stands for any text, and a line
 `...` stands for any number of lines.
 
     doc_commands.py list FILE.md...      every block and how it is run
@@ -38,6 +39,9 @@ import time
 FENCE = re.compile(r"^```(\w*)\s*$")
 MARK = re.compile(r"^<!-- (not run: .*|background) -->\s*$")
 STOP = "<!-- stop the background -->"
+# <...>, or a name such as <T>, <id>, <rtt>, <since 1970>; not a flag list
+# such as <NO-CARRIER,UP>, which is real output.
+PLACEHOLDER = re.compile(r"<(?:\.\.\.|[A-Za-z][a-z0-9 ]*)>")
 USER_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "USER": "nobody", "LOGNAME": "nobody",
             "HOME": "/tmp", "LANG": "C.UTF-8", "TERM": "dumb"}
 AS_USER = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
@@ -85,7 +89,7 @@ def blocks(path):
 
 
 def pattern(line):
-    parts = re.split(r"<[^<>]+>", line)
+    parts = PLACEHOLDER.split(line)
     return re.compile("^" + ".*?".join(re.escape(p) for p in parts) + "$")
 
 
