@@ -193,8 +193,9 @@ static enum verdict check_request(const uint8_t *packet, size_t len, struct ipv4
     return ANSWERED;
 }
 
-/* The reply: step 05's, with the request's whole TOS byte (RFC 1349 5.1; Linux copies the ECN bits too) and the
- * updated options. It is never longer than the request. */
+/* The reply: step 05's, with the request's whole TOS byte (RFC 1349
+ * section 5.1; Linux copies its ECN bits too) and the updated options.
+ * It is never longer than the request. */
 static size_t write_echo_reply(const struct ipv4_view *ip, const struct icmp_view *request,
                                const uint8_t *options, size_t options_len, uint8_t *reply)
 {
