@@ -8,7 +8,9 @@ require_root "the lab"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-tuns() { ip -o link show type tun 2>/dev/null | wc -l; }
+# Only the lab's tun counts (tun0): other programs on this machine may make
+# and remove tuns meanwhile.
+tuns() { ip -o link show type tun 2>/dev/null | grep -c '^[0-9]*: tun0[:@]'; }
 steps_running() { pgrep -f "$root/bin/05-checksum" | wc -l; }
 before_tuns=$(tuns)
 
