@@ -75,6 +75,17 @@ for step in 02-parse-ipv4 03-naive-reply 04-echo-payload 06-host-requirements; d
     stop_step
     check_equal "$step: SIGTERM ends it with status 0" 0 "$step_status"
 done
+# Step 01 takes -i NAME only, checked as Linux checks names; it says what
+# it ignores.
+expect_one_line "01-open-tun: -i without a name" 2 "01-open-tun: -i needs a name, for example -i tun0." \
+    "$root/bin/01-open-tun" -i
+expect_one_line "01-open-tun: a name Linux refuses" 2 "'tun%d' cannot be an interface name" \
+    "$root/bin/01-open-tun" -i 'tun%d'
+out=$(timeout 1 "$root/bin/01-open-tun" -i tun5 --pcap x 2>&1)
+check_contains "01-open-tun: says it ignores step 02's options" \
+    "01-open-tun: ignored all but -i IFNAME: the other options come with step 02." "$out"
+check_contains "and opens the tun it was given" "01-open-tun: reading tun5" "$out"
+
 # Step 01 is the plain loop: it catches no signal, so SIGTERM ends it as the
 # kernel ends any program (128 + 15), and what it printed is already out.
 start_step 01-open-tun
