@@ -110,7 +110,16 @@ def command_for(line):
 
 
 def runnable(body):
-    return [l for l in body if l.strip() and not l.strip().startswith("#")]
+    """The commands of a block: one a line, a line ending in \\ continued."""
+    commands, pending = [], ""
+    for line in body:
+        if line.rstrip().endswith("\\"):
+            pending += line.rstrip()[:-1] + " "
+            continue
+        line, pending = pending + line, ""
+        if line.strip() and not line.strip().startswith("#"):
+            commands.append(line)
+    return commands
 
 
 def stop(background, report):
