@@ -31,9 +31,9 @@ fails_with() {    # NAME SENTENCE
     check_contains "$1: and says: $2" "$2" "$(cat "$work/$1.out")"
 }
 
-mistake no-pi 01 's/IFF_TUN | IFF_NO_PI/IFF_TUN/' tun.c
+mistake no-pi 01 's/IFF_TUN | IFF_NO_PI/IFF_TUN/' main.c
 fails_with no-pi "FAIL  tun0 is WRONG: a TUN device with packet information: IFF_NO_PI is missing"
-mistake tap 01 's/IFF_TUN | IFF_NO_PI/IFF_TAP | IFF_NO_PI/' tun.c
+mistake tap 01 's/IFF_TUN | IFF_NO_PI/IFF_TAP | IFF_NO_PI/' main.c
 fails_with tap "FAIL  tun0 is WRONG: a TAP device (IFF_TAP)"
 
 mistake unswapped 03 's/memcpy(header.src, ip->dst, 4)/memcpy(header.src, ip->src, 4)/; s/memcpy(header.dst, ip->src, 4)/memcpy(header.dst, ip->dst, 4)/' main.c
