@@ -145,7 +145,7 @@ static enum verdict check_request(const uint8_t *packet, size_t len, struct ipv4
         fputc('\n', log);
         return STRUCTURE[status];
     }
-    /* [exercise 06: refuse a header whose checksum does not verify (RFC 1122 3.2.1.2)] */
+    /* [exercise 06: refuse a header whose checksum does not verify (RFC 1122 3.2.1.2), with refuse(log, BAD_HEADER_CHECKSUM, "IPv4 header checksum 0x%04x does not verify", ...): the tests compare that line] */
     if (!inet_checksum_ok(packet, ip->header_len))
         return refuse(log, BAD_HEADER_CHECKSUM, "IPv4 header checksum 0x%04x does not verify",
                       ip->header_checksum);
@@ -154,7 +154,7 @@ static enum verdict check_request(const uint8_t *packet, size_t len, struct ipv4
         return refuse(log, FRAGMENT, "fragment (offset %u, %s), not reassembled here",
                       ip->fragment_offset, ip->more_fragments ? "more follow" : "the last");
 
-    /* [exercise 06: refuse a source no host may have, and a destination that is not a host (use no_host_address)] */
+    /* [exercise 06: refuse a source no host may have, and a destination that is not a host (use no_host_address), with refuse() and BAD_SOURCE "source %s is %s, which no host sends from", BAD_DESTINATION "destination %s is %s, not answered": the tests compare those lines] */
     const char *what = no_host_address(ip->src);
     if (what)
         return refuse(log, BAD_SOURCE, "source %s is %s, which no host sends from",
