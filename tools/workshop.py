@@ -141,6 +141,33 @@ def handout(number):
     return "".join(out)
 
 
+LINK = re.compile(r"\]\(([^)#\s]*)(#[^)\s]*)?\)")
+
+
+def relink(text, from_dir, to_dir):
+    """The lesson's relative links (to other lessons, the diagrams) point
+    from steps/NN-name/; LESSON.md lives in the learner's copy, elsewhere.
+    Each relative link is rewritten to reach the same file from there. The
+    line that points to the answer key is left out of the learner's copy."""
+    out, fence = [], False
+    for line in text.splitlines(True):
+        if line.startswith("```"):
+            fence = not fence
+        elif not fence:
+            if "docs/answers.md" in line:
+                continue
+
+            def moved(m):
+                target, fragment = m.group(1), m.group(2) or ""
+                if not target or re.match(r"[a-z]+:", target) or target.startswith("/"):
+                    return m.group(0)
+                path = os.path.normpath(os.path.join(from_dir, target))
+                return "](%s%s)" % (os.path.relpath(path, to_dir), fragment)
+            line = LINK.sub(moved, line)
+        out.append(line)
+    return "".join(out)
+
+
 def shown(path):
     """A path as short as it can be said from here."""
     relative = os.path.relpath(path)
@@ -187,7 +214,7 @@ def make_copy(number, directory, force, keep_solution):
             with open(os.path.join(step_dir(number), "README.md"), encoding="utf-8") as lesson:
                 f.write(lesson.read())
         else:
-            f.write(handout(number))
+            f.write(relink(handout(number), step_dir(number), os.path.abspath(target)))
     give_back(directory)
     what = "solution" if keep_solution else "starter"
     print("%s %s: %s (%d region%s to write)" % (what, name, shown(target),

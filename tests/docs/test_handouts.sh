@@ -30,5 +30,13 @@ for dir in steps/[0-9][0-9]-*/; do
         test "$shown_in_lesson" -gt 0
     check_equal "$step: the handout shows none of it" "" "${shown_in_handout%$'\n'}"
     check_contains "$step: the handout has the exercise's TODO instead" "TODO (exercise $n)" "$(cat "$handout")"
+    # Its links work from where it is (the copy, not steps/NN-name/), and
+    # none leads to the answer key.
+    broken=$(cd "$(dirname "$handout")" && grep -o '](\([^)#:]*\)[#)]' LESSON.md |
+             sed 's/^](//; s/[#)]$//' | sort -u | while read -r target; do
+                 [ -e "$target" ] || echo "$target"; done)
+    check_equal "$step: every relative link in the handout leads to a file" "" "$broken"
+    check_equal "$step: the handout does not lead to the answer key" "" \
+        "$(grep -o 'answers\.md[^)]*' "$handout")"
 done
 finish
