@@ -14,7 +14,7 @@
 # missing, and by .ci/run. Safe to run twice: it installs only what is absent.
 set -eu
 
-PACKAGES="build-essential pkg-config libcmocka-dev libpcap-dev iputils-ping tshark graphviz iproute2 bsdextrautils util-linux libcap2-bin python3 clang"
+PACKAGES="build-essential pkg-config libcmocka-dev libpcap-dev iputils-ping tshark graphviz iproute2 bsdextrautils util-linux libcap2-bin python3 clang jq xxd"
 
 missing=""
 for p in $PACKAGES; do
