@@ -80,7 +80,7 @@ clean:
 TOOLS := $(addprefix build/tools/,$(basename $(notdir $(wildcard tools/*.c))))
 tools: $(TOOLS)
 
-build/tools/%: tools/%.c $(COMMON_OBJ) $(COMMON_HDR) $(wildcard steps/*/main.c)
+build/tools/%: tools/%.c $(COMMON_OBJ) $(COMMON_HDR) $(wildcard tools/*.h) $(wildcard steps/*/main.c)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Isteps -o $@ $< $(COMMON_OBJ) $(LIBS)
 

@@ -49,6 +49,7 @@
 
 #include "bytes.h"
 #include "checksum.h"
+#include "packet_socket.h"
 #include "pcapfile.h"
 #include "tun.h"
 
@@ -610,22 +611,6 @@ struct side {
     int count;
     int sentinel_seen;
 };
-
-static int open_packet_socket(const char *ifname, int protocol, struct sockaddr_ll *link)
-{
-    int fd = socket(AF_PACKET, SOCK_DGRAM, htons(protocol));
-    if (fd < 0)
-        return -1;
-    memset(link, 0, sizeof *link);
-    link->sll_family = AF_PACKET;
-    link->sll_protocol = htons(protocol);
-    link->sll_ifindex = (int)if_nametoindex(ifname);
-    if (link->sll_ifindex == 0 || bind(fd, (struct sockaddr *)link, sizeof *link) < 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
 
 static int send_to(struct side *s, const uint8_t *p, size_t len)
 {

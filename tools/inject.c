@@ -32,6 +32,7 @@
 
 #include "bytes.h"
 #include "checksum.h"
+#include "packet_socket.h"
 #include "pcapfile.h"
 
 enum { MAX_PACKET = 65535, WAIT_MS = 300 };
@@ -42,22 +43,6 @@ struct injector {
     struct sockaddr_ll link;
     unsigned sent, replies;
 };
-
-static int open_packet_socket(const char *ifname, int protocol, struct sockaddr_ll *link)
-{
-    int fd = socket(AF_PACKET, SOCK_DGRAM, htons(protocol));
-    if (fd < 0)
-        return -1;
-    memset(link, 0, sizeof *link);
-    link->sll_family = AF_PACKET;
-    link->sll_protocol = htons(protocol);
-    link->sll_ifindex = (int)if_nametoindex(ifname);
-    if (link->sll_ifindex == 0 || bind(fd, (struct sockaddr *)link, sizeof *link) < 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
 
 /* Counts the packets the responder writes until it has been quiet for
  * WAIT_MS. */
