@@ -1,6 +1,6 @@
 # icmp-steps: build every step, test everything, show the lab.
 #
-#   make            build every step: bin/01-open-tun ... bin/06-host-requirements
+#   make            build every step: bin/01-open-tun ... bin/08-least-privilege
 #   make test       install what is missing, build, run every test
 #   make demo       every step against real ping and tshark (see README.md)
 #   make deps       install the Debian packages the project needs
@@ -133,7 +133,7 @@ docs: tools
 #                                 among them; fails on any finding
 #
 # Targets: the IPv4/ICMP parsers with the annotated view, the options of an
-# echo reply, a capture given to --replay (read, then answered by step 06),
+# echo reply, a capture given to --replay (read, then answered by step 08),
 # the command line, and the packet function of every step from 02 on (step
 # 01 has none: it hex-dumps what it reads). `make test`
 # replays the committed corpus (tests/fuzz/corpus/TARGET, or packets for a

@@ -107,6 +107,7 @@ static int parse_options(int argc, char **argv, struct step_options *options,
         {"pcap", required_argument, NULL, 'p'},
         {"replay", required_argument, NULL, 'r'},
         {"user", required_argument, NULL, 'u'},
+        {"address", required_argument, NULL, 'a'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -143,6 +144,13 @@ static int parse_options(int argc, char **argv, struct step_options *options,
                 options->replay_path = optarg;
             else
                 options->user = optarg;
+            break;
+        case 'a':
+            /* The one option that may repeat: a host can have several. */
+            if (check_not_empty(argv, option, why, why_len, program) < 0)
+                return -1;
+            if (host_add_address(&options->host, optarg, why, why_len) < 0)
+                return -1;
             break;
         case 'v': options->verbose = 1; break;
         case 'h': options->help = 1; break;
@@ -226,7 +234,9 @@ void cli_usage(FILE *out, const char *program, const char *summary)
             "                          a link, never the --replay capture\n"
             "      --replay FILE.pcap  read packets from a capture instead of a tun device;\n"
             "                          needs no privileges\n"
-            "      --user NAME         step 06 on: whom to become once the tun is open,\n"
+            "      --address A.B.C.D/N step 06 on: an address of the host's own, with its\n"
+            "                          subnet (default " HOST_DEFAULT_ADDRESS "; repeat it for more)\n"
+            "      --user NAME         step 08 on: whom to become once the tun is open,\n"
             "                          when started as root (default nobody)\n"
             "  -h, --help              show this help\n"
             "\n"

@@ -5,11 +5,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "host.h"
+
 struct step_options {
     const char *ifname;             /* -i, --interface (default tun0) */
     const char *pcap_path;          /* --pcap FILE: record what we read and write */
     const char *replay_path;        /* --replay FILE: read packets from a capture */
-    const char *user;               /* --user NAME: who to become (step 06) */
+    const char *user;               /* --user NAME: who to become (step 08 on) */
+    struct host host;               /* --address A.B.C.D/N, repeated (step 06 on) */
     int verbose;                    /* -v, --verbose: annotate every packet */
     int help;                       /* -h, --help */
 };

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bytes.h"
+
 /*
  * How Linux answers the options of an echo request (net/ipv4/ip_options.c),
  * in the same two passes, because that is what decides every detail:
@@ -36,14 +38,6 @@ struct arrival {
     int route_stamped, time_stamped;
     int source_route;               /* its type, or 0 */
 };
-
-static void write_be32(uint8_t *p, uint32_t value)
-{
-    p[0] = (uint8_t)(value >> 24);
-    p[1] = (uint8_t)(value >> 16);
-    p[2] = (uint8_t)(value >> 8);
-    p[3] = (uint8_t)value;
-}
 
 static int refuse(char *why, size_t why_len, const char *what, const uint8_t *opt, size_t len)
 {

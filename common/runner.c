@@ -386,6 +386,25 @@ static int hold_standard_descriptors(void)
     return 0;
 }
 
+/* The host's addresses, from --address, or the lab's default. */
+static int set_addresses(const struct step *step, const struct step_options *options,
+                         char *why, size_t why_len)
+{
+    if (!step->host) {
+        if (options->host.count == 0)
+            return 0;
+        snprintf(why, why_len, "--address is for steps that have addresses of their own "
+                 "(06 on): leave it out.");
+        return -1;
+    }
+    if (options->host.count > 0) {
+        *step->host = options->host;
+        return 0;
+    }
+    step->host->count = 0;
+    return host_add_address(step->host, HOST_DEFAULT_ADDRESS, why, why_len);
+}
+
 int step_run(const struct step *step, int argc, char **argv)
 {
     struct step_options options;
@@ -405,8 +424,12 @@ int step_run(const struct step *step, int argc, char **argv)
         return 0;
     }
     if (options.user && !step->drops_privileges) {
-        fprintf(stderr, "%s: --user is for steps that give up root (06 on): leave it out.\n",
+        fprintf(stderr, "%s: --user is for steps that give up root (08 on): leave it out.\n",
                 step->name);
+        return 2;
+    }
+    if (set_addresses(step, &options, why, sizeof why) < 0) {
+        fprintf(stderr, "%s: %s\n", step->name, why);
         return 2;
     }
     session.verbose = options.verbose;

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "host.h"
+
 /* The largest IP packet a tun read() can return, and so the size of the
  * buffers a step reads into and writes its reply into. */
 enum { STEP_MAX_PACKET = 65535 };
@@ -26,6 +28,9 @@ struct step {
     step_handler handle;
     /* Optional, from step 06 on: */
     void (*report)(FILE *out);      /* counters: on SIGUSR1 and at exit */
+    struct host *host;              /* filled from --address before the first
+                                       packet (default HOST_DEFAULT_ADDRESS) */
+    /* From step 08 on: */
     int drops_privileges;           /* become --user once the tun is open */
 };
 

@@ -11,7 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(ipv4 options pcap cli 06-host-requirements)
+[ ${#targets[@]} -gt 0 ] || targets=(ipv4 options pcap cli 08-least-privilege)
 out=build/fuzz/coverage
 mkdir -p "$out"
 flags=(-std=gnu11 -D_GNU_SOURCE -g -O0 -Icommon -Isteps -fprofile-instr-generate -fcoverage-mapping)
@@ -24,7 +24,7 @@ for t in "${targets[@]}"; do
     case $t in
         ipv4) files=(common/ipv4.c common/icmp.c common/annotate.c common/fields.c) ;;
         options) files=(common/options.c) ;;
-        pcap) files=(common/pcapfile.c common/options.c steps/06-host-requirements/main.c) ;;
+        pcap) files=(common/pcapfile.c common/options.c steps/08-least-privilege/main.c) ;;
         cli) files=(common/cli.c) ;;
         *) files=(steps/$t/main.c common/options.c) ;;
     esac

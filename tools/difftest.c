@@ -769,11 +769,6 @@ static long find_timestamp(const uint8_t *o, size_t len)
     return -1;
 }
 
-static uint32_t read_be32(const uint8_t *p)
-{
-    return (uint32_t)read_be16(p) << 16 | read_be16(p + 2);
-}
-
 /* Times both sides wrote where the request had something else are the
  * same if they are within a second of each other: each read the same
  * clock (milliseconds since midnight UT) a moment apart. Zero them. */

@@ -84,5 +84,5 @@ ip addr add 198.51.100.1/24 dev tun1
 ip link set tun1 mtu 65535 up
 
 exercise 05-checksum
-exercise 06-host-requirements
+exercise 08-least-privilege
 finish

@@ -12,7 +12,7 @@ enter_namespace "$@"
 inject="$root/build/tools/inject"
 request="$root/tests/fixtures/requests/default.pcap"
 
-for step in 02-parse-ipv4 03-naive-reply 04-echo-payload 05-checksum 06-host-requirements; do
+for step in 02-parse-ipv4 03-naive-reply 04-echo-payload 05-checksum 08-least-privilege; do
     STEP_BIN_DIR=build/asan/bin start_step $step
     sysctl -qw net.ipv6.conf.tun0.disable_ipv6=1 2>/dev/null   # count only our packets
     sleep 0.2

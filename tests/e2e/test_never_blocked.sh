@@ -30,7 +30,7 @@ tun_up() {
 #    stopped pager): the step answers a flood all the same, and SIGTERM ends
 #    it at once, even under a flood that saturates it.
 ip link set lo up
-for step in 05-checksum 06-host-requirements; do
+for step in 05-checksum 08-least-privilege; do
     mkfifo "$work/stalled"
     sleep 1000 <"$work/stalled" &       # holds the pipe open, reads nothing
     holder=$!

@@ -10,7 +10,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 enter_namespace "$@"
 
-bin=$root/bin/06-host-requirements
+bin=$root/bin/08-least-privilege
 build() { python3 "$root/tests/e2e/pcap_build.py" "$@"; }
 request=$root/tests/fixtures/requests/default.pcap
 work=$(mktemp -d)
@@ -146,7 +146,7 @@ check_contains "a pipe whose reader leaves: it went on answering" \
 mkfifo "$work/stall"
 sleep 60 <"$work/stall" &
 stalled=$!
-start_step 06-host-requirements --pcap "$work/stall"
+start_step 08-least-privilege --pcap "$work/stall"
 received=$(timeout 20 ping -f -c 2000 -s 1000 -W 1 192.0.2.2 2>/dev/null |
     sed -n 's/.* \([0-9]*\) received.*/\1/p')
 check_equal "a pipe nobody reads from: a 2000-request flood is answered in full" 2000 "$received"

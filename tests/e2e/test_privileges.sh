@@ -10,7 +10,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 enter_namespace "$@"
 
-bin=$root/bin/06-host-requirements
+bin=$root/bin/08-least-privilege
 work=$(mktemp -d)
 chmod 755 "$work"
 trap 'kill $pid 2>/dev/null; umount /dev/net/tun /etc/passwd 2>/dev/null; rm -rf "$work"' EXIT

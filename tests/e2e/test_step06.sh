@@ -24,7 +24,7 @@ report_now() {
     done
 }
 
-STEP_BIN_DIR=build/asan/bin start_step 06-host-requirements
+STEP_BIN_DIR=build/asan/bin start_step 08-least-privilege
 sysctl -qw net.ipv6.conf.tun0.disable_ipv6=1
 
 # Least privilege: started as root, it is now nobody, with no capabilities.
@@ -108,7 +108,7 @@ ip tuntap add mode tun user nobody name tun7
 ip addr add 192.0.2.1/24 dev tun7
 ip link set tun7 up
 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-    "$root/bin/06-host-requirements" -i tun7 >"$work/nobody.log" 2>&1 &
+    "$root/bin/08-least-privilege" -i tun7 >"$work/nobody.log" 2>&1 &
 nobody_pid=$!
 wait_for_link tun7
 out=$(ping_with datagram -c 2 -i 0.2 -W 1 192.0.2.2)

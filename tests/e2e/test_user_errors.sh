@@ -68,9 +68,9 @@ expect_one_line "--user with a step that keeps no privileges" 2 \
     "--user is for steps that give up root (06 on): leave it out." "$bin" --user nobody
 expect_one_line "--user naming nobody that exists" 1 \
     "there is no user 'no-such-user' to run as: name one with --user." \
-    "$root/bin/06-host-requirements" -i tun6 --user no-such-user
+    "$root/bin/08-least-privilege" -i tun6 --user no-such-user
 
-for step in 02-parse-ipv4 03-naive-reply 04-echo-payload 06-host-requirements; do
+for step in 02-parse-ipv4 03-naive-reply 04-echo-payload 08-least-privilege; do
     start_step $step
     stop_step
     check_equal "$step: SIGTERM ends it with status 0" 0 "$step_status"

@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sink = fopen("/dev/null", "w");
     memcpy(copy, data, size);
     copy[size] = '\0';
-    argv[argc++] = "06-host-requirements";
+    argv[argc++] = "08-least-privilege";
     for (char *arg = copy; arg <= copy + size && argc <= MAX_ARGS; arg += strlen(arg) + 1)
         argv[argc++] = arg;
     argv[argc] = NULL;

@@ -14,7 +14,7 @@
 
 int step_main(int argc, char **argv);
 #define main step_main
-#include "06-host-requirements/main.c"
+#include "08-least-privilege/main.c"
 #undef main
 
 #include "pcapfile.h"
@@ -56,6 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!sink)
         sink = fopen("/dev/null", "w");
     STEP_CLOCK = stopped_clock;
+    if (STEP_HOST.count == 0)
+        host_add_address(&STEP_HOST, HOST_DEFAULT_ADDRESS, NULL, 0);
     if (write(fd, data, size) == (ssize_t)size) {
         snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
         if (pcap_read_ip_packets(path, answer, skipped, sink, why, sizeof why) < 0 &&

@@ -38,6 +38,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef STEP_CLOCK
     STEP_CLOCK = stopped_clock;
 #endif
+#ifdef STEP_HOST
+    /* The lab's address, as the runner gives it when --address is left out. */
+    if (STEP_HOST.count == 0)
+        host_add_address(&STEP_HOST, HOST_DEFAULT_ADDRESS, NULL, 0);
+#endif
     /* Larger than any tun read, but --replay can deliver it: a capture's
      * record may hold more than 65535 bytes. */
     size_t reply_len = handle_packet(data, size, reply, sink);

@@ -213,7 +213,7 @@ static void usage_fits_a_terminal(void **state)
     size_t size = 0;
     FILE *out = open_memstream(&text, &size);
 
-    cli_usage(out, "bin/06-host-requirements",
+    cli_usage(out, "bin/08-least-privilege",
               "Step 06: answers ICMP echo requests as RFC 1122 asks of a host: every check, "
               "counters (SIGUSR1), options, and no root once the tun is open.");
     fclose(out);

@@ -1,14 +1,14 @@
 /*
- * Step 06: a responder you could leave running.
+ * Step 07: IP options and the TOS, as Linux answers them.
  *
- * Step 05 makes ping happy. A host on a real network is judged on everything
- * else it is sent. RFC 1122 section 3.2.1 says what a host must check before
- * it believes a packet, and 3.2.2.6 how it answers an echo. This step makes
- * those checks in about the order Linux does (the header in ip_rcv_core,
- * the addresses when routing, the message in icmp_rcv), counts every packet
- * by the reason it was refused or answered, keeps the request's TOS and
- * returns its Record Route and Timestamp options, and gives up root as soon
- * as the tun is open.
+ * Step 06 answers `ping -R` and `ping -T tsonly`, but drops their options:
+ * the reply says nothing of the route it took, and ping prints no route.
+ * RFC 1122 3.2.2.6 says a Record Route or Timestamp option in an echo
+ * request SHOULD come back in the reply, updated with this host's stamp.
+ * This step reads every option the way Linux does (common/options.c: two
+ * passes, like ip_options_compile and ip_options_echo), refuses what Linux
+ * refuses (a malformed option, a source route), and returns the request's
+ * TOS byte whole (RFC 1349 section 5.1).
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -19,6 +19,7 @@
 #include "bytes.h"
 #include "checksum.h"
 #include "echo.h"
+#include "host.h"
 #include "options.h"
 #include "runner.h"
 
@@ -35,7 +36,9 @@ enum verdict {
     BAD_HEADER_CHECKSUM,
     FRAGMENT,
     BAD_SOURCE,
-    BAD_DESTINATION,
+    MARTIAN_SOURCE,
+    TO_BROADCAST,
+    NOT_OURS,
     BAD_OPTIONS,
     SOURCE_ROUTED,
     NOT_ICMP,
@@ -60,7 +63,9 @@ static const struct {
     [BAD_HEADER_CHECKSUM] = {"bad-header-checksum", "RFC 1122 3.2.1.2: MUST verify, and silently discard"},
     [FRAGMENT] = {"fragment", "a piece of a datagram: this step does not reassemble"},
     [BAD_SOURCE] = {"bad-source", "RFC 1122 3.2.1.3: no host sends from that address"},
-    [BAD_DESTINATION] = {"bad-destination", "RFC 1122 3.2.2.6: echo to broadcast or multicast MAY be discarded"},
+    [MARTIAN_SOURCE] = {"martian-source", "from our own address or broadcast: Linux's martians"},
+    [TO_BROADCAST] = {"to-broadcast", "RFC 1122 3.2.2.6: echo to broadcast or multicast MAY be discarded"},
+    [NOT_OURS] = {"not-ours", "RFC 1122 3.2.1.3: addressed to another host"},
     [BAD_OPTIONS] = {"bad-options", "an IP option that cannot be (RFC 791)"},
     [SOURCE_ROUTED] = {"source-routed", "source route option: Linux refuses by default"},
     [NOT_ICMP] = {"not-icmp", "not protocol 1: nothing here answers it"},
@@ -71,6 +76,11 @@ static const struct {
 };
 
 static unsigned long counters[VERDICT_COUNT];
+
+/* Our addresses: the runner fills them from --address before the first
+ * packet (tests and fuzzers through STEP_HOST). */
+static struct host host;
+#define STEP_HOST host
 
 /* What the time is, for the Timestamp option: milliseconds since midnight
  * UT (RFC 791). A variable, so that tests and fuzzers can stop the clock
@@ -145,27 +155,34 @@ static enum verdict check_request(const uint8_t *packet, size_t len, struct ipv4
         fputc('\n', log);
         return STRUCTURE[status];
     }
-    /* [exercise 06: refuse a header whose checksum does not verify (RFC 1122 3.2.1.2), with refuse(log, BAD_HEADER_CHECKSUM, "IPv4 header checksum 0x%04x does not verify", ...): the tests compare that line] */
     if (!inet_checksum_ok(packet, ip->header_len))
         return refuse(log, BAD_HEADER_CHECKSUM, "IPv4 header checksum 0x%04x does not verify",
                       ip->header_checksum);
-    /* [end exercise] */
     if (ip->more_fragments || ip->fragment_offset != 0)
         return refuse(log, FRAGMENT, "fragment (offset %u, %s), not reassembled here",
                       ip->fragment_offset, ip->more_fragments ? "more follow" : "the last");
 
-    /* [exercise 06: refuse a source no host may have, and a destination that is not a host (use no_host_address), with refuse() and BAD_SOURCE "source %s is %s, which no host sends from", BAD_DESTINATION "destination %s is %s, not answered": the tests compare those lines] */
     const char *what = no_host_address(ip->src);
     if (what)
         return refuse(log, BAD_SOURCE, "source %s is %s, which no host sends from",
                       dotted(address, ip->src), what);
-    what = no_host_address(ip->dst);
-    if (what)
-        return refuse(log, BAD_DESTINATION, "destination %s is %s, not answered",
-                      dotted(address, ip->dst), what);
-    /* [starter] (void)no_host_address; */
-    /* [end exercise] */
+    /* Linux calls these martians: a packet from outside cannot come from
+     * our own address, nor from a broadcast address. */
+    enum host_address_kind source = host_classify(&host, ip->src);
+    if (source != HOST_OTHER)
+        return refuse(log, MARTIAN_SOURCE, "source %s is %s, which a packet from outside "
+                      "cannot come from", dotted(address, ip->src),
+                      source == HOST_OWN ? "our own address" : "a broadcast address");
 
+    enum host_address_kind destination = host_classify(&host, ip->dst);
+    if (destination == HOST_BROADCAST || (ip->dst[0] >= 224 && ip->dst[0] <= 239))
+        return refuse(log, TO_BROADCAST, "destination %s is a broadcast or multicast address, "
+                      "not answered", dotted(address, ip->dst));
+    if (destination != HOST_OWN)
+        return refuse(log, NOT_OURS, "destination %s is not one of our addresses",
+                      dotted(address, ip->dst));
+
+    /* [exercise 07: build the reply's options with ipv4_options_echo() (common/options.h), and refuse what it refuses: refuse(log, BAD_OPTIONS, "%s", why) for OPTIONS_MALFORMED, refuse(log, SOURCE_ROUTED, "%s", why) for OPTIONS_SOURCE_ROUTED: the tests compare the replies' options and those lines] */
     *options_len = 0;
     switch (ipv4_options_echo(packet + IPV4_MIN_HEADER_LEN, ip->header_len - IPV4_MIN_HEADER_LEN,
                               ip->dst, clock_ms(), options, options_len, why, sizeof why)) {
@@ -176,6 +193,8 @@ static enum verdict check_request(const uint8_t *packet, size_t len, struct ipv4
     case OPTIONS_SOURCE_ROUTED:
         return refuse(log, SOURCE_ROUTED, "%s", why);
     }
+    /* [starter] *options_len = 0; (void)why; (void)clock_ms; */
+    /* [end exercise] */
 
     const char *from = dotted(address, ip->src);
     if (ip->protocol != IPV4_PROTOCOL_ICMP)
@@ -242,7 +261,7 @@ static size_t handle_packet(const uint8_t *packet, size_t len, uint8_t *reply, F
 /* On SIGUSR1 and at exit: how many packets ended on each rung. */
 static void report_counters(FILE *out)
 {
-    fputs("06-host-requirements: packets by verdict\n", out);
+    fputs("07-ip-options: packets by verdict\n", out);
     for (int v = 0; v < VERDICT_COUNT; v++)
         fprintf(out, "  %-26s %lu\n", VERDICTS[v].name, counters[v]);
 }
@@ -250,12 +269,12 @@ static void report_counters(FILE *out)
 int main(int argc, char **argv)
 {
     static const struct step step = {
-        .name = "06-host-requirements",
-        .summary = "Step 06: answers ICMP echo requests as RFC 1122 asks of a host: every "
-                   "check, counters (SIGUSR1), options, and no root once the tun is open.",
+        .name = "07-ip-options",
+        .summary = "Step 07: step 06, and the request's IP options and TOS returned as Linux "
+                   "returns them: ping -R and ping -T show the route and the times.",
         .handle = handle_packet,
         .report = report_counters,
-        .drops_privileges = 1,
+        .host = &host,
     };
     return step_run(&step, argc, argv);
 }
