@@ -12,7 +12,10 @@
  * namespace). A case is generated in the step's address space (the step is
  * 192.0.2.2, its peer 192.0.2.1) and mapped into the kernel's (198.51.100.1
  * and 198.51.100.2: the whole /24 is swapped, 1 and 2 exchanged) before it
- * is written into ORACLE_TUN; the kernel's replies are mapped back.
+ * is written into ORACLE_TUN; the kernel's replies are mapped back. The
+ * step has a second address, 192.0.2.7/24 (--address), and the kernel its
+ * image, 198.51.100.7/24, so that "dst/second-address" asks each for an
+ * address of its own that is not its first.
  *
  * To the step, a case goes through an AF_PACKET socket on TUN (no kernel
  * check on the way); a second one sees what the step writes. After each
@@ -470,6 +473,7 @@ static const struct {
     {"broadcast", {255, 255, 255, 255}}, {"class-e", {240, 0, 0, 1}},
     {"self", {192, 0, 2, 2}}, {"subnet-broadcast", {192, 0, 2, 255}},
     {"network", {192, 0, 2, 0}}, {"other-host", {192, 0, 2, 77}},
+    {"second-address", {192, 0, 2, 7}},
 };
 
 /* Splits `whole` into two fragments at an 8-byte boundary; "reversed"

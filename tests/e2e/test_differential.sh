@@ -25,6 +25,7 @@ trap 'stop_step 2>/dev/null; [ "$failed" != 0 ] || [ -n "${DIFF_REPRO:-}" ] || r
 ip link set lo up
 ip tuntap add mode tun name tun1
 ip addr add 198.51.100.1/24 dev tun1
+ip addr add 198.51.100.7/24 dev tun1    # the image of the step's second address
 ip link set tun1 up
 sysctl -qw net.ipv6.conf.tun1.disable_ipv6=1
 sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=1000000 \
@@ -33,7 +34,9 @@ sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=1000000 \
 for bin in "$root"/build/asan/bin/*; do
     name=$(basename "$bin")
     [[ $name < 06 ]] && continue
-    STEP_BIN_DIR=build/asan/bin start_step "$name"
+    # Two addresses of its own (tools/difftest.c maps 192.0.2.7 to the
+    # kernel's 198.51.100.7), as the lab's default plus one.
+    STEP_BIN_DIR=build/asan/bin start_step "$name" --address 192.0.2.2/24 --address 192.0.2.7/24
     sysctl -qw net.ipv6.conf.tun0.disable_ipv6=1
     ip route replace default dev tun1
     out=$("$root/build/tools/difftest" -i tun0 -k tun1 --table "$root/docs/differences.md" \
