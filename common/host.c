@@ -10,20 +10,32 @@ static uint32_t netmask(unsigned prefix_len)
     return prefix_len == 0 ? 0 : 0xffffffffu << (32 - prefix_len);
 }
 
+/* A decimal number of one to three digits at *c, at most `max`, without a
+ * leading zero: inet_aton(), and so ping, reads "010" as octal 8, and an
+ * address that means one thing here and another to ping is refused. */
+static int parse_number(const char **c, unsigned max, unsigned *value)
+{
+    const char *start = *c;
+
+    *value = 0;
+    while (**c >= '0' && **c <= '9' && *c - start < 4)
+        *value = *value * 10 + (unsigned)(*(*c)++ - '0');
+    size_t digits = (size_t)(*c - start);
+    if (digits == 0 || digits > 3 || *value > max || (digits > 1 && *start == '0'))
+        return -1;
+    return 0;
+}
+
 /* "192.0.2.2/24" into `a`, strictly: four decimal numbers of at most three
  * digits and at most 255, and a prefix length from 0 to 32. inet_pton()
  * would do the address, but it says nothing about what was wrong. */
 static int parse_address(const char *text, struct host_address *a)
 {
     const char *c = text;
+    unsigned value;
 
     for (int i = 0; i < 4; i++) {
-        unsigned value = 0, digits = 0;
-        while (*c >= '0' && *c <= '9' && digits < 4) {
-            value = value * 10 + (unsigned)(*c++ - '0');
-            digits++;
-        }
-        if (digits == 0 || digits > 3 || value > 255)
+        if (parse_number(&c, 255, &value) < 0)
             return -1;
         a->address[i] = (uint8_t)value;
         if (i < 3 && *c++ != '.')
@@ -32,16 +44,9 @@ static int parse_address(const char *text, struct host_address *a)
     a->prefix_len = 32;
     if (*c == '\0')
         return 0;
-    if (*c++ != '/' || *c == '\0')
+    if (*c++ != '/' || parse_number(&c, 32, &value) < 0 || *c != '\0')
         return -1;
-    unsigned prefix_len = 0, digits = 0;
-    while (*c >= '0' && *c <= '9' && digits < 3) {
-        prefix_len = prefix_len * 10 + (unsigned)(*c++ - '0');
-        digits++;
-    }
-    if (*c != '\0' || prefix_len > 32)
-        return -1;
-    a->prefix_len = prefix_len;
+    a->prefix_len = value;
     return 0;
 }
 
@@ -117,12 +122,14 @@ enum host_address_kind host_classify(const struct host *host, const uint8_t addr
 
     if (memcmp(address, LIMITED_BROADCAST, 4) == 0)
         return HOST_BROADCAST;
-    for (size_t i = 0; i < host->count; i++) {
+    /* Our own addresses first, all of them: 192.0.2.255/31 is a host's
+     * even beside 192.0.2.2/24, whichever was given first. */
+    for (size_t i = 0; i < host->count; i++)
         if (memcmp(address, host->addresses[i].address, 4) == 0)
             return HOST_OWN;
+    for (size_t i = 0; i < host->count; i++)
         if (host_subnet_broadcast(&host->addresses[i], broadcast) &&
             memcmp(address, broadcast, 4) == 0)
             return HOST_BROADCAST;
-    }
     return HOST_OTHER;
 }
