@@ -11,7 +11,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(ipv4 options pcap cli 08-least-privilege)
+# By default the targets of their own and every step with a ladder (06 on).
+if [ ${#targets[@]} = 0 ]; then
+    targets=(ipv4 options pcap cli)
+    for s in steps/[0-9][0-9]-*; do
+        s=$(basename "$s")
+        [[ $s < 06 ]] || targets+=("$s")
+    done
+fi
 out=build/fuzz/coverage
 mkdir -p "$out"
 flags=(-std=gnu11 -D_GNU_SOURCE -g -O0 -Icommon -Isteps -fprofile-instr-generate -fcoverage-mapping)
@@ -26,7 +33,9 @@ for t in "${targets[@]}"; do
         options) files=(common/options.c) ;;
         pcap) files=(common/pcapfile.c common/options.c steps/08-least-privilege/main.c) ;;
         cli) files=(common/cli.c) ;;
-        *) files=(steps/$t/main.c common/options.c) ;;
+        0[1-5]-*) files=(steps/$t/main.c) ;;
+        06-*) files=(steps/$t/main.c common/host.c) ;;
+        *) files=(steps/$t/main.c common/host.c common/options.c) ;;
     esac
     seeds=tests/fuzz/corpus/$t; [ -d "$seeds" ] || seeds=tests/fuzz/corpus/packets
     corpora=("$seeds"); [ -d "build/fuzz/corpus/$t" ] && corpora+=("build/fuzz/corpus/$t")

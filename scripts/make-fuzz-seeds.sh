@@ -64,10 +64,44 @@ record = struct.pack('<IIII', 1, 0, len(packet), len(packet))
 open(sys.argv[1] + '/pcap/record-over-65535.pcap', 'wb').write(header + record + packet)
 PY
 
+# The default request sent to each kind of address the steps from 06 on
+# tell apart (the fuzz targets give a step 192.0.2.2/24 and 198.51.100.7/24):
+# its own addresses, another host, the subnet's number and broadcast, the
+# limited broadcast, multicast, and from our own or a broadcast address.
+python3 - "$corpus" "$corpus/packets/requests-default" <<'PY'
+import struct, sys
+def checksum(b):
+    s = sum(struct.unpack('!%dH' % ((len(b) + 1) // 2), b + b'\0' * (len(b) % 2)))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+request = open(sys.argv[2], 'rb').read()
+cases = {
+    'to-second-address': (None, '198.51.100.7'), 'to-other-host': (None, '192.0.2.77'),
+    'to-subnet-number': (None, '192.0.2.0'), 'to-subnet-broadcast': (None, '192.0.2.255'),
+    'to-second-broadcast': (None, '198.51.100.255'),
+    'to-limited-broadcast': (None, '255.255.255.255'), 'to-multicast': (None, '224.0.0.1'),
+    'from-ourselves': ('192.0.2.2', None), 'from-subnet-broadcast': ('192.0.2.255', None),
+    'from-second-address': ('198.51.100.7', None),
+}
+for name, (src, dst) in cases.items():
+    p = bytearray(request)
+    if src:
+        p[12:16] = bytes(int(x) for x in src.split('.'))
+    if dst:
+        p[16:20] = bytes(int(x) for x in dst.split('.'))
+    struct.pack_into('!H', p, 10, 0)
+    struct.pack_into('!H', p, 10, checksum(bytes(p[:20])))
+    open(sys.argv[1] + '/packets/address-' + name, 'wb').write(bytes(p))
+PY
+
 printf -- '-i\0tun0' >"$corpus/cli/interface"
 printf -- '--replay\0in.pcap\0--pcap\0out.pcap' >"$corpus/cli/replay"
 printf -- '-v\0--user\0nobody' >"$corpus/cli/verbose-user"
 printf -- '-hi' >"$corpus/cli/clustered"
 printf -- '--what\0-x' >"$corpus/cli/unknown"
+# (the addresses as arguments: '\0192' in a format would be octal \01 and "92")
+printf -- '--address\0%s\0--address\0%s\0--address\0%s' 192.0.2.2/24 198.51.100.7/24 192.0.2.02 \
+    >"$corpus/cli/addresses"
 echo "seeds: $(ls "$corpus/packets" | wc -l) packets, $(ls "$corpus/options" | wc -l) option sets," \
      "$(ls "$corpus/pcap" | wc -l) captures, $(ls "$corpus/cli" | wc -l) command lines"

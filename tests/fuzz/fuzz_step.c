@@ -39,9 +39,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     STEP_CLOCK = stopped_clock;
 #endif
 #ifdef STEP_HOST
-    /* The lab's address, as the runner gives it when --address is left out. */
-    if (STEP_HOST.count == 0)
+    /* The lab's address, as the runner gives it when --address is left
+     * out, and a second one in another subnet, so that the seeds
+     * (scripts/make-fuzz-seeds.sh: address-*) reach every kind of address. */
+    if (STEP_HOST.count == 0) {
         host_add_address(&STEP_HOST, HOST_DEFAULT_ADDRESS, NULL, 0);
+        host_add_address(&STEP_HOST, "198.51.100.7/24", NULL, 0);
+    }
 #endif
     /* Larger than any tun read, but --replay can deliver it: a capture's
      * record may hold more than 65535 bytes. */
