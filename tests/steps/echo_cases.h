@@ -1,5 +1,6 @@
 /*
- * The tests that steps 03, 04 and 05 share. Before including this file, a
+ * The tests that every answering step shares (03 on; 06 on add
+ * ladder_cases.h). Before including this file, a
  * test defines handle_packet (by including the step's main.c) and
  *
  *   static void expected_icmp(uint8_t *icmp, size_t len);
