@@ -78,11 +78,19 @@ clean:
 # ---- tools used by the tests and the fixture scripts -----------------------
 
 TOOLS := $(addprefix build/tools/,$(basename $(notdir $(wildcard tools/*.c))))
-tools: $(TOOLS)
+# tools/diagrams.c built with each step whose validation ladder is drawn
+# (docs/diagrams/ladder-NN.dot; step 08's ladder is step 07's).
+LADDER_STEPS := 06-host-checks 07-ip-options
+LADDERS := $(addprefix build/ladder/,$(LADDER_STEPS))
+tools: $(TOOLS) $(LADDERS)
 
 build/tools/%: tools/%.c $(COMMON_OBJ) $(COMMON_HDR) $(wildcard tools/*.h) $(wildcard steps/*/main.c)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Isteps -o $@ $< $(COMMON_OBJ) $(LIBS)
+
+build/ladder/%: tools/diagrams.c $(COMMON_OBJ) $(COMMON_HDR) steps/%/main.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Isteps -DSTEP_SOURCE='"$*/main.c"' -DSTEP_NAME='"$*"' -o $@ $< $(COMMON_OBJ) $(LIBS)
 
 # ---- the lab ---------------------------------------------------------------
 #
@@ -124,7 +132,7 @@ docs: tools
 	build/tools/diagrams headers > docs/diagrams/headers.dot
 	build/tools/diagrams checksum tests/fixtures/requests/default.pcap > docs/diagrams/checksum.dot
 	scripts/ladder-dot.sh > docs/diagrams/ladder.dot
-	build/tools/diagrams ladder > docs/diagrams/ladder-06.dot
+	@for s in $(LADDER_STEPS); do build/ladder/$$s ladder > docs/diagrams/ladder-$${s%%-*}.dot || exit 1; done
 	@for d in docs/diagrams/*.dot; do dot -Tsvg "$$d" -o "$${d%.dot}.svg" || exit 1; echo "rendered $${d%.dot}.svg"; done
 
 # ---- fuzzing ---------------------------------------------------------------

@@ -15,14 +15,28 @@ echo '  rankdir=TB; nodesep=0.3; ranksep=0.8;'
 echo '  node [fontname="Helvetica", fontsize=11];'
 echo '  edge [fontname="Helvetica", fontsize=9];'
 echo '  subgraph cluster_steps { label="steps/: one capability each"; fontname="Helvetica"; style=rounded;'
-previous=""
+# Part 1 (01-05) retells the post; Part 2 (06 on) makes its responder a host.
+part_label() {
+    case $1 in
+        1) echo "Part 1: the post, one step per stumble" ;;
+        *) echo "Part 2: a host you could leave running" ;;
+    esac
+}
+previous="" part=""
 for dir in steps/[0-9][0-9]-*/; do
     step=$(basename "$dir")
+    this_part=2; [ "${step%%-*}" -le 5 ] && this_part=1
+    if [ "$this_part" != "$part" ]; then
+        [ -n "$part" ] && echo '    }'
+        echo "    subgraph cluster_part$this_part { label=\"$(part_label "$this_part")\"; fontname=\"Helvetica\"; style=\"rounded,dashed\";"
+        part=$this_part
+    fi
     title=$(sed -n '2s/^ \* Step [0-9]*: //p' "$dir/main.c" | sed 's/\.$//; s/"/\\"/g')
     echo "    \"$step\" [shape=box, style=\"rounded,filled\", fillcolor=\"#fef7e0\", label=\"$step\\n$title\"];"
     [ -n "$previous" ] && echo "    \"$previous\" -> \"$step\" [weight=10, penwidth=2];"
     previous=$step
 done
+[ -n "$part" ] && echo '    }'
 echo '  }'
 echo '  subgraph cluster_common { label="common/: shared, with unit tests"; fontname="Helvetica"; style=rounded;'
 for c in common/*.c; do

@@ -37,7 +37,8 @@ generated() {   # name, then the command that writes it
 generated headers build/tools/diagrams headers
 generated checksum build/tools/diagrams checksum tests/fixtures/requests/default.pcap
 generated ladder scripts/ladder-dot.sh
-generated ladder-06 build/tools/diagrams ladder
+generated ladder-06 build/ladder/06-host-checks ladder
+generated ladder-07 build/ladder/07-ip-options ladder
 
 version=$(dot -V 2>&1 | sed -n 's/.*graphviz version \([^ ]*\).*/\1/p')
 for source in docs/diagrams/*.dot; do
