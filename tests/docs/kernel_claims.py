@@ -14,9 +14,19 @@ reads the kernel's counters (the ones `nstat` shows) before and after.
     docs/answers.md and the journey diagram: a reply whose addresses were
         not swapped is for 192.0.2.2, which a host does not forward:
         counted in IpInAddrErrors.
+    step 06: Linux answers an echo request to its own address from another
+        host; not one from its own address (a martian); one from its
+        subnet's broadcast address only while reverse-path filtering is off
+        (rp_filter 0, a new namespace's default; with 1 or 2 it is a
+        martian); not one to its subnet's broadcast address while
+        net.ipv4.icmp_echo_ignore_broadcasts is 1 (the default); and with
+        it 0, answers that one from its own address, never from the
+        broadcast address; and an address with a /31 or /32 prefix adds no
+        broadcast route to the local table.
 """
 import fcntl
 import os
+import select
 import socket
 import struct
 import subprocess
@@ -41,6 +51,57 @@ def reply(src, dst, header_ok=True, icmp_ok=True):
                                    bytes(src), bytes(dst)))
     struct.pack_into("!H", header, 10, checksum(bytes(header)) if header_ok else 0)
     return bytes(header + icmp)
+
+
+def request(src, dst):
+    """An echo request (identifier 7, sequence 1, no data)."""
+    icmp = bytearray(struct.pack("!BBHHH", 8, 0, 0, 7, 1))
+    struct.pack_into("!H", icmp, 2, checksum(bytes(icmp)))
+    header = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 0, 0x4000, 64, 1, 0,
+                                   bytes(src), bytes(dst)))
+    struct.pack_into("!H", header, 10, checksum(bytes(header)))
+    return bytes(header + icmp)
+
+
+def echo_replies(fd, seconds=0.3):
+    """The sources of the IPv4 echo replies the kernel writes into the tun
+    within `seconds` (anything else it sends, IPv6 included, is skipped)."""
+    sources, end = [], time.monotonic() + seconds
+    while True:
+        left = end - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return sources
+        packet = os.read(fd, 65535)
+        if len(packet) >= 28 and packet[0] >> 4 == 4 and packet[9] == 1 and packet[20] == 0:
+            sources.append(".".join(str(b) for b in packet[12:16]))
+
+
+def host_claims(fd):
+    """Step 06's claims about what Linux answers, as (what, expected
+    sources of replies, got)."""
+    me, peer, broadcast = [192, 0, 2, 1], [192, 0, 2, 2], [192, 0, 2, 255]
+    results = []
+    for what, src, dst, ignore, rp_filter, expected in [
+            ("an echo request to its own address", peer, me, "1", "0", ["192.0.2.1"]),
+            ("an echo request from its own address (a martian)", me, me, "1", "0", []),
+            ("an echo request from its subnet's broadcast address, rp_filter 0",
+             broadcast, me, "1", "0", ["192.0.2.1"]),
+            ("an echo request from its subnet's broadcast address, rp_filter 2 (a martian)",
+             broadcast, me, "1", "2", []),
+            ("an echo request to its subnet's broadcast address, icmp_echo_ignore_broadcasts 1",
+             peer, broadcast, "1", "0", []),
+            ("an echo request to its subnet's broadcast address, icmp_echo_ignore_broadcasts 0",
+             peer, broadcast, "0", "0", ["192.0.2.1"])]:
+        with open("/proc/sys/net/ipv4/icmp_echo_ignore_broadcasts", "w") as f:
+            f.write(ignore)
+        with open("/proc/sys/net/ipv4/conf/all/rp_filter", "w") as f:
+            f.write(rp_filter)
+        echo_replies(fd, 0.05)          # whatever came before
+        os.write(fd, request(src, dst))
+        results.append((what, expected, echo_replies(fd)))
+    with open("/proc/sys/net/ipv4/icmp_echo_ignore_broadcasts", "w") as f:
+        f.write("1")
+    return results
 
 
 def counters():
@@ -92,6 +153,23 @@ def main():
             good = grew == 1
             failed += not good
             print("%s - %s: the kernel counts it in %s (by %d)" % ("ok" if good else "not ok", what, name, grew))
+    for what, expected, got in host_claims(fd):
+        good = got == expected
+        failed += not good
+        print("%s - %s: the kernel answers %s (got %s)" % (
+            "ok" if good else "not ok", what,
+            "from " + ", ".join(expected) if expected else "nothing", ", ".join(got) or "nothing"))
+    # Last: these addresses are the tun's from here on.
+    subprocess.run("ip addr add 198.51.100.0/31 dev tun0; ip addr add 203.0.113.5/32 dev tun0",
+                   shell=True, check=True)
+    table = subprocess.run("ip route show table local dev tun0", shell=True, check=True,
+                           capture_output=True, text=True).stdout
+    for prefix, address, other in (("/31", "198.51.100.0", "198.51.100.1"),
+                                   ("/32", "203.0.113.5", "203.0.113.5")):
+        good = ("local %s " % address) in table and ("broadcast %s " % other) not in table
+        failed += not good
+        print("%s - an address with a %s prefix: the local table has it, and no broadcast "
+              "address for it" % ("ok" if good else "not ok", prefix))
     return 1 if failed else 0
 
 
