@@ -222,7 +222,7 @@ static int run_replay(struct session *s, const char *path)
     return 0;
 }
 
-/* Step 06 on: once the tun is open, nothing else needs root. */
+/* Step 08 on: once the tun is open, nothing else needs root. */
 static int give_up_root(const struct session *s, const char *user)
 {
     char done[256], why[512];

@@ -63,7 +63,7 @@ static const struct {
     [BAD_HEADER_CHECKSUM] = {"bad-header-checksum", "RFC 1122 3.2.1.2: MUST verify, and silently discard"},
     [FRAGMENT] = {"fragment", "a piece of a datagram: this step does not reassemble"},
     [BAD_SOURCE] = {"bad-source", "RFC 1122 3.2.1.3: no host sends from that address"},
-    [MARTIAN_SOURCE] = {"martian-source", "from our own address or broadcast: Linux's martians"},
+    [MARTIAN_SOURCE] = {"martian-source", "RFC 1122 3.2.1.3: from our own address, or from a broadcast"},
     [TO_BROADCAST] = {"to-broadcast", "RFC 1122 3.2.2.6: echo to broadcast or multicast MAY be discarded"},
     [NOT_OURS] = {"not-ours", "RFC 1122 3.2.1.3: addressed to another host"},
     [BAD_OPTIONS] = {"bad-options", "an IP option that cannot be (RFC 791)"},
@@ -166,8 +166,9 @@ static enum verdict check_request(const uint8_t *packet, size_t len, struct ipv4
     if (what)
         return refuse(log, BAD_SOURCE, "source %s is %s, which no host sends from",
                       dotted(address, ip->src), what);
-    /* Linux calls these martians: a packet from outside cannot come from
-     * our own address, nor from a broadcast address. */
+    /* A packet from outside cannot come from our own address, nor from a
+     * broadcast address (RFC 1122 3.2.1.3). Linux drops the first as a
+     * martian, the second only with reverse-path filtering on. */
     enum host_address_kind source = host_classify(&host, ip->src);
     if (source != HOST_OTHER)
         return refuse(log, MARTIAN_SOURCE, "source %s is %s, which a packet from outside "
