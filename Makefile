@@ -3,6 +3,7 @@
 #   make            build every step: bin/01-open-tun ... bin/08-least-privilege
 #   make test       install what is missing, build, run every test
 #   make demo       every step against real ping and tshark (see README.md)
+#   make compare    each step's replies beside the kernel's, field by field
 #   make deps       install the Debian packages the project needs
 
 CC      ?= cc
@@ -11,7 +12,10 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) -Icommon
 LIBS    := -lpcap
 
-STEPS   := $(sort $(notdir $(wildcard steps/[0-9][0-9]-*)))
+# `make compare STEPS="03 05"` names steps on the command line, which would
+# override this list: keep that choice for compare, and every step here.
+COMPARE_STEPS := $(if $(filter command line,$(origin STEPS)),$(STEPS),03 04 05 06)
+override STEPS := $(sort $(notdir $(wildcard steps/[0-9][0-9]-*)))
 BINS    := $(addprefix bin/,$(STEPS))
 
 COMMON_SRC := $(sort $(wildcard common/*.c))
@@ -115,6 +119,22 @@ lab: all
 lab-shell: all
 	@test -n "$(STEP)" || { echo "make lab-shell: say which step, for example 'make lab-shell STEP=03'."; exit 2; }
 	@$(lab_env) scripts/lab.sh $(STEP) --shell
+
+# ---- comparing steps with the kernel ----------------------------------------
+#
+#   make compare [STEPS="03 04 05 06"] [CAPTURE=file.pcap]
+#       the same requests (the recorded ones in tests/fixtures/requests, or
+#       every IPv4 packet of CAPTURE) through each step (offline, --replay)
+#       and through the Linux kernel: per request, every header field of
+#       each reply beside the kernel's, the differences marked with a reason
+#       from the lessons, and a packet diagram per step (build/compare/*.svg).
+#       As root the kernel answers live, in a private network namespace;
+#       otherwise its replies recorded by scripts/capture-fixtures.sh stand
+#       in (tools/compare.c, scripts/compare.sh).
+
+.PHONY: compare
+compare: all build/tools/compare
+	@scripts/compare.sh "$(COMPARE_STEPS)" "$(CAPTURE)"
 
 # ---- lessons and diagrams --------------------------------------------------
 #

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# make compare: the table marks exactly the fields in which a step's reply
+# really differs from the kernel's, as root (the kernel answers live) and as
+# a normal user (the recorded replies); its diagrams render; its output fits
+# 80 columns; mistakes get one sentence.
+#
+# What "really differs" is worked out here on its own, from the bytes: each
+# step's reply to each recorded request (its --replay output) beside the
+# kernel's recorded reply (tests/fixtures/kernel-replies), field by field,
+# with what make compare says it normalises left out: the identification,
+# the header checksum unless one verifies and the other does not, and the
+# kernel's addresses mapped back from 198.51.100.x. The lessons' own facts
+# are checked too: step 03 sends ICMP checksum 0 and zeros, step 05 the
+# kernel's checksum, and both set DF where Linux does not.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+enter_namespace "$@"
+
+work=$(mktemp -d)
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+
+# The user's checkout: what make compare needs, built, the user's to write.
+mkdir "$work/project"
+tar -C "$root" -cf - Makefile bin build/common build/tools common steps scripts tools \
+    tests/fixtures | tar -C "$work/project" -xf -
+chown -R nobody:nogroup "$work/project"
+as_user() {
+    (cd "$work/project" && setpriv --reuid=nobody --regid=nogroup --clear-groups \
+        env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp "$@")
+}
+
+(cd "$root" && make -s compare STEPS="03 05") >"$work/root.txt" 2>&1
+check_equal "make compare STEPS=\"03 05\" as root exits 0" 0 $?
+as_user make -s compare STEPS="03 05" >"$work/user.txt" 2>&1
+check_equal "make compare STEPS=\"03 05\" as nobody exits 0" 0 $?
+
+check_contains "as root, the kernel answers live" "kernel: Linux's own replies, live" "$(cat "$work/root.txt")"
+check_equal "as nobody, one line says the recorded replies stand in" \
+    "kernel: the replies recorded in tests/fixtures/kernel-replies (live needs root)" \
+    "$(grep '^kernel:' "$work/user.txt")"
+
+# The fields that differ, per request and step, worked out from the bytes.
+for step in 03-naive-reply 05-checksum; do
+    for request in "$root"/tests/fixtures/requests/*.pcap; do
+        name=$(basename "$request" .pcap)
+        [ -f "$root/tests/fixtures/kernel-replies/$name.pcap" ] || continue
+        "$root/bin/$step" --replay "$request" --pcap "$work/$name.${step%%-*}.pcap" >/dev/null 2>&1
+    done
+done
+python3 - "$root/tests/fixtures" "$work" >"$work/expected.txt" <<'EOF'
+import os, struct, sys
+fixtures, work = sys.argv[1:3]
+
+def packets(path):
+    data = open(path, "rb").read()
+    order = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    at, out = 24, []
+    while at + 16 <= len(data):
+        n = struct.unpack(order + "I", data[at + 8:at + 12])[0]
+        out.append(data[at + 16:at + 16 + n])
+        at += 16 + n
+    return out
+
+def verifies(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b[:len(b) // 2 * 2])) + (b[-1] << 8 if len(b) % 2 else 0)
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return s == 0xffff
+
+def unmap(a):   # the kernel answered as 198.51.100.1 to 198.51.100.2
+    return {bytes([198, 51, 100, 1]): bytes([192, 0, 2, 2]),
+            bytes([198, 51, 100, 2]): bytes([192, 0, 2, 1])}.get(a, a)
+
+def fields(p, request, kernel):
+    h = (p[0] & 15) * 4
+    icmp, asked = p[h:], request[(request[0] & 15) * 4:]
+    return {
+        "Version": p[0] >> 4, "IHL": p[0] & 15, "TOS": p[1], "Total Length": p[2:4],
+        "Flags": p[6] >> 5, "Fragment Offset": struct.unpack("!H", p[6:8])[0] & 0x1fff,
+        "TTL": p[8], "Protocol": p[9], "Header Checksum": verifies(p[:h]),
+        "Source": unmap(p[12:16]) if kernel else p[12:16],
+        "Destination": unmap(p[16:20]) if kernel else p[16:20],
+        "Options": p[20:h] != b"" and p[20] or None,
+        "Type": icmp[0], "Code": icmp[1], "Checksum": icmp[2:4], "Identifier": icmp[4:6],
+        "Sequence Number": icmp[6:8], "Data Length": len(icmp) - 8, "Data": icmp[8:] == asked[8:],
+    }
+
+for name in sorted(os.listdir(os.path.join(fixtures, "kernel-replies"))):
+    request = packets(os.path.join(fixtures, "requests", name))[0]
+    kernel = fields(packets(os.path.join(fixtures, "kernel-replies", name))[0], request, True)
+    for step in ("03", "05"):
+        reply = packets(os.path.join(work, name[:-5] + "." + step + ".pcap"))[1]
+        mine = fields(reply, request, False)
+        print(name, step, " ".join(sorted(f.replace(" ", "_") for f in mine if mine[f] != kernel[f])))
+EOF
+
+# The fields make compare marked: the columns are 12 wide after an
+# 18-wide label, the kernel first.
+marked() {
+    python3 - "$1" <<'EOF'
+import sys
+request, columns = None, []
+marks = {}
+for line in open(sys.argv[1]):
+    line = line.rstrip("\n")
+    if line.startswith("== request "):
+        request = line.split(": ", 1)[1]
+    elif line.startswith(" " * 18 + "kernel"):
+        columns = line[18:].split()[1:]
+    elif request and line.startswith("  ") and len(line) > 18 and not line.startswith("   "):
+        label = line[2:18].strip()
+        for i, step in enumerate(columns):
+            cell = line[18 + 12 * (i + 1):18 + 12 * (i + 2)]
+            marks.setdefault((request, step), set())
+            if cell.rstrip().endswith(" *"):
+                marks[(request, step)].add(label.replace(" ", "_"))
+for (request, step), fields in sorted(marks.items()):
+    print(request, step, " ".join(sorted(fields)))
+EOF
+}
+marked "$work/root.txt" >"$work/marked-root.txt"
+marked "$work/user.txt" >"$work/marked-user.txt"
+check_equal "the expected differences cover every recorded request, twice" \
+    "$(ls "$root"/tests/fixtures/kernel-replies/*.pcap | wc -l)" "$(($(wc -l <"$work/expected.txt") / 2))"
+if diff "$work/expected.txt" "$work/marked-user.txt" >"$work/diff"; then
+    ok "as nobody, the marked fields are exactly those that differ from the recorded replies"
+else
+    not_ok "as nobody, the marked fields are exactly those that differ from the recorded replies" \
+        "$(head -n 20 "$work/diff")"
+fi
+if diff "$work/expected.txt" "$work/marked-root.txt" >"$work/diff"; then
+    ok "as root, the live kernel differs from steps 03 and 05 in the same fields"
+else
+    not_ok "as root, the live kernel differs from steps 03 and 05 in the same fields" \
+        "$(head -n 20 "$work/diff")"
+fi
+
+# The lessons' facts, on the plain ping request and the all-zero one.
+check_equal "default: 03 differs in DF, its ICMP checksum (0) and its data (zeros)" \
+    "default.pcap 03 Checksum Data Flags" "$(grep '^default.pcap 03' "$work/marked-user.txt")"
+check_equal "default: 05 differs in DF only" \
+    "default.pcap 05 Flags" "$(grep '^default.pcap 05' "$work/marked-user.txt")"
+check_equal "all-zero: 05 writes 0xffff where Linux writes 0x0000" \
+    "all-zero.pcap 05 Checksum Flags" "$(grep '^all-zero.pcap 05' "$work/marked-user.txt")"
+block=$(sed -n '/^== request .*: default.pcap$/,/^$/p' "$work/user.txt")
+check_contains "default: the ICMP checksums, kernel 0xfae0, 03 0x0000, 05 0xfae0" \
+    "  Checksum        0xfae0      0x0000 *    0xfae0" "$block"
+check_contains "default: the reason for 03's checksum, from lesson 03" \
+    "* 03 Checksum: step 03 sends no checksum: the post's first reply" "$block"
+check_contains "default: one reason for DF, for both steps" \
+    "* 03, 05 Flags: the steps set DF; Linux's ICMP socket clears it" "$block"
+check_lacks "the identification is never marked" "Identification  0x" \
+    "$(grep 'Identification' "$work/user.txt" "$work/root.txt" | grep ' \*')"
+
+long=$(awk 'length > 80' "$work/root.txt" "$work/user.txt")
+check_equal "every line fits 80 columns" "" "$long"
+
+# The diagrams: one per step, rendered, the differing cells in red.
+check_equal "one diagram per step, each listed" \
+    "drawn: build/compare/03-naive-reply.svg
+drawn: build/compare/05-checksum.svg" "$(grep '^drawn:' "$work/user.txt")"
+for step in 03-naive-reply 05-checksum; do
+    svg="$work/project/build/compare/$step.svg"
+    check "build/compare/$step.svg is an SVG picture" grep -q '<svg' "$svg"
+    check "dot renders build/compare/$step.dot again without a word" \
+        test -z "$(dot -Tsvg "$work/project/build/compare/$step.dot" 2>&1 >/dev/null)"
+done
+red() {  # the red cells of one request's node: their field names
+    sed -n "/\"><B>$2.pcap: /,/TABLE>>/p" "$work/project/build/compare/$1.dot" |
+        grep -o 'BGCOLOR="#f4c7c3">[A-Za-z ]*' | sed 's/.*>//' | sort | tr '\n' ' '
+}
+check_equal "03's diagram of the default request: Flags, Checksum, Data in red" \
+    "Checksum Data Flags " "$(red 03-naive-reply default)"
+check_equal "05's diagram of the default request: Flags in red" "Flags " "$(red 05-checksum default)"
+
+# A capture of the user's own, as nobody: what was not recorded needs root.
+as_user make -s compare STEPS=05 CAPTURE=tests/fixtures/mixed.pcap >"$work/mixed.txt" 2>&1
+check_contains "a request that was never recorded: the kernel column needs root" \
+    "kernel: 1 request is not recorded; the kernel column (?) needs root: sudo make compare" \
+    "$(cat "$work/mixed.txt")"
+check_contains "the IPv6 packet of the capture is ignored, in one line" \
+    "ignored 1 packet: not IPv4" "$(cat "$work/mixed.txt")"
+
+# Mistakes: one sentence each, and a non-zero exit.
+out=$(as_user make -s compare CAPTURE=no-such.pcap 2>&1); status=$?
+check "a missing capture fails" test "$status" != 0
+check_contains "a missing capture: one sentence saying what to give" \
+    "make compare: cannot read CAPTURE=no-such.pcap: give a pcap file" "$out"
+out=$(as_user make -s compare STEPS=09 2>&1); status=$?
+check "a step that does not exist fails" test "$status" != 0
+check_contains "a step that does not exist: one sentence" "compare: there is no step '09' in bin" "$out"
+out=$(as_user make -s compare CAPTURE=Makefile 2>&1); status=$?
+check "a file that is no capture fails" test "$status" != 0
+check_contains "a file that is no capture: one sentence" "compare: cannot read the capture Makefile" "$out"
+finish
