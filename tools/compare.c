@@ -303,6 +303,29 @@ static void map_options(uint8_t *o, size_t len, int both_ways, const uint8_t *as
     }
 }
 
+/* TCP and UDP checksums cover the addresses too (a pseudo-header). RFC
+ * 1624's incremental update moves them along with the addresses, so that
+ * a right one stays right and a wrong one wrong. */
+static void update_transport_checksum(uint8_t *p, size_t len, const uint8_t old_addresses[8])
+{
+    size_t header_len = (size_t)(p[0] & 0x0f) * 4;
+    size_t at = p[9] == 6 ? 16 : 6;
+
+    if ((p[9] != 6 && p[9] != 17) || (read_be16(p + 6) & 0x1fff) != 0 ||
+        header_len + at + 2 > len)
+        return;                     /* no transport header here */
+    uint8_t *field = p + header_len + at;
+    if (p[9] == 17 && read_be16(field) == 0)
+        return;                     /* UDP without a checksum */
+    uint32_t sum = (uint16_t)~read_be16(field);
+    for (int i = 0; i < 8; i += 2)
+        sum += (uint16_t)~read_be16(old_addresses + i) + (uint32_t)read_be16(p + 12 + i);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    uint16_t updated = (uint16_t)~sum;
+    write_be16(field, p[9] == 17 && updated == 0 ? 0xffff : updated);
+}
+
 /* Maps a packet's addresses (see map_options for `asked`); a header
  * checksum that verified is recomputed, one that did not stays wrong. */
 static void map_packet(uint8_t *p, size_t len, int both_ways, const struct packet *asked)
@@ -312,8 +335,11 @@ static void map_packet(uint8_t *p, size_t len, int both_ways, const struct packe
     if (len < IPV4_MIN_HEADER_LEN || header_len < IPV4_MIN_HEADER_LEN || header_len > len)
         return;
     int verified = inet_checksum_ok(p, header_len);
+    uint8_t old_addresses[8];
+    memcpy(old_addresses, p + 12, 8);
     map_address(p + 12, both_ways);
     map_address(p + 16, both_ways);
+    update_transport_checksum(p, len, old_addresses);
     size_t asked_len = asked && asked->len >= IPV4_MIN_HEADER_LEN ?
                        (size_t)(asked->bytes[0] & 0x0f) * 4 : 0;
     if (asked && asked_len > asked->len)
@@ -677,7 +703,7 @@ static const struct reason {
 } REASONS[] = {
     {1, 1, "Answer", "step 01 only reads and hex-dumps: no reply", 0},
     {2, 2, "Answer", "step 02 parses and prints: no reply yet", 0},
-    {3, 5, "Answer", "steps 03-05 answer every echo request they are given", 0},
+    {3, 5, "Answer", "03-05 answer echo requests to any address; no errors", 0},
     {6, 8, "Answer", "see the step's log line below; no ICMP errors before 09", 0},
     {3, 3, "Checksum", "step 03 sends no checksum: the post's first reply", 0},
     {3, 3, "Data", "zeros: the post's first reply sent no data back", 0},

@@ -182,6 +182,32 @@ check_contains "a request that was never recorded: the kernel column needs root"
 check_contains "the IPv6 packet of the capture is ignored, in one line" \
     "ignored 1 packet: not IPv4" "$(cat "$work/mixed.txt")"
 
+# Live, the kernel answers more than echo: UDP to a closed port gets its
+# port unreachable (GUIDE 3), once the UDP checksum follows the mapped
+# addresses; no step before 09 sends errors.
+python3 - "$work/udp.pcap" <<'EOF_UDP'
+import struct, sys
+def checksum(b):
+    b += b"\0" * (len(b) % 2)
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+src, dst = bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])
+udp = struct.pack("!HHHH", 40000, 33434, 13, 0) + b"hello"
+udp = udp[:6] + struct.pack("!H", checksum(src + dst + struct.pack("!BBH", 0, 17, 13) + udp)) + udp[8:]
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 33, 1, 0, 64, 17, 0, src, dst)
+p = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:] + udp
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101))
+    f.write(struct.pack("<IIII", 0, 0, len(p), len(p)) + p)
+EOF_UDP
+out=$(cd "$root" && make -s compare STEPS="05 06" CAPTURE="$work/udp.pcap" 2>&1)
+check_contains "as root, UDP to a closed port: the kernel's port unreachable, no step answers" \
+    "  Answer          unreachable none *      none *" "$out"
+check_contains "as root, UDP to a closed port: type 3, code 3" "  Code            3" "$out"
+check_contains "step 06 says why it was silent" "- 06 said: ignored: UDP (17) from 192.0.2.1, not ICMP" "$out"
+
 # Mistakes: one sentence each, and a non-zero exit.
 out=$(as_user make -s compare CAPTURE=no-such.pcap 2>&1); status=$?
 check "a missing capture fails" test "$status" != 0
