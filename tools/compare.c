@@ -50,6 +50,7 @@ enum {
     MAX_REQUESTS = 256,
     MAX_STEPS = 8,
     MAX_RECORDED = 64,
+    MAX_ROWS = 32,                  /* rows of the table, at most */
     COLUMNS_PER_TABLE = 4,          /* steps beside the kernel: 80 columns */
     LABEL_WIDTH = 18,
     VALUE_WIDTH = 12,
@@ -139,7 +140,7 @@ struct step {
     struct packet replies[MAX_REQUESTS];
     char logs[MAX_REQUESTS][160];   /* its first log line for each request */
     int differing;                  /* requests whose reply differs */
-    int rows_differing[32];         /* in how many requests each row did */
+    int rows_differing[MAX_ROWS];         /* in how many requests each row did */
 };
 
 /* Finds bin/NN-*; -1 with one sentence printed if there is none. */
@@ -495,7 +496,7 @@ struct row {
     const char *label;
 };
 
-static struct row rows[32];
+static struct row rows[MAX_ROWS];
 static size_t row_count;
 
 static void build_rows(void)
@@ -800,7 +801,7 @@ static void print_table(struct comparison *c, size_t r, int first, int n, int *m
             int mark = (reply.present && kernel.present) || rows[i].kind == ROW_ANSWER;
             mark = mark && differs(key, kernel_key, c->kernel_known[r]);
             if (mark)
-                marked[s * 32 + (int)i] = 1;
+                marked[s * MAX_ROWS + (int)i] = 1;
             int pad = column > width ? column - width : 1;
             width += printf("%*s%s%s", pad, "", text, mark ? " *" : "");
         }
@@ -837,23 +838,23 @@ static void name_steps(const struct comparison *c, const int *which, char *text,
 static void print_reasons(struct comparison *c, size_t r, const int *marked)
 {
     char line[512], names[128];
-    int said[MAX_STEPS * 32] = {0}, data_differs[MAX_STEPS] = {0};
+    int said[MAX_STEPS * MAX_ROWS] = {0}, data_differs[MAX_STEPS] = {0};
 
     for (size_t i = 0; i < row_count; i++)
         for (int s = 0; s < c->step_count; s++)
-            if (rows[i].kind >= ROW_DATA_LEN && marked[s * 32 + (int)i])
+            if (rows[i].kind >= ROW_DATA_LEN && marked[s * MAX_ROWS + (int)i])
                 data_differs[s] = 1;
 
     for (size_t i = 0; i < row_count; i++)
         for (int s = 0; s < c->step_count; s++) {
-            if (!marked[s * 32 + (int)i] || said[s * 32 + (int)i])
+            if (!marked[s * MAX_ROWS + (int)i] || said[s * MAX_ROWS + (int)i])
                 continue;
             const char *why = reason_for(&c->steps[s], rows[i].label, data_differs[s]);
             int which[MAX_STEPS] = {0};
             for (int t = s; t < c->step_count; t++)
-                if (marked[t * 32 + (int)i] &&
+                if (marked[t * MAX_ROWS + (int)i] &&
                     reason_for(&c->steps[t], rows[i].label, data_differs[t]) == why)
-                    which[t] = said[t * 32 + (int)i] = 1;
+                    which[t] = said[t * MAX_ROWS + (int)i] = 1;
             name_steps(c, which, names, sizeof names);
             snprintf(line, sizeof line, "* %s %s: %s", names, rows[i].label, why);
             print_wrapped(line, 4);
@@ -868,7 +869,7 @@ static void print_reasons(struct comparison *c, size_t r, const int *marked)
 static void print_request(struct comparison *c, size_t r)
 {
     struct parsed request = parse(&c->requests[r].packet);
-    int marked[MAX_STEPS * 32] = {0};
+    int marked[MAX_STEPS * MAX_ROWS] = {0};
     char line[256];
 
     if (request.icmp)
@@ -891,7 +892,7 @@ static void print_request(struct comparison *c, size_t r)
     for (int s = 0; s < c->step_count; s++) {
         int any = 0;
         for (size_t i = 0; i < row_count; i++)
-            if (marked[s * 32 + (int)i]) {
+            if (marked[s * MAX_ROWS + (int)i]) {
                 c->steps[s].rows_differing[i]++;
                 any = 1;
             }
@@ -983,10 +984,153 @@ static void usage(void)
             "(--kernel-tun IFNAME | --recorded DIR) FILE.pcap...\n");
 }
 
+/* The steps named in `wanted` ("03 05", "3,5"), in that order; -1 with
+ * one sentence printed if one does not exist. */
+static int choose_steps(struct comparison *c, const char *bin_dir, const char *wanted)
+{
+    char list[256];
+
+    snprintf(list, sizeof list, "%s", wanted);
+    for (char *word = strtok(list, " ,"); word; word = strtok(NULL, " ,")) {
+        if (c->step_count == MAX_STEPS) {
+            fprintf(stderr, "compare: at most %d steps at once: ignored '%s'.\n", MAX_STEPS, word);
+            continue;
+        }
+        if (find_step(bin_dir, word, &c->steps[c->step_count]) < 0)
+            return -1;
+        c->step_count++;
+    }
+    if (c->step_count == 0) {
+        fprintf(stderr, "compare: say which steps, for example STEPS=\"03 04 05\".\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* Every IPv4 packet of the captures is a request; what else they hold is
+ * counted in one line. -1 with one sentence printed if there is none. */
+static int read_requests(struct comparison *c, char **paths, int count)
+{
+    static struct request requests[MAX_REQUESTS];
+    unsigned long ignored = 0, too_many = 0;
+
+    for (int a = 0; a < count; a++) {
+        struct packet_list list;
+        if (read_capture(paths[a], &list) < 0)
+            return -1;
+        for (size_t i = 0; i < list.count; i++) {
+            if (!is_ipv4(&list.items[i]) || c->count == MAX_REQUESTS) {
+                *(is_ipv4(&list.items[i]) ? &too_many : &ignored) += 1;
+                free(list.items[i].bytes);
+                continue;
+            }
+            struct request *r = &requests[c->count++];
+            if (list.count == 1)
+                snprintf(r->name, sizeof r->name, "%s", base_name(paths[a]));
+            else
+                snprintf(r->name, sizeof r->name, "%.50s #%lu", base_name(paths[a]),
+                         (unsigned long)(i + 1) % 100000);
+            r->packet = list.items[i];
+        }
+        free(list.items);
+    }
+    c->requests = requests;
+    if (ignored)
+        printf("ignored %lu packet%s: not IPv4\n", ignored, ignored == 1 ? "" : "s");
+    if (too_many)
+        printf("ignored %lu packet%s past the first %d\n", too_many, too_many == 1 ? "" : "s",
+               MAX_REQUESTS);
+    if (c->count == 0) {
+        fprintf(stderr, "compare: no IPv4 packet in %s: nothing to compare.\n", paths[0]);
+        return -1;
+    }
+    return 0;
+}
+
+/* The kernel's answer to every request: live through the tun `live`, or
+ * recorded in the directory `recorded`. Says in one line which. */
+static int ask_kernel(struct comparison *c, const char *live, const char *recorded)
+{
+    char why[512] = "";
+    size_t unknown = 0;
+    int tun = -1;
+
+    if (live) {
+        if ((tun = tun_open(live, why, sizeof why)) < 0) {
+            fprintf(stderr, "compare: %s\n", why);
+            return -1;
+        }
+        wait_for_carrier(live);
+        printf("kernel: Linux's own replies, live (a tun, 198.51.100.1/24, private "
+               "namespace)\n");
+    } else {
+        load_recordings(recorded);
+        printf("kernel: the replies recorded in %s/kernel-replies (live needs root)\n", recorded);
+    }
+    for (size_t r = 0; r < c->count; r++) {
+        if (tun < 0) {
+            c->kernel_known[r] = recorded_reply(&c->requests[r].packet, &c->kernel[r]);
+            unknown += !c->kernel_known[r];
+        } else if (live_reply(tun, (unsigned)r, &c->requests[r].packet, &c->kernel[r]) == 0) {
+            c->kernel_known[r] = 1;
+        } else {
+            fprintf(stderr, "compare: the kernel did not answer the sentinel after request "
+                    "%zu: is %s up with 198.51.100.1/24?\n", r + 1, live);
+            close(tun);
+            return -1;
+        }
+    }
+    if (tun >= 0)
+        close(tun);
+    if (unknown)
+        printf("kernel: %zu request%s not recorded; the kernel column (?) needs root: "
+               "sudo make compare\n", unknown, unknown == 1 ? " is" : "s are");
+    return 0;
+}
+
+/* Every step's answer to every request, in a directory of our own. */
+static int ask_steps(struct comparison *c)
+{
+    static const char *const FILES[] = {"request.pcap", "%s.pcap", "%s.log", "%s.err"};
+    char work[] = "/tmp/compare.XXXXXX", path[600], name[32];
+    int failed = 0;
+
+    if (!mkdtemp(work)) {
+        fprintf(stderr, "compare: cannot make a temporary directory (%s)\n", strerror(errno));
+        return -1;
+    }
+    for (int s = 0; s < c->step_count && !failed; s++)
+        for (size_t r = 0; r < c->count && !failed && c->steps[s].runs; r++)
+            failed = run_step(&c->steps[s], r, &c->requests[r].packet, work) < 0;
+    for (int s = 0; s < c->step_count; s++)
+        for (size_t f = 0; f < sizeof FILES / sizeof FILES[0]; f++) {
+            snprintf(name, sizeof name, FILES[f], c->steps[s].number);
+            snprintf(path, sizeof path, "%s/%s", work, name);
+            unlink(path);
+        }
+    rmdir(work);
+    return failed ? -1 : 0;
+}
+
+/* Per step: in how many replies, and in which fields, it differs. */
+static void print_summary(const struct comparison *c, int s)
+{
+    char line[512];
+    int used = snprintf(line, sizeof line, "%s: %d of %zu replies differ from the kernel's",
+                        c->steps[s].name, c->steps[s].differing, c->count);
+
+    for (size_t i = 0, first = 1; i < row_count && used < (int)sizeof line; i++)
+        if (c->steps[s].rows_differing[i]) {
+            used += snprintf(line + used, sizeof line - (size_t)used, "%s %s",
+                             first ? ", in" : ",", rows[i].label);
+            first = 0;
+        }
+    print_wrapped(line, 4);
+}
+
 int main(int argc, char **argv)
 {
     static struct comparison c;
-    static struct request requests[MAX_REQUESTS];
     const char *steps = "03 04 05 06", *bin_dir = "bin", *dot_dir = NULL;
     const char *kernel_tun = NULL, *recorded = NULL;
     static const struct option options[] = {
@@ -1011,114 +1155,10 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
-
-    /* The steps, in the order given. */
-    char wanted[256];
-    snprintf(wanted, sizeof wanted, "%s", steps);
-    for (char *word = strtok(wanted, " ,"); word; word = strtok(NULL, " ,")) {
-        if (c.step_count == MAX_STEPS) {
-            fprintf(stderr, "compare: at most %d steps at once: ignored '%s'.\n", MAX_STEPS, word);
-            continue;
-        }
-        if (find_step(bin_dir, word, &c.steps[c.step_count]) < 0)
-            return 2;
-        c.step_count++;
-    }
-    if (c.step_count == 0) {
-        fprintf(stderr, "compare: say which steps, for example STEPS=\"03 04 05\".\n");
+    if (choose_steps(&c, bin_dir, steps) < 0)
         return 2;
-    }
-
-    /* The requests: every IPv4 packet of the captures. */
-    unsigned long ignored = 0, too_many = 0;
-    for (int a = optind; a < argc; a++) {
-        struct packet_list list;
-        if (read_capture(argv[a], &list) < 0)
-            return 1;
-        for (size_t i = 0; i < list.count; i++) {
-            if (!is_ipv4(&list.items[i]) || c.count == MAX_REQUESTS) {
-                *(is_ipv4(&list.items[i]) ? &too_many : &ignored) += 1;
-                free(list.items[i].bytes);
-                continue;
-            }
-            struct request *r = &requests[c.count++];
-            if (list.count == 1)
-                snprintf(r->name, sizeof r->name, "%s", base_name(argv[a]));
-            else
-                snprintf(r->name, sizeof r->name, "%.50s #%lu", base_name(argv[a]),
-                         (unsigned long)(i + 1) % 100000);
-            r->packet = list.items[i];
-        }
-        free(list.items);
-    }
-    c.requests = requests;
-    if (ignored)
-        printf("ignored %lu packet%s: not IPv4\n", ignored, ignored == 1 ? "" : "s");
-    if (too_many)
-        printf("ignored %lu packet%s past the first %d\n", too_many, too_many == 1 ? "" : "s",
-               MAX_REQUESTS);
-    if (c.count == 0) {
-        fprintf(stderr, "compare: no IPv4 packet in %s: nothing to compare.\n", argv[optind]);
-        return 1;
-    }
-
-    /* The kernel's answers. */
-    int tun = -1;
-    char why[512] = "";
-    if (kernel_tun) {
-        tun = tun_open(kernel_tun, why, sizeof why);
-        if (tun < 0) {
-            fprintf(stderr, "compare: %s\n", why);
-            return 1;
-        }
-        wait_for_carrier(kernel_tun);
-        printf("kernel: Linux's own replies, live (a tun, 198.51.100.1/24, private "
-               "namespace)\n");
-    } else if (recorded) {
-        load_recordings(recorded);
-    }
-    size_t unknown = 0;
-    for (size_t r = 0; r < c.count; r++) {
-        if (tun >= 0) {
-            if (live_reply(tun, (unsigned)r, &requests[r].packet, &c.kernel[r]) < 0) {
-                fprintf(stderr, "compare: the kernel did not answer the sentinel after "
-                        "request %zu: is %s up with 198.51.100.1/24?\n", r + 1, kernel_tun);
-                return 1;
-            }
-            c.kernel_known[r] = 1;
-        } else if (recorded) {
-            c.kernel_known[r] = recorded_reply(&requests[r].packet, &c.kernel[r]);
-        }
-        unknown += !c.kernel_known[r];
-    }
-    if (recorded)
-        printf("kernel: the replies recorded in %s/kernel-replies (live needs root)\n", recorded);
-    if (unknown)
-        printf("kernel: %zu request%s not recorded; the kernel column (?) needs root: "
-               "sudo make compare\n", unknown, unknown == 1 ? " is" : "s are");
-
-    /* The steps' answers, in a directory of our own. */
-    char work[] = "/tmp/compare.XXXXXX";
-    if (!mkdtemp(work)) {
-        fprintf(stderr, "compare: cannot make a temporary directory (%s)\n", strerror(errno));
-        return 1;
-    }
-    int failed = 0;
-    for (int s = 0; s < c.step_count && !failed; s++)
-        for (size_t r = 0; r < c.count && !failed && c.steps[s].runs; r++)
-            failed = run_step(&c.steps[s], r, &requests[r].packet, work) < 0;
-    char path[600];
-    const char *leftovers[] = {"request.pcap", "01", "02", "03", "04", "05", "06", "07", "08"};
-    for (size_t i = 0; i < sizeof leftovers / sizeof leftovers[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s%s", work, leftovers[i], i ? ".pcap" : "");
-        unlink(path);
-        snprintf(path, sizeof path, "%s/%s.log", work, leftovers[i]);
-        unlink(path);
-        snprintf(path, sizeof path, "%s/%s.err", work, leftovers[i]);
-        unlink(path);
-    }
-    rmdir(work);
-    if (failed)
+    if (read_requests(&c, argv + optind, argc - optind) < 0 || ask_kernel(&c, kernel_tun, recorded) < 0 ||
+        ask_steps(&c) < 0)
         return 1;
 
     printf("not compared: the IP identification (each sender picks its own); header\n"
@@ -1127,19 +1167,9 @@ int main(int argc, char **argv)
     build_rows();
     for (size_t r = 0; r < c.count; r++)
         print_request(&c, r);
-
     printf("\n");
     for (int s = 0; s < c.step_count; s++) {
-        char line[512];
-        int used = snprintf(line, sizeof line, "%s: %d of %zu replies differ from the kernel's",
-                            c.steps[s].name, c.steps[s].differing, c.count);
-        for (size_t i = 0, first = 1; i < row_count && used < (int)sizeof line; i++)
-            if (c.steps[s].rows_differing[i]) {
-                used += snprintf(line + used, sizeof line - (size_t)used, "%s %s",
-                                 first ? ", in" : ",", rows[i].label);
-                first = 0;
-            }
-        print_wrapped(line, 4);
+        print_summary(&c, s);
         if (write_diagram(&c, s, dot_dir) < 0)
             return 1;
     }
