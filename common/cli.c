@@ -1,7 +1,10 @@
 #include "cli.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { IFNAME_MAX = 15 };           /* IFNAMSIZ - 1: the kernel keeps a final NUL */
@@ -60,13 +63,34 @@ static int check_not_empty(char **argv, int option, char *why, size_t why_len,
     return -1;
 }
 
+/* A rate limit's value: a whole number from 0 to 1000000 (a million a
+ * second, or a thousand seconds: more is not a limit anyone means). */
+static int parse_limit(const char *name, const char *text, unsigned *value, char *why,
+                       size_t why_len)
+{
+    char *end;
+
+    errno = 0;
+    long number = strtol(text, &end, 10);
+    if (*text < '0' || *text > '9' || *end != '\0' || errno == ERANGE || number > 1000000) {
+        snprintf(why, why_len, "%s '%s' is not a whole number from 0 to 1000000: give one, "
+                 "for example %s 1000 (0 turns the limit off).", name, text, name);
+        return -1;
+    }
+    *value = (unsigned)number;
+    return 0;
+}
+
 /* Options that take a value may be given once: a second one would silently
  * replace the first. Flags (-v, -h) may repeat, they say the same thing. */
 static int given_twice(int option, const char **seen, char *why, size_t why_len,
                        const char *program)
 {
     static const char *const names[] = {['i'] = "-i/--interface", ['p'] = "--pcap",
-                                        ['r'] = "--replay", ['u'] = "--user"};
+                                        ['r'] = "--replay", ['u'] = "--user",
+                                        ['R'] = "--icmp-ratelimit",
+                                        ['M'] = "--icmp-msgs-per-sec",
+                                        ['B'] = "--icmp-msgs-burst"};
 
     if (!*seen) {
         *seen = names[option];
@@ -108,17 +132,22 @@ static int parse_options(int argc, char **argv, struct step_options *options,
         {"replay", required_argument, NULL, 'r'},
         {"user", required_argument, NULL, 'u'},
         {"address", required_argument, NULL, 'a'},
+        {"icmp-ratelimit", required_argument, NULL, 'R'},
+        {"icmp-msgs-per-sec", required_argument, NULL, 'M'},
+        {"icmp-msgs-burst", required_argument, NULL, 'B'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *program = argc > 0 ? argv[0] : "step";
     const char *seen['v'] = {NULL};  /* indexed by the options' letters */
+    const struct ratelimit_settings linux_defaults = RATELIMIT_LINUX_DEFAULTS;
     char name[64];
     int option;
 
     memset(options, 0, sizeof *options);
     options->ifname = "tun0";
+    options->ratelimit = linux_defaults;
 
     opterr = 0;                     /* we explain mistakes ourselves */
     optind = 0;                     /* glibc: start afresh, even after a parse
@@ -144,6 +173,17 @@ static int parse_options(int argc, char **argv, struct step_options *options,
                 options->replay_path = optarg;
             else
                 options->user = optarg;
+            break;
+        case 'R':
+        case 'M':
+        case 'B':
+            if (given_twice(option, &seen[option], why, why_len, program) < 0)
+                return -1;
+            if (parse_limit(seen[option], optarg, option == 'R' ? &options->ratelimit.ratelimit_ms
+                            : option == 'M' ? &options->ratelimit.msgs_per_sec
+                            : &options->ratelimit.msgs_burst, why, why_len) < 0)
+                return -1;
+            options->ratelimit_given = 1;
             break;
         case 'a':
             /* The one option that may repeat: a host can have several. */
@@ -238,6 +278,12 @@ void cli_usage(FILE *out, const char *program, const char *summary)
             "                          subnet (default " HOST_DEFAULT_ADDRESS "; repeat it for more)\n"
             "      --user NAME         step 08 on: whom to become once the tun is open,\n"
             "                          when started as root (default nobody)\n"
+            "      --icmp-ratelimit MS step 09 on: at most one error per MS milliseconds\n"
+            "                          to each destination, 6 at once (default 1000;\n"
+            "                          0: no limit), as Linux's sysctl of that name\n"
+            "      --icmp-msgs-per-sec N  step 09 on: at most N errors a second in all\n"
+            "                          (default 1000; 0: no limit, where Linux's 0 sends none)\n"
+            "      --icmp-msgs-burst N step 09 on: ...of which N at once (default 50)\n"
             "  -h, --help              show this help\n"
             "\n"
             "It prints one line per packet and runs until Ctrl-C (SIGINT) or SIGTERM.\n");

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "host.h"
+#include "ratelimit.h"
 
 struct step_options {
     const char *ifname;             /* -i, --interface (default tun0) */
@@ -13,6 +14,10 @@ struct step_options {
     const char *replay_path;        /* --replay FILE: read packets from a capture */
     const char *user;               /* --user NAME: who to become (step 08 on) */
     struct host host;               /* --address A.B.C.D/N, repeated (step 06 on) */
+    /* --icmp-ratelimit MS, --icmp-msgs-per-sec N, --icmp-msgs-burst N (step
+     * 09 on): Linux's defaults unless given; ratelimit_given says if any was */
+    struct ratelimit_settings ratelimit;
+    int ratelimit_given;
     int verbose;                    /* -v, --verbose: annotate every packet */
     int help;                       /* -h, --help */
 };

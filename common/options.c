@@ -37,10 +37,16 @@ struct arrival {
     long record_route, timestamp;   /* where they start in bytes, or NOWHERE */
     int route_stamped, time_stamped;
     int source_route;               /* its type, or 0 */
+    size_t problem;                 /* a malformed option: the offending byte */
 };
 
-static int refuse(char *why, size_t why_len, const char *what, const uint8_t *opt, size_t len)
+/* Says why, and notes where: the byte of `opt` that Linux's parameter
+ * problem points at (`at`: 0 the type, 1 the length, 2 the pointer, 3 the
+ * flags), as ip_options_compile() chooses it. */
+static int refuse(struct arrival *a, size_t at, char *why, size_t why_len, const char *what,
+                  const uint8_t *opt, size_t len)
 {
+    a->problem = (size_t)(opt - a->bytes) + at;
     snprintf(why, why_len, "malformed %s option (length %zu, pointer %u)", what, len,
              len >= 3 ? opt[2] : 0);
     return -1;
@@ -53,14 +59,17 @@ static int arrive_record_route(struct arrival *a, uint8_t *opt, size_t len, cons
                                char *why, size_t why_len)
 {
     if (a->record_route != NOWHERE) {
+        a->problem = (size_t)(opt - a->bytes);
         snprintf(why, why_len, "malformed IP options (option %u twice)", opt[0]);
         return -1;
     }
-    if (len < 3 || opt[2] < 4)
-        return refuse(why, why_len, "Record Route", opt, len);
+    if (len < 3)
+        return refuse(a, 1, why, why_len, "Record Route", opt, len);
+    if (opt[2] < 4)
+        return refuse(a, 2, why, why_len, "Record Route", opt, len);
     if (opt[2] <= len) {
         if (opt[2] + 3u > len)
-            return refuse(why, why_len, "Record Route", opt, len);
+            return refuse(a, 2, why, why_len, "Record Route", opt, len);
         memcpy(opt + opt[2] - 1, self, 4);
         opt[2] += 4;
         a->route_stamped = 1;
@@ -77,14 +86,18 @@ static int arrive_timestamp(struct arrival *a, uint8_t *opt, size_t len, const u
                             uint32_t now_ms, char *why, size_t why_len)
 {
     if (a->timestamp != NOWHERE) {
+        a->problem = (size_t)(opt - a->bytes);
         snprintf(why, why_len, "malformed IP options (option %u twice)", opt[0]);
         return -1;
     }
-    if (len < 4 || opt[2] < 5)
-        return refuse(why, why_len, "Timestamp", opt, len);
+    if (len < 4)
+        return refuse(a, 1, why, why_len, "Timestamp", opt, len);
+    if (opt[2] < 5)
+        return refuse(a, 2, why, why_len, "Timestamp", opt, len);
     a->timestamp = opt - a->bytes;      /* the reply returns it, unless in error */
     if (opt[2] > len) {
         if ((opt[3] >> 4) == 15) {
+            a->problem = (size_t)(opt - a->bytes) + 3;
             snprintf(why, why_len, "malformed Timestamp option (its overflow count overflows)");
             return -1;
         }
@@ -96,7 +109,7 @@ static int arrive_timestamp(struct arrival *a, uint8_t *opt, size_t len, const u
     size_t entry = flag == TS_TIMES ? 4 : 8;
     if (opt[2] + 3u > len ||
         ((flag == TS_ADDRESSES_AND_TIMES || flag == TS_PRESPECIFIED) && opt[2] + 7u > len))
-        return refuse(why, why_len, "Timestamp", opt, len);
+        return refuse(a, 2, why, why_len, "Timestamp", opt, len);
     switch (flag) {
     case TS_TIMES:
         write_be32(slot, now_ms);
@@ -124,10 +137,14 @@ static int arrive_timestamp(struct arrival *a, uint8_t *opt, size_t len, const u
 static int arrive_source_route(struct arrival *a, uint8_t *opt, size_t len, char *why,
                                size_t why_len)
 {
-    if (len < 3 || opt[2] < 4 || a->source_route)
-        return refuse(why, why_len, opt[0] == OPTION_LOOSE_SOURCE_ROUTE ? "loose source route"
-                                                                       : "strict source route",
-                      opt, len);
+    const char *what = opt[0] == OPTION_LOOSE_SOURCE_ROUTE ? "loose source route"
+                                                           : "strict source route";
+    if (len < 3)
+        return refuse(a, 1, why, why_len, what, opt, len);
+    if (opt[2] < 4)
+        return refuse(a, 2, why, why_len, what, opt, len);
+    if (a->source_route)
+        return refuse(a, 0, why, why_len, what, opt, len);
     a->source_route = opt[0];
     return 0;
 }
@@ -146,6 +163,7 @@ static enum options_status arrive(struct arrival *a, size_t len, const uint8_t s
         }
         size_t opt_len = at + 1 < len ? opt[1] : 0;
         if (opt_len < 2 || at + opt_len > len) {
+            a->problem = at;
             snprintf(why, why_len, "malformed IP option %u (length %zu, %zu bytes left)",
                      opt[0], opt_len, len - at);
             return OPTIONS_MALFORMED;
@@ -155,20 +173,29 @@ static enum options_status arrive(struct arrival *a, size_t len, const uint8_t s
         case OPTION_RECORD_ROUTE:
             status = arrive_record_route(a, opt, opt_len, self, why, why_len);
             break;
-        case OPTION_TIMESTAMP:
+        case OPTION_TIMESTAMP: {
+            /* Linux notes the option only once it passed: a parameter
+             * problem about it does not return it. */
+            long before = a->timestamp;
             status = arrive_timestamp(a, opt, opt_len, self, now_ms, why, why_len);
+            if (status < 0)
+                a->timestamp = before;
             break;
+        }
         case OPTION_LOOSE_SOURCE_ROUTE:
         case OPTION_STRICT_SOURCE_ROUTE:
             status = arrive_source_route(a, opt, opt_len, why, why_len);
             break;
         case OPTION_ROUTER_ALERT:       /* RFC 2113: always 4 bytes */
             if (opt_len < 4)
-                status = refuse(why, why_len, "Router Alert", opt, opt_len);
+                status = refuse(a, 1, why, why_len, "Router Alert", opt, opt_len);
             break;
         case OPTION_SECURITY_CIPSO:
             /* Linux checks CIPSO against the domains of interpretation it
-             * was configured with; with none (the default), it refuses. */
+             * was configured with; with none (the default), it refuses,
+             * pointing at the length when the option is too short for a
+             * domain (cipso_v4_validate), else at the domain. */
+            a->problem = at + (opt_len < 8 ? 1 : 2);
             snprintf(why, why_len, "CIPSO security option: no domain of interpretation is "
                      "configured, refused as Linux does");
             status = -1;
@@ -180,6 +207,10 @@ static enum options_status arrive(struct arrival *a, size_t len, const uint8_t s
             return OPTIONS_MALFORMED;
         at += opt_len;
     }
+    /* Linux fills what follows End of Option List with End of Option List,
+     * in the datagram itself (an error quotes it so). */
+    for (; at < len; at++)
+        a->bytes[at] = OPTION_END;
     if (a->source_route) {
         snprintf(why, why_len, "%s source route option: not answered, as Linux does by "
                  "default (accept_source_route = 0)",
@@ -234,38 +265,80 @@ static int reply_timestamp(uint8_t *opt, const uint8_t self[4], uint32_t now_ms,
     return 0;
 }
 
-enum options_status ipv4_options_echo(const uint8_t *options, size_t len, const uint8_t self[4],
-                                      uint32_t now_ms, uint8_t *out, size_t *out_len,
-                                      char *why, size_t why_len)
+/* The second pass: the options of the reply (or error), Record Route
+ * first. -1 when they cannot be built. */
+static int build_reply(const struct arrival *a, const uint8_t self[4], uint32_t now_ms,
+                       struct options_outcome *outcome, char *why, size_t why_len)
 {
-    struct arrival a = {.record_route = NOWHERE, .timestamp = NOWHERE};
     size_t written = 0;
+    uint8_t *out = outcome->reply;
 
-    if (len > OPTIONS_MAX_LEN) {
-        snprintf(why, why_len, "malformed IP options (%zu bytes, more than 40)", len);
-        return OPTIONS_MALFORMED;
-    }
-    memcpy(a.bytes, options, len);
-    enum options_status status = arrive(&a, len, self, now_ms, why, why_len);
-    if (status != OPTIONS_OK)
-        return status;
-
-    if (a.record_route != NOWHERE) {
+    if (a->record_route != NOWHERE) {
         uint8_t *opt = out + written;
-        memcpy(opt, a.bytes + a.record_route, a.bytes[a.record_route + 1]);
-        if (a.route_stamped && reply_record_route(opt, self, why, why_len) < 0)
-            return OPTIONS_MALFORMED;
+        memcpy(opt, a->bytes + a->record_route, a->bytes[a->record_route + 1]);
+        if (a->route_stamped && reply_record_route(opt, self, why, why_len) < 0)
+            return -1;
         written += opt[1];
     }
-    if (a.timestamp != NOWHERE) {
+    if (a->timestamp != NOWHERE) {
         uint8_t *opt = out + written;
-        memcpy(opt, a.bytes + a.timestamp, a.bytes[a.timestamp + 1]);
-        if (a.time_stamped && reply_timestamp(opt, self, now_ms, why, why_len) < 0)
-            return OPTIONS_MALFORMED;
+        memcpy(opt, a->bytes + a->timestamp, a->bytes[a->timestamp + 1]);
+        if (a->time_stamped && reply_timestamp(opt, self, now_ms, why, why_len) < 0)
+            return -1;
         written += opt[1];
     }
     while (written % 4 != 0)
         out[written++] = OPTION_END;
-    *out_len = written;
+    outcome->reply_len = written;
+    return 0;
+}
+
+enum options_status ipv4_options_process(const uint8_t *options, size_t len,
+                                         const uint8_t self[4], uint32_t now_ms,
+                                         struct options_outcome *outcome, char *why,
+                                         size_t why_len)
+{
+    struct arrival a = {.record_route = NOWHERE, .timestamp = NOWHERE};
+    char ignored[160];
+
+    memset(outcome, 0, sizeof *outcome);
+    if (len > OPTIONS_MAX_LEN) {
+        snprintf(why, why_len, "malformed IP options (%zu bytes, more than 40)", len);
+        outcome->reply_impossible = outcome->malformed = 1;    /* not from a real header */
+        return OPTIONS_MALFORMED;
+    }
+    memcpy(a.bytes, options, len);
+    enum options_status status = arrive(&a, len, self, now_ms, why, why_len);
+    memcpy(outcome->arrived, a.bytes, len);
+    outcome->problem = a.problem;
+    if (status == OPTIONS_MALFORMED) {
+        outcome->malformed = 1;
+        /* A parameter problem carries what passed before the bad option,
+         * as Linux's does (or is not sent, if even that cannot be built). */
+        if (build_reply(&a, self, now_ms, outcome, ignored, sizeof ignored) < 0)
+            outcome->reply_impossible = 1;
+        return status;
+    }
+    if (status != OPTIONS_OK)
+        return status;
+    if (build_reply(&a, self, now_ms, outcome, why, why_len) < 0) {
+        outcome->reply_impossible = 1;
+        return OPTIONS_MALFORMED;
+    }
     return OPTIONS_OK;
+}
+
+enum options_status ipv4_options_echo(const uint8_t *options, size_t len, const uint8_t self[4],
+                                      uint32_t now_ms, uint8_t *out, size_t *out_len,
+                                      char *why, size_t why_len)
+{
+    struct options_outcome outcome;
+
+    enum options_status status = ipv4_options_process(options, len, self, now_ms, &outcome,
+                                                      why, why_len);
+    if (status == OPTIONS_OK) {
+        memcpy(out, outcome.reply, outcome.reply_len);
+        *out_len = outcome.reply_len;
+    }
+    return status;
 }

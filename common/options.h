@@ -34,4 +34,29 @@ enum options_status ipv4_options_echo(const uint8_t *options, size_t len, const 
                                       uint32_t now_ms, uint8_t *out, size_t *out_len,
                                       char *why, size_t why_len);
 
+/* Everything the first and second passes learn, for a host that also
+ * sends errors (step 09 on). */
+struct options_outcome {
+    /* The options of a reply or error: for OPTIONS_MALFORMED, those of the
+     * parameter problem (what passed before the bad option). */
+    uint8_t reply[OPTIONS_MAX_LEN];
+    size_t reply_len;
+    /* The request's options as Linux leaves them in the datagram itself,
+     * stamped on arrival: what an error quotes. */
+    uint8_t arrived[OPTIONS_MAX_LEN];
+    /* OPTIONS_MALFORMED: the offending byte, counted from the first byte of
+     * the options (a parameter problem's pointer is 20 more), unless... */
+    size_t problem;
+    /* ...the reply's (or the parameter problem's) options cannot be built:
+     * then Linux sends nothing at all. */
+    int reply_impossible;
+    int malformed;                  /* the request's options cannot be */
+};
+
+/* ipv4_options_echo(), telling all it learnt in `outcome`. */
+enum options_status ipv4_options_process(const uint8_t *options, size_t len,
+                                         const uint8_t self[4], uint32_t now_ms,
+                                         struct options_outcome *outcome, char *why,
+                                         size_t why_len);
+
 #endif

@@ -428,6 +428,13 @@ int step_run(const struct step *step, int argc, char **argv)
                 step->name);
         return 2;
     }
+    if (options.ratelimit_given && !step->ratelimit) {
+        fprintf(stderr, "%s: --icmp-ratelimit, --icmp-msgs-per-sec and --icmp-msgs-burst are "
+                "for steps that send ICMP errors (09 on): leave them out.\n", step->name);
+        return 2;
+    }
+    if (step->ratelimit)
+        *step->ratelimit = options.ratelimit;
     if (set_addresses(step, &options, why, sizeof why) < 0) {
         fprintf(stderr, "%s: %s\n", step->name, why);
         return 2;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "host.h"
+#include "ratelimit.h"
 
 /* The largest IP packet a tun read() can return, and so the size of the
  * buffers a step reads into and writes its reply into. */
@@ -32,6 +33,10 @@ struct step {
                                        packet (default HOST_DEFAULT_ADDRESS) */
     /* From step 08 on: */
     int drops_privileges;           /* become --user once the tun is open */
+    /* From step 09 on: */
+    struct ratelimit_settings *ratelimit;   /* filled from --icmp-ratelimit,
+                                               --icmp-msgs-per-sec, --icmp-msgs-burst
+                                               (default Linux's) before the first packet */
 };
 
 /* Runs `step` as its command line says; returns main()'s exit status. */
