@@ -43,3 +43,8 @@ int inet_checksum_ok(const uint8_t *data, size_t len)
 {
     return fold(sum_words(data, len)) == 0xffff;
 }
+
+uint16_t inet_sum(uint16_t sum, const uint8_t *data, size_t len)
+{
+    return fold(sum + sum_words(data, len));
+}

@@ -19,4 +19,10 @@ uint16_t inet_checksum(const uint8_t *data, size_t len);
  * check. */
 int inet_checksum_ok(const uint8_t *data, size_t len);
 
+/* The one's complement sum of `data` added to `sum`, folded but not
+ * complemented: to sum pieces that lie apart, such as the pseudo-header
+ * and the segment of a UDP or TCP checksum (RFC 768, RFC 793). Every piece
+ * but the last must be of even length. The checksum is ~ the final sum. */
+uint16_t inet_sum(uint16_t sum, const uint8_t *data, size_t len);
+
 #endif

@@ -40,6 +40,7 @@ struct icmp_error {
                                        ipv4_options_process), options_len bytes */
     size_t options_len;
     uint8_t ttl;
+    uint16_t identification;        /* the error's own (it may be fragmented) */
 };
 
 /* The TOS byte of an error about a datagram that came with `tos`. */
@@ -48,8 +49,8 @@ uint8_t icmp_error_tos(uint8_t tos);
 /*
  * Writes to `out` the error about the `datagram_len` bytes of `datagram`
  * (its IP header first, exactly as it is to be quoted), which came to us
- * from `ip->src` at `ip->dst`: an IP header from ip->dst back to ip->src,
- * then the ICMP header, then as much of the datagram as keeps the whole
+ * from `ip->src` at `ip->dst`: an IP header from ip->dst back to ip->src
+ * (Don't Fragment clear, as Linux sends errors), then the ICMP header, then as much of the datagram as keeps the whole
  * error within 576 bytes. Returns its length (at most 576).
  */
 size_t icmp_error_write(uint8_t *out, const struct ipv4_view *ip, const uint8_t *datagram,

@@ -35,8 +35,15 @@ ORDER=(default s0 s1 s57 s1472 pattern record-route timestamp timestamp-addresse
 # of every shape the unit tests compare with the kernel).
 CRAFTED=(all-zero ts-overflow ts-overflow-14 ts-one-slot ts-unknown-flag ts-then-rr
          ts-prespecified router-alert)
+# Step 09's requests that get an error, a timestamp reply or a reset rather
+# than an echo reply (made by tests/fixtures/craft-09.py): asked with
+# kernel-oracle --all, in a namespace whose rate limits are off.
+CRAFTED_09=(udp-closed udp-large udp-short-length protocol-unknown bad-option-pointer
+            bad-option-length timestamp-request timestamp-long timestamp-short
+            record-route-error tos-error tcp-syn tcp-syn-tos tcp-ack-data tcp-syn-fin-data
+            tcp-record-route)
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=("${ORDER[@]}" "${CRAFTED[@]}" ipv6-router-solicitation)
+[ ${#names[@]} -gt 0 ] || names=("${ORDER[@]}" "${CRAFTED[@]}" "${CRAFTED_09[@]}" ipv6-router-solicitation)
 
 requests=$root/tests/fixtures/requests
 replies=$root/tests/fixtures/kernel-replies
@@ -86,7 +93,7 @@ if [[ " ${names[*]} " == *" ipv6-router-solicitation "* ]]; then
     [ -n "$rs" ] || { echo "no IPv6 router solicitation was captured" >&2; exit 1; }
     editcap -F pcap -r "$work/all.pcap" "$requests/ipv6-router-solicitation.pcap" "$rs"
 fi
-for name in "${CRAFTED[@]}"; do
+for name in "${CRAFTED[@]}" "${CRAFTED_09[@]}"; do
     [[ " ${names[*]} " == *" $name "* ]] || continue
     text2pcap -q -F pcap -l 101 "$requests/$name.txt" "$requests/$name.pcap"
     pinged+=("$name")
@@ -97,8 +104,13 @@ ip tuntap add mode tun name tun1
 ip addr add 198.51.100.1/24 dev tun1
 ip link set tun1 up
 sysctl -qw net.ipv6.conf.tun1.disable_ipv6=1
+# Every error is recorded, none held back by Linux's rate limits (steps
+# 09's own test compares those separately).
+sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=100000 net.ipv4.icmp_msgs_burst=10000
 for name in "${pinged[@]}"; do
-    "$root/build/tools/kernel-oracle" -i tun1 "$requests/$name.pcap" "$replies/$name.pcap"
+    all=()
+    [[ " ${CRAFTED_09[*]} " == *" $name "* ]] && all=(--all)
+    "$root/build/tools/kernel-oracle" "${all[@]}" -i tun1 "$requests/$name.pcap" "$replies/$name.pcap"
 done
 ip tuntap del mode tun name tun1
 

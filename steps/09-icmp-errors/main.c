@@ -54,13 +54,16 @@ enum verdict {
     TIMESTAMP_TOO_SHORT,
     UDP_TOO_SHORT,
     BAD_UDP_CHECKSUM,
-    TCP_NOT_ANSWERED,
+    TCP_TOO_SHORT,
+    BAD_TCP_CHECKSUM,
+    TCP_RESET_RECEIVED,
     IGMP,
     ABOUT_AN_ERROR,
     RATE_LIMITED,
     ANSWERED,
     TIMESTAMP_ANSWERED,
     PORT_UNREACHABLE,
+    TCP_RESET_SENT,
     PROTOCOL_UNREACHABLE,
     PARAMETER_PROBLEM,
     VERDICT_COUNT
@@ -93,13 +96,16 @@ static const struct {
     [TIMESTAMP_TOO_SHORT] = {"timestamp-too-short", "a timestamp request without its originate time"},
     [UDP_TOO_SHORT] = {"udp-too-short", "UDP shorter than its header, or than its length field says"},
     [BAD_UDP_CHECKSUM] = {"bad-udp-checksum", "RFC 768: a checksum that is not 0 must verify"},
-    [TCP_NOT_ANSWERED] = {"tcp-not-answered", "TCP: Linux would send a reset; this step sends nothing"},
+    [TCP_TOO_SHORT] = {"tcp-too-short", "TCP shorter than its header, or than its data offset says"},
+    [BAD_TCP_CHECKSUM] = {"bad-tcp-checksum", "RFC 793: the checksum must verify"},
+    [TCP_RESET_RECEIVED] = {"tcp-reset-received", "RFC 793: a reset is never answered with a reset"},
     [IGMP] = {"igmp", "IGMP: Linux takes it and answers nothing"},
     [ABOUT_AN_ERROR] = {"about-an-error", "RFC 1122 3.2.2: never an error about an ICMP error"},
     [RATE_LIMITED] = {"rate-limited", "an error was due, suppressed by the rate limit (RFC 1812 4.3.2.8)"},
     [ANSWERED] = {"answered", "an echo request, answered (RFC 1122 3.2.2.6)"},
     [TIMESTAMP_ANSWERED] = {"timestamp-answered", "a timestamp request, answered (RFC 792)"},
     [PORT_UNREACHABLE] = {"port-unreachable", "UDP to a port nobody listens on (RFC 1122 3.2.2.1)"},
+    [TCP_RESET_SENT] = {"tcp-reset-sent", "TCP to a port nobody listens on: a reset (RFC 793)"},
     [PROTOCOL_UNREACHABLE] = {"protocol-unreachable", "a protocol this host does not speak (RFC 1122 3.2.2.1)"},
     [PARAMETER_PROBLEM] = {"parameter-problem", "an IP option that cannot be (RFC 1122 3.2.2.5)"},
 };
@@ -117,6 +123,10 @@ static struct host host;
 static struct ratelimit_settings limits = RATELIMIT_LINUX_DEFAULTS;
 static struct ratelimit buckets;
 #define STEP_RATELIMIT limits
+
+/* Errors may be fragmented on their way, so each needs an identification
+ * of its own (RFC 6864): a counter. */
+static uint16_t next_identification;
 
 /* What the time is, for the Timestamp option and timestamp replies:
  * milliseconds since midnight UT (RFC 791, RFC 792). A variable, so that
@@ -397,25 +407,24 @@ static enum verdict icmp_input(struct datagram *d, FILE *log)
 
 /* ---- UDP ------------------------------------------------------------------- */
 
-/* [exercise 09: a function that checks a UDP checksum, which covers the addresses too (RFC 768's pseudo-header)] */
-/* RFC 768: the checksum covers a pseudo-header (the addresses, the
- * protocol and the UDP length) and the whole datagram. */
-static int udp_checksum_ok(const struct ipv4_view *ip, const uint8_t *udp, size_t udp_len)
+/* RFC 768 and RFC 793: the checksum covers a pseudo-header (the
+ * addresses, the protocol and the length) and the whole segment. */
+static uint16_t pseudo_header_sum(const struct ipv4_view *ip, const uint8_t *segment, size_t len)
 {
-    uint32_t sum = 0;
+    uint8_t pseudo[12];
 
-    for (int i = 0; i < 4; i += 2)
-        sum += read_be16(ip->src + i) + read_be16(ip->dst + i);
-    sum += IPV4_PROTOCOL_UDP + udp_len;
-    for (size_t i = 0; i + 1 < udp_len; i += 2)
-        sum += read_be16(udp + i);
-    if (udp_len % 2)
-        sum += (uint32_t)udp[udp_len - 1] << 8;
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return sum == 0xffff;
+    memcpy(pseudo, ip->src, 4);
+    memcpy(pseudo + 4, ip->dst, 4);
+    pseudo[8] = 0;
+    pseudo[9] = ip->protocol;
+    write_be16(pseudo + 10, (uint16_t)len);
+    return inet_sum(inet_sum(0, pseudo, sizeof pseudo), segment, len);
 }
-/* [end exercise] */
+
+static int transport_checksum_ok(const struct ipv4_view *ip, const uint8_t *segment, size_t len)
+{
+    return pseudo_header_sum(ip, segment, len) == 0xffff;
+}
 
 /* UDP (Linux's __udp4_lib_rcv): nobody listens on any port here, so every
  * datagram that UDP itself accepts gets a port unreachable. */
@@ -433,7 +442,7 @@ static enum verdict udp_input(struct datagram *d, FILE *log)
     if (udp_len < UDP_HEADER_LEN || udp_len > d->ip.payload_len)
         return refuse(log, UDP_TOO_SHORT, "UDP length %zu from %s, but IP carries %zu bytes",
                       udp_len, from, d->ip.payload_len);
-    if (read_be16(udp + 6) != 0 && !udp_checksum_ok(&d->ip, udp, udp_len))
+    if (read_be16(udp + 6) != 0 && !transport_checksum_ok(&d->ip, udp, udp_len))
         return refuse(log, BAD_UDP_CHECKSUM, "UDP checksum 0x%04x from %s does not verify",
                       read_be16(udp + 6), from);
     fprintf(log, "UDP %s port %u -> port %u, nobody listens: ", from, read_be16(udp),
@@ -448,16 +457,86 @@ static enum verdict udp_input(struct datagram *d, FILE *log)
     /* [end exercise] */
 }
 
-/* ---- the protocols this host speaks ---------------------------------------- */
+/* ---- TCP ------------------------------------------------------------------- */
 
-/* TCP: nobody listens either, and Linux answers with a reset; this step
- * sends nothing (see the lesson). */
+enum { TCP_HEADER_LEN = 20, TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_ACK = 0x10 };
+
+/* RFC 793, "Reset Generation", as Linux's tcp_v4_send_reset() writes it:
+ * from the port it came to, back to the port it came from. If the segment
+ * acknowledged something, the reset takes that as its sequence number;
+ * otherwise it acknowledges everything the segment occupied (its data,
+ * and one each for SYN and FIN). No options, no window. */
+static void write_reset(const struct datagram *d, uint8_t *tcp)
+{
+    const uint8_t *in = d->ip.payload;
+    uint8_t flags = in[13];
+
+    memset(tcp, 0, TCP_HEADER_LEN);
+    memcpy(tcp, in + 2, 2);
+    memcpy(tcp + 2, in, 2);
+    if (flags & TCP_ACK) {
+        memcpy(tcp + 4, in + 8, 4);
+        tcp[13] = TCP_RST;
+    } else {
+        size_t data_len = d->ip.payload_len - (size_t)(in[12] >> 4) * 4;
+        uint32_t occupied = (uint32_t)data_len + !!(flags & TCP_SYN) + !!(flags & TCP_FIN);
+        write_be32(tcp + 8, read_be32(in + 4) + occupied);
+        tcp[13] = TCP_RST | TCP_ACK;
+    }
+    tcp[12] = (TCP_HEADER_LEN / 4) << 4;
+}
+
+static size_t write_reset_datagram(const struct datagram *d, uint8_t *reply)
+{
+    struct ipv4_header_fields header = {
+        /* Linux's ip_send_unicast_reply(): the request's TOS, without its
+         * ECN bits (a reset is not part of a flow that negotiated ECN). */
+        .tos = d->ip.tos & 0xfc,
+        .ttl = REPLY_TTL,
+        .protocol = IPV4_PROTOCOL_TCP,
+        .payload_len = TCP_HEADER_LEN,
+        .options = d->options.reply,
+        .options_len = d->options.reply_len,
+    };
+    memcpy(header.src, d->ip.dst, 4);
+    memcpy(header.dst, d->ip.src, 4);
+    size_t header_len = ipv4_write_header(reply, &header);
+
+    struct ipv4_view out = {.protocol = IPV4_PROTOCOL_TCP};
+    memcpy(out.src, header.src, 4);
+    memcpy(out.dst, header.dst, 4);
+    uint8_t *tcp = reply + header_len;
+    write_reset(d, tcp);
+    write_be16(tcp + 16, (uint16_t)~pseudo_header_sum(&out, tcp, TCP_HEADER_LEN));
+    return header_len + TCP_HEADER_LEN;
+}
+
+/* TCP (Linux's tcp_v4_rcv): nobody listens either, and TCP says so with a
+ * reset (RFC 793), after its own checks; never a reset for a reset, which
+ * could bounce between two hosts for ever. */
 static enum verdict tcp_input(struct datagram *d, FILE *log)
 {
+    const uint8_t *tcp = d->ip.payload;
     char from[16];
 
-    return refuse(log, TCP_NOT_ANSWERED, "TCP from %s: no reset sent", dotted(from, d->ip.src));
+    dotted(from, d->ip.src);
+    if (d->ip.payload_len < TCP_HEADER_LEN || (size_t)(tcp[12] >> 4) * 4 < TCP_HEADER_LEN ||
+        (size_t)(tcp[12] >> 4) * 4 > d->ip.payload_len)
+        return refuse(log, TCP_TOO_SHORT, "TCP segment of %zu bytes from %s, shorter than its "
+                      "header", d->ip.payload_len, from);
+    if (!transport_checksum_ok(&d->ip, tcp, d->ip.payload_len))
+        return refuse(log, BAD_TCP_CHECKSUM, "TCP checksum 0x%04x from %s does not verify",
+                      read_be16(tcp + 16), from);
+    if (tcp[13] & TCP_RST)
+        return refuse(log, TCP_RESET_RECEIVED, "TCP reset from %s: never answered",
+                      from);
+    d->reply_len = write_reset_datagram(d, d->reply);
+    fprintf(log, "TCP %s port %u -> port %u, nobody listens: sent a reset\n", from,
+            read_be16(tcp), read_be16(tcp + 2));
+    return TCP_RESET_SENT;
 }
+
+/* ---- the protocols this host speaks ---------------------------------------- */
 
 /* IGMP: Linux always has it (group membership), and never answers it
  * with anything a host could see. */
@@ -536,6 +615,7 @@ static enum verdict send_error(struct datagram *d, enum verdict due, FILE *log)
     memcpy(quote, d->packet, quote_len);
     memcpy(quote + IPV4_MIN_HEADER_LEN, d->options.arrived, d->ip.header_len - IPV4_MIN_HEADER_LEN);
     d->error.ttl = REPLY_TTL;
+    d->error.identification = next_identification++;
     d->error.options = d->options.reply;
     d->error.options_len = d->options.reply_len;
     d->reply_len = icmp_error_write(d->reply, &d->ip, quote, quote_len, &d->error);
