@@ -101,6 +101,7 @@ const char *ipv4_protocol_name(uint8_t protocol)
     case 103: return "PIM";
     case 112: return "VRRP";
     case 132: return "SCTP";
+    case 136: return "UDP-Lite";
     default:  return "unknown";
     }
 }

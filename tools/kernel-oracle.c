@@ -8,7 +8,7 @@
  * With --all, every IPv4 packet is asked, not only echo requests, and the
  * answer is the first IPv4 packet the kernel sends back to 198.51.100.2
  * (an ICMP error, a timestamp reply): each must have one (step 09's
- * fixtures). A UDP or TCP checksum, which covers the addresses, is moved
+ * fixtures). A UDP, UDP-Lite or TCP checksum, which covers the addresses, is moved
  * along with them (RFC 1624), so that a right one stays right.
  *
  * TUN must already exist, be up, and carry 198.51.100.1/24 (the test scripts
@@ -92,14 +92,15 @@ static ssize_t await_any(struct oracle *o, uint8_t *reply)
     return -1;
 }
 
-/* TCP and UDP checksums cover the addresses too (a pseudo-header): RFC
- * 1624's incremental update moves them along with the addresses. */
+/* TCP, UDP and UDP-Lite (136) checksums cover the addresses too (a
+ * pseudo-header): RFC 1624's incremental update moves them along with the
+ * addresses. */
 static void update_transport_checksum(uint8_t *p, size_t len, const uint8_t old_addresses[8])
 {
     size_t header_len = (size_t)(p[0] & 0x0f) * 4;
     size_t at = p[9] == 6 ? 16 : 6;
 
-    if ((p[9] != 6 && p[9] != 17) || (read_be16(p + 6) & 0x1fff) != 0 ||
+    if ((p[9] != 6 && p[9] != 17 && p[9] != 136) || (read_be16(p + 6) & 0x1fff) != 0 ||
         header_len + at + 2 > len)
         return;                     /* no transport header here */
     uint8_t *field = p + header_len + at;

@@ -28,7 +28,7 @@
 #include "runner.h"
 
 enum { REPLY_TTL = 64, UDP_HEADER_LEN = 8, IPV4_PROTOCOL_IGMP = 2, IPV4_PROTOCOL_TCP = 6,
-       IPV4_PROTOCOL_UDP = 17 };
+       IPV4_PROTOCOL_UDP = 17, IPV4_PROTOCOL_PIM = 103, IPV4_PROTOCOL_UDPLITE = 136 };
 
 /* Every packet ends up as exactly one of these. */
 enum verdict {
@@ -57,7 +57,7 @@ enum verdict {
     TCP_TOO_SHORT,
     BAD_TCP_CHECKSUM,
     TCP_RESET_RECEIVED,
-    IGMP,
+    MULTICAST_CONTROL,
     ABOUT_AN_ERROR,
     RATE_LIMITED,
     ANSWERED,
@@ -94,17 +94,17 @@ static const struct {
     [ICMP_ERROR] = {"icmp-error", "an ICMP error: noted, never answered (RFC 1122 3.2.2)"},
     [ICMP_NOT_ANSWERED] = {"icmp-not-answered", "an ICMP type a host does not answer (replies, obsolete types)"},
     [TIMESTAMP_TOO_SHORT] = {"timestamp-too-short", "a timestamp request without its originate time"},
-    [UDP_TOO_SHORT] = {"udp-too-short", "UDP shorter than its header, or than its length field says"},
-    [BAD_UDP_CHECKSUM] = {"bad-udp-checksum", "RFC 768: a checksum that is not 0 must verify"},
+    [UDP_TOO_SHORT] = {"udp-too-short", "UDP or UDP-Lite shorter than its header, or than its length field says"},
+    [BAD_UDP_CHECKSUM] = {"bad-udp-checksum", "RFC 768, RFC 3828: a checksum must verify (UDP: unless it is 0)"},
     [TCP_TOO_SHORT] = {"tcp-too-short", "TCP shorter than its header, or than its data offset says"},
     [BAD_TCP_CHECKSUM] = {"bad-tcp-checksum", "RFC 793: the checksum must verify"},
     [TCP_RESET_RECEIVED] = {"tcp-reset-received", "RFC 793: a reset is never answered with a reset"},
-    [IGMP] = {"igmp", "IGMP: Linux takes it and answers nothing"},
+    [MULTICAST_CONTROL] = {"multicast-control", "IGMP or PIM: Linux takes them and answers nothing"},
     [ABOUT_AN_ERROR] = {"about-an-error", "RFC 1122 3.2.2: never an error about an ICMP error"},
     [RATE_LIMITED] = {"rate-limited", "an error was due, suppressed by the rate limit (RFC 1812 4.3.2.8)"},
     [ANSWERED] = {"answered", "an echo request, answered (RFC 1122 3.2.2.6)"},
     [TIMESTAMP_ANSWERED] = {"timestamp-answered", "a timestamp request, answered (RFC 792)"},
-    [PORT_UNREACHABLE] = {"port-unreachable", "UDP to a port nobody listens on (RFC 1122 3.2.2.1)"},
+    [PORT_UNREACHABLE] = {"port-unreachable", "UDP or UDP-Lite to a port nobody listens on (RFC 1122 3.2.2.1)"},
     [TCP_RESET_SENT] = {"tcp-reset-sent", "TCP to a port nobody listens on: a reset (RFC 793)"},
     [PROTOCOL_UNREACHABLE] = {"protocol-unreachable", "a protocol this host does not speak (RFC 1122 3.2.2.1)"},
     [PARAMETER_PROBLEM] = {"parameter-problem", "an IP option that cannot be (RFC 1122 3.2.2.5)"},
@@ -409,7 +409,8 @@ static enum verdict icmp_input(struct datagram *d, FILE *log)
 
 /* RFC 768 and RFC 793: the checksum covers a pseudo-header (the
  * addresses, the protocol and the length) and the whole segment. */
-static uint16_t pseudo_header_sum(const struct ipv4_view *ip, const uint8_t *segment, size_t len)
+static uint16_t pseudo_header_sum(const struct ipv4_view *ip, const uint8_t *segment, size_t len,
+                                  size_t covered)
 {
     uint8_t pseudo[12];
 
@@ -418,12 +419,28 @@ static uint16_t pseudo_header_sum(const struct ipv4_view *ip, const uint8_t *seg
     pseudo[8] = 0;
     pseudo[9] = ip->protocol;
     write_be16(pseudo + 10, (uint16_t)len);
-    return inet_sum(inet_sum(0, pseudo, sizeof pseudo), segment, len);
+    return inet_sum(inet_sum(0, pseudo, sizeof pseudo), segment, covered);
 }
 
 static int transport_checksum_ok(const struct ipv4_view *ip, const uint8_t *segment, size_t len)
 {
-    return pseudo_header_sum(ip, segment, len) == 0xffff;
+    return pseudo_header_sum(ip, segment, len, len) == 0xffff;
+}
+
+/* What UDP and UDP-Lite do when nobody listens: ask for a port
+ * unreachable about the first `quote_len` bytes of the datagram. */
+static enum verdict port_unreachable(struct datagram *d, size_t quote_len, FILE *log)
+{
+    const uint8_t *udp = d->ip.payload;
+    char from[16];
+
+    fprintf(log, "%s %s port %u -> port %u, nobody listens: ", ipv4_protocol_name(d->ip.protocol),
+            dotted(from, d->ip.src), read_be16(udp), read_be16(udp + 2));
+    d->quote_len = quote_len;
+    d->send_error = 1;
+    d->error.type = ICMP_DESTINATION_UNREACHABLE;
+    d->error.code = ICMP_UNREACHABLE_PORT;
+    return PORT_UNREACHABLE;
 }
 
 /* UDP (Linux's __udp4_lib_rcv): nobody listens on any port here, so every
@@ -445,16 +462,33 @@ static enum verdict udp_input(struct datagram *d, FILE *log)
     if (read_be16(udp + 6) != 0 && !transport_checksum_ok(&d->ip, udp, udp_len))
         return refuse(log, BAD_UDP_CHECKSUM, "UDP checksum 0x%04x from %s does not verify",
                       read_be16(udp + 6), from);
-    fprintf(log, "UDP %s port %u -> port %u, nobody listens: ", from, read_be16(udp),
-            read_be16(udp + 2));
     /* Linux cuts the datagram to its UDP length before it quotes it. */
-    d->quote_len = d->ip.header_len + udp_len;
-    d->send_error = 1;
-    d->error.type = ICMP_DESTINATION_UNREACHABLE;
-    d->error.code = ICMP_UNREACHABLE_PORT;
-    return PORT_UNREACHABLE;
+    return port_unreachable(d, d->ip.header_len + udp_len, log);
     /* [starter] return refuse(log, PORT_UNREACHABLE, "UDP from %s: no port unreachable sent yet", from); */
     /* [end exercise] */
+}
+
+/* UDP-Lite (RFC 3828, protocol 136), which Linux speaks too: UDP whose
+ * length field says how many bytes the checksum covers (0: all of them),
+ * and whose checksum is never 0. Nothing is cut before it is quoted. */
+static enum verdict udplite_input(struct datagram *d, FILE *log)
+{
+    const uint8_t *udp = d->ip.payload;
+    char from[16];
+
+    dotted(from, d->ip.src);
+    if (d->ip.payload_len < UDP_HEADER_LEN)
+        return refuse(log, UDP_TOO_SHORT, "UDP-Lite datagram of %zu bytes from %s, shorter "
+                      "than its 8-byte header", d->ip.payload_len, from);
+    size_t covered = read_be16(udp + 4) ? read_be16(udp + 4) : d->ip.payload_len;
+    if (covered < UDP_HEADER_LEN || covered > d->ip.payload_len)
+        return refuse(log, UDP_TOO_SHORT, "UDP-Lite checksum coverage %zu from %s, but IP "
+                      "carries %zu bytes", covered, from, d->ip.payload_len);
+    if (read_be16(udp + 6) == 0 ||
+        pseudo_header_sum(&d->ip, udp, d->ip.payload_len, covered) != 0xffff)
+        return refuse(log, BAD_UDP_CHECKSUM, "UDP-Lite checksum 0x%04x from %s does not verify",
+                      read_be16(udp + 6), from);
+    return port_unreachable(d, d->ip.total_len, log);
 }
 
 /* ---- TCP ------------------------------------------------------------------- */
@@ -507,7 +541,7 @@ static size_t write_reset_datagram(const struct datagram *d, uint8_t *reply)
     memcpy(out.dst, header.dst, 4);
     uint8_t *tcp = reply + header_len;
     write_reset(d, tcp);
-    write_be16(tcp + 16, (uint16_t)~pseudo_header_sum(&out, tcp, TCP_HEADER_LEN));
+    write_be16(tcp + 16, (uint16_t)~pseudo_header_sum(&out, tcp, TCP_HEADER_LEN, TCP_HEADER_LEN));
     return header_len + TCP_HEADER_LEN;
 }
 
@@ -538,13 +572,16 @@ static enum verdict tcp_input(struct datagram *d, FILE *log)
 
 /* ---- the protocols this host speaks ---------------------------------------- */
 
-/* IGMP: Linux always has it (group membership), and never answers it
- * with anything a host could see. */
-static enum verdict igmp_input(struct datagram *d, FILE *log)
+/* IGMP (2) and PIM (103): Linux always has them, for multicast group
+ * membership and multicast routing, and answers neither with anything:
+ * measured, every other protocol number but ICMP, TCP, UDP and UDP-Lite
+ * gets a protocol unreachable from Linux 6.18. */
+static enum verdict multicast_input(struct datagram *d, FILE *log)
 {
     char from[16];
 
-    return refuse(log, IGMP, "IGMP from %s: nothing to answer", dotted(from, d->ip.src));
+    return refuse(log, MULTICAST_CONTROL, "%s from %s: multicast control, nothing to answer",
+                  ipv4_protocol_name(d->ip.protocol), dotted(from, d->ip.src));
 }
 
 typedef enum verdict (*protocol_input)(struct datagram *d, FILE *log);
@@ -553,9 +590,11 @@ typedef enum verdict (*protocol_input)(struct datagram *d, FILE *log);
  * protocol without one gets a protocol unreachable. */
 static const protocol_input PROTOCOLS[256] = {
     [IPV4_PROTOCOL_ICMP] = icmp_input,
-    [IPV4_PROTOCOL_IGMP] = igmp_input,
+    [IPV4_PROTOCOL_IGMP] = multicast_input,
     [IPV4_PROTOCOL_TCP] = tcp_input,
     [IPV4_PROTOCOL_UDP] = udp_input,
+    [IPV4_PROTOCOL_PIM] = multicast_input,
+    [IPV4_PROTOCOL_UDPLITE] = udplite_input,
 };
 
 static enum verdict deliver(struct datagram *d, FILE *log)
