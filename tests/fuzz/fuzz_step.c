@@ -3,7 +3,10 @@
  * -DSTEP_SOURCE='"NN-name/main.c"'. Whatever the bytes, the step must not
  * crash or read out of bounds, and a reply it sends must be an IPv4 packet
  * the kernel would take: a header checksum that verifies, a total length
- * equal to what it wrote, and an echo reply inside.
+ * equal to what it wrote, and an echo reply inside; from step 09 on also a
+ * timestamp reply, an ICMP error (never about an ICMP error, never to an
+ * address that is not one host, at most 576 bytes) or a TCP reset, each
+ * with its checksum right.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +21,72 @@ int step_main(int argc, char **argv);
 #include "checksum.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* TCP's checksum, over a pseudo-header (RFC 793), verifies. */
+static int tcp_checksum_ok(const uint8_t *ip, const uint8_t *tcp, size_t len)
+{
+    uint32_t sum = 6 + (uint32_t)len;
+
+    for (int i = 12; i < 20; i += 2)
+        sum += read_be16(ip + i);
+    for (size_t i = 0; i < len; i += 2)
+        sum += (uint32_t)tcp[i] << 8 | (i + 1 < len ? tcp[i + 1] : 0);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return sum == 0xffff;
+}
+
+/* An ICMP error (type 3 or 12), checked: within 576 bytes, to one host,
+ * and quoting an IPv4 header that is not itself an ICMP error's. */
+static int error_ok(const uint8_t *reply, size_t reply_len, const uint8_t *icmp, size_t icmp_len)
+{
+    const uint8_t *quote = icmp + 8;
+    size_t quote_len = icmp_len - 8;
+    const uint8_t *to = reply + 16;
+
+    if (reply_len > 576 || quote_len < 20 || (quote[0] >> 4) != 4)
+        return 0;
+    if (to[0] == 0 || to[0] == 127 || (to[0] >= 224 && to[0] <= 239) ||
+        (to[0] == 255 && to[1] == 255 && to[2] == 255 && to[3] == 255))
+        return 0;
+    size_t quoted_header = (size_t)(quote[0] & 0x0f) * 4;
+    if (quote[9] == 1 && quote_len > quoted_header) {
+        uint8_t type = quote[quoted_header];
+        if (type == 3 || type == 4 || type == 5 || type == 11 || type == 12 || type > 18)
+            return 0;
+    }
+    return 1;
+}
+
+/* What a step may send: see the top of this file. */
+static int reply_ok(const uint8_t *reply, size_t reply_len, size_t size)
+{
+    size_t header_len = (size_t)(reply[0] & 0x0f) * 4;
+
+    if (reply_len < header_len + 8 || header_len < 20 || (reply[0] >> 4) != 4 ||
+        read_be16(reply + 2) != reply_len || !inet_checksum_ok(reply, header_len))
+        return 0;
+    const uint8_t *payload = reply + header_len;
+    size_t payload_len = reply_len - header_len;
+    if (reply[9] == 6)
+        return payload_len == 20 && (payload[13] & 0x04) && reply_len <= size &&
+               tcp_checksum_ok(reply, payload, payload_len);
+    if (reply[9] != 1)
+        return 0;
+    switch (payload[0]) {
+    case 0:                         /* echo reply: never longer than the request (its
+                                       ICMP checksum is wrong before step 05) */
+        return reply_len <= size;
+    case 14:                        /* timestamp reply */
+        return payload_len == 20 && inet_checksum_ok(payload, payload_len);
+    case 3:
+    case 12:
+        return inet_checksum_ok(payload, payload_len) &&
+               error_ok(reply, reply_len, payload, payload_len);
+    default:
+        return 0;
+    }
+}
 
 #ifdef STEP_CLOCK
 /* A step that reads the clock reads this one: the same input, the same
@@ -47,15 +116,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         host_add_address(&STEP_HOST, "198.51.100.7/24", NULL, 0);
     }
 #endif
+#ifdef STEP_RATELIMIT
+    /* No rate limit, so that every input that deserves an error gets one
+     * (and a finding can be replayed): the limits have their own tests. */
+    STEP_RATELIMIT.ratelimit_ms = 0;
+    STEP_RATELIMIT.msgs_per_sec = 0;
+#endif
     /* Larger than any tun read, but --replay can deliver it: a capture's
      * record may hold more than 65535 bytes. */
     size_t reply_len = handle_packet(data, size, reply, sink);
     if (reply_len == 0)
         return 0;
-    size_t header_len = (size_t)(reply[0] & 0x0f) * 4;
-    if (reply_len > size || reply_len < header_len + 8 || (reply[0] >> 4) != 4 ||
-        read_be16(reply + 2) != reply_len || !inet_checksum_ok(reply, header_len) ||
-        reply[header_len] != 0)
+    if (!reply_ok(reply, reply_len, size))
         __builtin_trap();
     return 0;
 }
