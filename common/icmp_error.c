@@ -21,9 +21,10 @@ int icmp_type_is_error(uint8_t type)
 
 uint8_t icmp_error_tos(uint8_t tos)
 {
-    /* As Linux (__icmp_send, measured on 6.18): the request's four TOS bits
-     * of RFC 1349 (0x1e) under precedence 6 (0xc0); the rest of its
-     * precedence and its ECN bits are dropped. TOS 0xbb gives 0xda. */
+    /* As Linux (__icmp_send, measured on 6.18): the request's bits of
+     * IPTOS_TOS_MASK (0x1e, RFC 1349's four TOS bits) under precedence 6
+     * (0xc0), the rest dropped. The mask is older than ECN, so ECN's 0x02
+     * bit slips through: TOS 0xbb (ECN CE) gives 0xda. */
     return (uint8_t)((tos & 0x1e) | ICMP_ERROR_PRECEDENCE);
 }
 

@@ -35,6 +35,8 @@ enum {
 struct arrival {
     uint8_t bytes[OPTIONS_MAX_LEN];
     long record_route, timestamp;   /* where they start in bytes, or NOWHERE */
+    long cipso;                     /* a CIPSO option, refused: a parameter
+                                       problem returns it (ip_options_echo) */
     int route_stamped, time_stamped;
     int source_route;               /* its type, or 0 */
     size_t problem;                 /* a malformed option: the offending byte */
@@ -196,6 +198,8 @@ static enum options_status arrive(struct arrival *a, size_t len, const uint8_t s
              * pointing at the length when the option is too short for a
              * domain (cipso_v4_validate), else at the domain. */
             a->problem = at + (opt_len < 8 ? 1 : 2);
+            if (a->cipso == NOWHERE)
+                a->cipso = (long)at;
             snprintf(why, why_len, "CIPSO security option: no domain of interpretation is "
                      "configured, refused as Linux does");
             status = -1;
@@ -287,6 +291,10 @@ static int build_reply(const struct arrival *a, const uint8_t self[4], uint32_t 
             return -1;
         written += opt[1];
     }
+    if (a->cipso != NOWHERE) {
+        memcpy(out + written, a->bytes + a->cipso, a->bytes[a->cipso + 1]);
+        written += a->bytes[a->cipso + 1];
+    }
     while (written % 4 != 0)
         out[written++] = OPTION_END;
     outcome->reply_len = written;
@@ -298,7 +306,7 @@ enum options_status ipv4_options_process(const uint8_t *options, size_t len,
                                          struct options_outcome *outcome, char *why,
                                          size_t why_len)
 {
-    struct arrival a = {.record_route = NOWHERE, .timestamp = NOWHERE};
+    struct arrival a = {.record_route = NOWHERE, .timestamp = NOWHERE, .cipso = NOWHERE};
     char ignored[160];
 
     memset(outcome, 0, sizeof *outcome);

@@ -65,7 +65,13 @@ check_equal "Ctrl-C (SIGINT) ends a step with status 0" 0 "$status"
 check_contains "and it says how many packets it saw" "05-checksum: stopped after" "$(cat "$step_log")"
 
 expect_one_line "--user with a step that keeps no privileges" 2 \
-    "--user is for steps that give up root (06 on): leave it out." "$bin" --user nobody
+    "--user is for steps that give up root (08 on): leave it out." "$bin" --user nobody
+expect_one_line "--icmp-ratelimit with a step that sends no errors" 2 \
+    "--icmp-ratelimit, --icmp-msgs-per-sec and --icmp-msgs-burst are for steps that send ICMP errors (09 on): leave them out." \
+    "$root/bin/08-least-privilege" --icmp-ratelimit 0
+expect_one_line "--icmp-msgs-per-sec that is not a number" 2 \
+    "--icmp-msgs-per-sec 'lots' is not a whole number from 0 to 1000000: give one, for example --icmp-msgs-per-sec 1000 (0 turns the limit off)." \
+    "$root/bin/09-icmp-errors" --icmp-msgs-per-sec lots
 expect_one_line "--user naming nobody that exists" 1 \
     "there is no user 'no-such-user' to run as: name one with --user." \
     "$root/bin/08-least-privilege" -i tun6 --user no-such-user

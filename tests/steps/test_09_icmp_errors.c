@@ -268,7 +268,8 @@ static void protocol_unreachable_as_linux(void **state)
 
 /* Parameter problem 12/0, the pointer (the byte after the checksum) at
  * the offending byte: 22, the Timestamp's pointer; 21, an option whose
- * length runs past the options (after a No Operation at 20). */
+ * length runs past the options (after a No Operation at 20); 34, the
+ * pointer of a Timestamp after a Record Route and a No Operation. */
 static void parameter_problem_as_linux(void **state)
 {
     (void)state;
@@ -280,6 +281,19 @@ static void parameter_problem_as_linux(void **state)
                      "malformed IP option 30 (length 9, 7 bytes left): sent parameter problem "
                      "(type 12, code 0) to 192.0.2.1\n");
     assert_int_equal(reply[20 + 4], 21);
+    /* A good Record Route before the bad Timestamp: the parameter problem
+     * carries it, stamped as a reply's, and points at byte 34. */
+    answers_as_linux("rr-then-bad-option", PARAMETER_PROBLEM,
+                     "malformed Timestamp option (length 8, pointer 3): sent parameter problem "
+                     "(type 12, code 0) to 192.0.2.1\n");
+    assert_int_equal(reply[32 + 4], 34);
+    /* CIPSO, which no configured domain accepts: pointer 22, and the error
+     * carries the CIPSO option back, as Linux's ip_options_echo() does. */
+    answers_as_linux("cipso-error", PARAMETER_PROBLEM,
+                     "CIPSO security option: no domain of interpretation is configured, refused "
+                     "as Linux does: sent parameter problem (type 12, code 0) to 192.0.2.1\n");
+    assert_int_equal(reply[28 + 4], 22);
+    assert_int_equal(reply[20], 134);
 }
 
 /* Record Route in an error: the error carries it as an echo reply would

@@ -188,6 +188,43 @@ static void options_that_do_not_go_together(void **state)
                              "view).");
 }
 
+/* Step 09's rate limits: Linux's defaults unless given, whole numbers from
+ * 0 to a million, each once; the runner refuses them before step 09. */
+static void rate_limits(void **state)
+{
+    (void)state;
+    struct step_options o;
+    char why[256];
+
+    assert_int_equal(parse(&o, why, sizeof why, "step", NULL), 0);
+    assert_false(o.ratelimit_given);
+    assert_int_equal(o.ratelimit.ratelimit_ms, 1000);
+    assert_int_equal(o.ratelimit.msgs_per_sec, 1000);
+    assert_int_equal(o.ratelimit.msgs_burst, 50);
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--icmp-ratelimit", "0",
+                           "--icmp-msgs-per-sec=250", "--icmp-msgs-burst", "7", NULL), 0);
+    assert_true(o.ratelimit_given);
+    assert_int_equal(o.ratelimit.ratelimit_ms, 0);
+    assert_int_equal(o.ratelimit.msgs_per_sec, 250);
+    assert_int_equal(o.ratelimit.msgs_burst, 7);
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--icmp-ratelimit", "1000000", NULL), 0);
+
+    const char *bad[] = {"-1", "1e3", "12ms", " 5", "1000001", "99999999999999999999", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(parse(&o, why, sizeof why, "step", "--icmp-msgs-burst", bad[i], NULL),
+                         -1);
+        assert_non_null(strstr(why, "--icmp-msgs-burst '"));
+        assert_non_null(strstr(why, "is not a whole number from 0 to 1000000"));
+    }
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--icmp-ratelimit", "5",
+                           "--icmp-ratelimit", "6", NULL), -1);
+    assert_string_equal(why, "--icmp-ratelimit is given twice: give it once (run 'step -h' for "
+                             "usage).");
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--icmp-msgs-per-sec", NULL), -1);
+    assert_string_equal(why, "option '--icmp-msgs-per-sec' needs a value: run 'step -h' for "
+                             "usage.");
+}
+
 static void usage_names_every_option(void **state)
 {
     (void)state;
@@ -240,6 +277,7 @@ int main(void)
         cmocka_unit_test(usage_names_every_option),
         cmocka_unit_test(a_refusal_is_one_printable_line),
         cmocka_unit_test(usage_fits_a_terminal),
+        cmocka_unit_test(rate_limits),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

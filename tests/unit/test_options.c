@@ -186,6 +186,103 @@ static void malformed_options(void **state)
     }
 }
 
+/*
+ * ipv4_options_process(): where a parameter problem points, by Linux's
+ * ip_options_compile() (net/ipv4/ip_options.c, its pp_ptr): the type
+ * byte of an option with no room for its length or a length that cannot
+ * be, or of an option given twice; the length byte of an option too short
+ * for its kind; the pointer byte of a pointer out of place; the flags byte
+ * of a Timestamp whose overflow count overflows. Three of these are
+ * measured against the kernel in step 09's test (22, 21, 34).
+ */
+static void the_problem_is_where_linux_points(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t bytes[12];
+        size_t len, problem;
+    } cases[] = {
+        {{OPTION_RECORD_ROUTE}, 1, 0},
+        {{OPTION_RECORD_ROUTE, 1}, 4, 0},
+        {{OPTION_RECORD_ROUTE, 12}, 8, 0},
+        {{OPTION_NOP, 30, 9}, 8, 1},
+        {{OPTION_RECORD_ROUTE, 2}, 4, 1},
+        {{OPTION_RECORD_ROUTE, 7, 3}, 8, 2},
+        {{OPTION_RECORD_ROUTE, 6, 4}, 8, 2},
+        {{OPTION_RECORD_ROUTE, 3, 4, OPTION_RECORD_ROUTE, 3, 4}, 8, 3},
+        {{OPTION_TIMESTAMP, 3, 5}, 4, 1},
+        {{OPTION_TIMESTAMP, 8, 4, 0}, 8, 2},
+        {{OPTION_TIMESTAMP, 8, 5, 1}, 8, 2},
+        {{OPTION_TIMESTAMP, 4, 5, 0xf0}, 4, 3},
+        {{OPTION_NOP, OPTION_TIMESTAMP, 4, 5, 0, OPTION_TIMESTAMP, 4, 5}, 8, 5},
+        {{148, 2, 148, 2}, 4, 1},
+        {{134, 6, 0, 0, 0, 1}, 8, 1},
+        {{134, 8, 0, 0, 0, 1, 0, 0}, 8, 2},
+        {{OPTION_LOOSE_SOURCE_ROUTE, 2}, 4, 1},
+        {{OPTION_LOOSE_SOURCE_ROUTE, 7, 3}, 8, 2},
+        {{OPTION_LOOSE_SOURCE_ROUTE, 3, 4, OPTION_STRICT_SOURCE_ROUTE, 3, 4}, 8, 3},
+    };
+    const uint8_t self[4] = {192, 0, 2, 2};
+    struct options_outcome outcome;
+    char why[200];
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint8_t *exact = malloc(cases[i].len);   /* ASan watches every read */
+        memcpy(exact, cases[i].bytes, cases[i].len);
+        print_message("case %zu\n", i);
+        assert_int_equal(ipv4_options_process(exact, cases[i].len, self, 0, &outcome, why,
+                                              sizeof why), OPTIONS_MALFORMED);
+        assert_true(outcome.malformed);
+        assert_int_equal(outcome.problem, cases[i].problem);
+        free(exact);
+    }
+}
+
+/*
+ * What an error quotes and carries (Linux, measured: step 09's
+ * record-route-error and rr-then-bad-option fixtures): the options as
+ * stamped on arrival, what follows End of Option List made End of Option
+ * List; a reply's options even for a parameter problem, from the options
+ * that passed before the bad one; and a reply that cannot be built.
+ */
+static void what_an_error_quotes_and_carries(void **state)
+{
+    (void)state;
+    const uint8_t self[4] = {192, 0, 2, 2};
+    struct options_outcome outcome;
+    char why[200];
+
+    const uint8_t rr[12] = {OPTION_RECORD_ROUTE, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, OPTION_END};
+    assert_int_equal(ipv4_options_process(rr, 12, self, 0, &outcome, why, sizeof why),
+                     OPTIONS_OK);
+    const uint8_t arrived[12] = {7, 11, 8, 192, 0, 2, 2, 0, 0, 0, 0, 0};
+    assert_memory_equal(outcome.arrived, arrived, 12);
+    const uint8_t reply[12] = {7, 11, 12, 192, 0, 2, 2, 192, 0, 2, 2, 0};
+    assert_int_equal(outcome.reply_len, 12);
+    assert_memory_equal(outcome.reply, reply, 12);
+
+    const uint8_t end_then_junk[4] = {OPTION_END, 7, 99, 1};
+    assert_int_equal(ipv4_options_process(end_then_junk, 4, self, 0, &outcome, why, sizeof why),
+                     OPTIONS_OK);
+    const uint8_t all_end[4] = {0, 0, 0, 0};
+    assert_memory_equal(outcome.arrived, all_end, 4);
+
+    uint8_t rr_then_bad[20] = {OPTION_RECORD_ROUTE, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, OPTION_NOP,
+                               OPTION_TIMESTAMP, 8, 3, 0, 0, 0, 0, 0};
+    assert_int_equal(ipv4_options_process(rr_then_bad, 20, self, 0, &outcome, why, sizeof why),
+                     OPTIONS_MALFORMED);
+    assert_int_equal(outcome.problem, 14);
+    assert_false(outcome.reply_impossible);
+    assert_int_equal(outcome.reply_len, 12);
+    assert_memory_equal(outcome.reply, reply, 12);
+
+    const uint8_t no_room[12] = {OPTION_RECORD_ROUTE, 9, 4};
+    assert_int_equal(ipv4_options_process(no_room, 12, self, 0, &outcome, why, sizeof why),
+                     OPTIONS_MALFORMED);
+    assert_false(outcome.malformed);
+    assert_true(outcome.reply_impossible);
+}
+
 static void source_routes_are_refused(void **state)
 {
     (void)state;
@@ -213,6 +310,8 @@ int main(void)
         cmocka_unit_test(timestamp_overflow_of_15_is_an_error),
         cmocka_unit_test(timestamp_prespecified),
         cmocka_unit_test(malformed_options),
+        cmocka_unit_test(the_problem_is_where_linux_points),
+        cmocka_unit_test(what_an_error_quotes_and_carries),
         cmocka_unit_test(source_routes_are_refused),
     };
     return cmocka_run_group_tests_name("options", tests, NULL, NULL);
