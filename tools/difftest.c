@@ -23,12 +23,32 @@
  * order, so once the sentinel's reply is back, everything the case caused
  * has been seen, and silence costs no timeout.
  *
- * What must differ is normalised: addresses (mapped), the IP
- * identification, the values of timestamps both sides wrote, checksums
- * (recomputed; a step's checksum that does not verify is a difference of its
- * own). Every remaining difference gets an id, "LABEL: KERNEL / STEP" when
- * the outcomes differ (silent, echo-reply, parameter-problem, ...) or
- * "LABEL: reply FIELD" when both sent an echo reply that differs in FIELD.
+ * The cases: three quarters are echo requests bent in every way (options,
+ * codes, addresses, fragments, broken headers); a quarter, since step 09
+ * answers more than echo, carry UDP (ports, UDP lengths, checksums zero,
+ * right and wrong, sizes across the 576-byte cut of an error, options),
+ * TCP (SYN, RST, ACK, FIN, data), other protocols, and other ICMP messages
+ * (timestamp requests of many lengths, information and address mask
+ * requests, errors quoting a datagram, random types).
+ *
+ * What must differ is normalised: addresses (mapped, also inside options
+ * and inside the datagram an error quotes), the IP identification, the
+ * times both sides wrote (Timestamp options, the receive and transmit times
+ * of a timestamp reply: the same if within a second). Checksums move with
+ * the addresses by RFC 1624's incremental update (HC' = ~(~HC + ~m + m')):
+ * the header checksum, the ICMP checksum, the TCP or UDP checksum (its
+ * pseudo-header holds the addresses), and inside a quote the quoted header's
+ * and the quoted UDP or TCP checksum the same way, so a right checksum stays
+ * right, a wrong one exactly as wrong. The kernel's replies must verify once
+ * mapped back (a check of the mapping itself); a step's checksum that does
+ * not verify is a difference of its own. Every remaining difference gets an
+ * id, "LABEL: KERNEL / STEP" when the outcomes differ (silent, echo-reply,
+ * port-unreachable, tcp-reset, ...) or "LABEL: reply FIELD" when both sent
+ * the same kind of reply that differs in FIELD: a header field ("tos",
+ * "ttl", "options"), an echo reply's "data", a timestamp reply's "receive
+ * time", an error's "pointer" or a field of the datagram it quotes ("quoted
+ * size", "quoted ttl", "quoted udp checksum", ...), a reset's "tcp
+ * sequence number".
  * It must match a row of the table for NAME in FILE (the section "## NAME",
  * first cell the id pattern in backticks, `*` matching anything); anything
  * else is a failure, printed with the packet in hex and saved as a capture
@@ -64,7 +84,7 @@ enum {
     SENTINEL_WAIT_MS = 2000,
     MAX_ROWS = 128,
     MAX_SHOWN = 10,             /* unexplained differences printed in full */
-    ID_LEN = 640,
+    ID_LEN = 720,
 };
 
 /* ---- addresses ---------------------------------------------------------- */
@@ -129,6 +149,9 @@ static void set_transport_checksum(uint8_t *p, size_t len)
         return;
     static uint8_t pseudo[MAX_PACKET + 12];
     size_t segment = total - header_len;
+    if (p[9] == 17 && read_be16(p + header_len + 4) >= 8 &&
+        read_be16(p + header_len + 4) < segment)
+        segment = read_be16(p + header_len + 4);    /* UDP's length: Linux trims to it */
     memcpy(pseudo, p + 12, 8);
     pseudo[8] = 0;
     pseudo[9] = p[9];
@@ -249,7 +272,7 @@ struct packet {
 
 struct test_case {
     unsigned number;
-    char label[96];
+    char label[160];
     struct packet pieces[MAX_PIECES];
     int count;
 };
@@ -556,7 +579,7 @@ static void fragment(struct test_case *c, const uint8_t *whole, size_t len, cons
     }
 }
 
-static void make_case(struct test_case *c)
+static void make_echo_case(struct test_case *c)
 {
     struct request r;
     uint8_t *p = c->pieces[0].bytes;
@@ -652,6 +675,250 @@ static void make_case(struct test_case *c)
         default: p[0] = 0x4f; *len = 20 + below(40); break;
         }
     }
+}
+
+/* ---- the generator, from step 09 on: every protocol --------------------- */
+
+/* Since step 09 answers more than echo, a quarter of the cases carry
+ * something else: UDP, TCP, other protocols, other ICMP messages. The other
+ * three quarters are the echo cases above, in the same proportions as
+ * before, so the tables of steps 06 to 08 stay what they measured. */
+
+/* The options of a case that is not an echo request: "PREFIX/opt/..." */
+static void options_for(struct request *r, char *label, size_t label_len, const char *prefix)
+{
+    char names[96];
+    random_options(r, names, sizeof names);
+    snprintf(label, label_len, "%s/%s", prefix, names);
+}
+
+/* A UDP datagram to a closed port: "udp/..." */
+static void udp_case(struct test_case *c, struct request *r)
+{
+    static const char *SHAPES[] = {"plain", "plain", "port", "length-short", "length-long",
+                                   "length-below-8", "checksum-zero", "checksum-wrong", "big",
+                                   "big", "truncated", "dst", "src", "opt", "opt"};
+    static const uint16_t PORTS[] = {0, 7, 53, 123, 33434, 33435, 65535};
+    const char *shape = SHAPES[below(sizeof SHAPES / sizeof SHAPES[0])];
+    uint8_t *p = c->pieces[0].bytes;
+
+    r->protocol = 17;
+    snprintf(c->label, sizeof c->label, "udp/%s", shape);
+    if (strcmp(shape, "big") == 0) {
+        r->data_len = 500 + below(120);     /* the error's 576-byte cut falls in here */
+        if (one_in(2))
+            options_for(r, c->label, sizeof c->label, "udp/big");
+    } else if (strcmp(shape, "opt") == 0) {
+        options_for(r, c->label, sizeof c->label, "udp");
+    } else if (strcmp(shape, "dst") == 0 || strcmp(shape, "src") == 0) {
+        unsigned a = below(sizeof ADDRESSES / sizeof ADDRESSES[0]);
+        memcpy(shape[0] == 'd' ? r->dst : r->src, ADDRESSES[a].address, 4);
+        snprintf(c->label, sizeof c->label, "udp/%s-%s", shape, ADDRESSES[a].name);
+    }
+    size_t len = write_request(r, p), hl = 20 + r->options_len;
+    uint8_t *udp = p + hl;
+    write_be16(udp, (uint16_t)(1024 + below(60000)));
+    write_be16(udp + 2, strcmp(shape, "port") == 0 ? PORTS[below(7)] : (uint16_t)(1 + below(65535)));
+    size_t udp_len = len - hl;
+    if (strcmp(shape, "length-short") == 0 && udp_len > 8)
+        udp_len = 8 + below((unsigned)(udp_len - 8));
+    else if (strcmp(shape, "length-long") == 0)
+        udp_len += 1 + below(100);
+    else if (strcmp(shape, "length-below-8") == 0)
+        udp_len = below(8);
+    write_be16(udp + 4, (uint16_t)udp_len);
+    write_be16(udp + 6, 1);
+    set_transport_checksum(p, len);
+    if (strcmp(shape, "checksum-zero") == 0)
+        write_be16(udp + 6, 0);
+    if (strcmp(shape, "checksum-wrong") == 0)
+        udp[6] ^= (uint8_t)(1 + below(255));
+    if (strcmp(shape, "truncated") == 0) {
+        len = hl + below(8);
+        write_be16(p + 2, (uint16_t)len);
+        fix_header_checksum(p);
+    }
+    c->pieces[0].len = len;
+}
+
+/* A TCP segment to a closed port: "tcp/FLAGS..." */
+static void tcp_case(struct test_case *c, struct request *r)
+{
+    static const struct {
+        const char *name;
+        uint8_t flags;
+        int data;
+    } SHAPES[] = {{"syn", 0x02, 0}, {"syn", 0x02, 0}, {"syn-data", 0x02, 1}, {"rst", 0x04, 0},
+                  {"rst-ack", 0x14, 0}, {"ack", 0x10, 0}, {"ack-data", 0x18, 1},
+                  {"fin", 0x01, 0}, {"fin-ack", 0x11, 0}, {"syn-ack", 0x12, 0},
+                  {"no-flags", 0x00, 0}, {"syn-fin", 0x03, 0}, {"checksum-wrong", 0x02, 0},
+                  {"short", 0x02, 0}, {"opt", 0x02, 0}, {"dst", 0x02, 0}};
+    unsigned s = below(sizeof SHAPES / sizeof SHAPES[0]);
+    uint8_t *p = c->pieces[0].bytes;
+
+    r->protocol = 6;
+    r->data_len = 12 + (SHAPES[s].data ? 1 + below(200) : one_in(4) ? 4 * (1 + below(3)) : 0);
+    snprintf(c->label, sizeof c->label, "tcp/%s", SHAPES[s].name);
+    if (strcmp(SHAPES[s].name, "opt") == 0)
+        options_for(r, c->label, sizeof c->label, "tcp/syn");
+    if (strcmp(SHAPES[s].name, "dst") == 0) {
+        unsigned a = below(sizeof ADDRESSES / sizeof ADDRESSES[0]);
+        memcpy(r->dst, ADDRESSES[a].address, 4);
+        snprintf(c->label, sizeof c->label, "tcp/syn-dst-%s", ADDRESSES[a].name);
+    }
+    size_t len = write_request(r, p), hl = 20 + r->options_len;
+    uint8_t *tcp = p + hl;
+    write_be16(tcp, (uint16_t)(1024 + below(60000)));
+    write_be16(tcp + 2, (uint16_t)(1 + below(65535)));
+    write_be16(tcp + 4, (uint16_t)rnd());   /* sequence and acknowledgment numbers */
+    write_be16(tcp + 8, (uint16_t)rnd());
+    tcp[12] = 0x50;                         /* 20 bytes: no TCP options */
+    tcp[13] = SHAPES[s].flags;
+    write_be16(tcp + 14, (uint16_t)(one_in(2) ? 64240 : rnd()));
+    write_be16(tcp + 18, 0);
+    if (strcmp(SHAPES[s].name, "short") == 0)
+        tcp[12] = (uint8_t)(below(5) << 4); /* a data offset below 5 words */
+    set_transport_checksum(p, len);
+    if (strcmp(SHAPES[s].name, "checksum-wrong") == 0)
+        tcp[16] ^= (uint8_t)(1 + below(255));
+    c->pieces[0].len = len;
+}
+
+/* Another protocol: "proto/N", with options "proto/N/opt/..." */
+static void protocol_case(struct test_case *c, struct request *r)
+{
+    static const uint8_t PROTOCOLS[] = {2, 4, 41, 47, 50, 132, 255};
+    uint8_t protocol = PROTOCOLS[below(sizeof PROTOCOLS)];
+
+    if (one_in(3))
+        do
+            protocol = (uint8_t)rnd();
+        while (protocol == 1 || protocol == 6 || protocol == 17);
+    r->protocol = protocol;
+    snprintf(c->label, sizeof c->label, "proto/%u", protocol);
+    if (one_in(4)) {
+        char prefix[16];
+        snprintf(prefix, sizeof prefix, "proto/%u", protocol);
+        options_for(r, c->label, sizeof c->label, prefix);
+    }
+    c->pieces[0].len = write_request(r, c->pieces[0].bytes);
+}
+
+/* An ICMP error about a datagram this host (192.0.2.2) once sent to
+ * another host (192.0.2.77: no route cache entry of the peer's is
+ * touched): "icmp/type-T-quoting-udp" etc. */
+static void icmp_error_case(struct test_case *c, struct request *r)
+{
+    static const uint8_t TYPES[] = {3, 11, 12};
+    static const uint8_t UNREACHABLE_CODES[] = {0, 1, 2, 3, 10, 13};  /* not 4: it sets a PMTU */
+    uint8_t *p = c->pieces[0].bytes;
+    uint8_t type = TYPES[below(3)];
+    static const char *QUOTED[] = {"udp", "icmp", "tcp"};
+    unsigned q = below(3);
+
+    r->icmp_type = type;
+    r->icmp_code = type == 3 ? UNREACHABLE_CODES[below(6)] : (uint8_t)below(2);
+    r->data_len = 28 + below(3) * 4;
+    snprintf(c->label, sizeof c->label, "icmp/type-%u-quoting-%s", type, QUOTED[q]);
+    size_t len = write_request(r, p), hl = 20 + r->options_len;
+    uint8_t *icmp = p + hl, *quote = icmp + 8;
+    write_be32(icmp + 4, type == 12 ? 0x14000000u : 0);
+    quote[0] = 0x45;
+    quote[1] = 0;
+    write_be16(quote + 2, (uint16_t)(28 + below(100)));
+    write_be16(quote + 4, (uint16_t)rnd());
+    write_be16(quote + 6, 0x4000);
+    quote[8] = (uint8_t)(1 + below(64));
+    quote[9] = q == 0 ? 17 : q == 1 ? 1 : 6;
+    memcpy(quote + 12, SELF, 4);
+    memcpy(quote + 16, (const uint8_t[]){192, 0, 2, 77}, 4);
+    fix_header_checksum(quote);
+    write_be16(icmp + 2, 0);
+    write_be16(icmp + 2, inet_checksum(icmp, len - hl));
+    c->pieces[0].len = len;
+}
+
+/* Other ICMP messages: "icmp/type-13-length-N", "icmp/type-17", ... */
+static void icmp_case(struct test_case *c, struct request *r)
+{
+    static const size_t TIMESTAMP_LENGTHS[] = {8, 9, 11, 12, 13, 16, 19, 20, 20, 20, 21, 24, 40};
+    unsigned shape = below(10);
+
+    if (shape < 2) {
+        icmp_error_case(c, r);
+        return;
+    }
+    if (shape < 6) {
+        r->icmp_type = 13;
+        r->data_len = TIMESTAMP_LENGTHS[below(sizeof TIMESTAMP_LENGTHS / sizeof(size_t))] - 8;
+        snprintf(c->label, sizeof c->label, "icmp/type-13-length-%zu", 8 + r->data_len);
+        if (one_in(4)) {
+            r->icmp_code = (uint8_t)(1 + below(255));
+            snprintf(c->label, sizeof c->label, "icmp/type-13-code");
+        } else if (one_in(4)) {
+            options_for(r, c->label, sizeof c->label, "icmp/type-13");
+        }
+    } else if (shape < 8) {
+        r->icmp_type = one_in(2) ? 15 : 17;     /* information, address mask request */
+        r->data_len = r->icmp_type == 17 ? 4 : 0;
+        if (one_in(3))
+            r->data_len = below(40);
+        snprintf(c->label, sizeof c->label, "icmp/type-%u", r->icmp_type);
+    } else {
+        r->icmp_type = (uint8_t)rnd();
+        r->icmp_code = one_in(2) ? 0 : (uint8_t)rnd();
+        if (r->icmp_type == 5 || r->icmp_type == 3 || r->icmp_type == 8)
+            r->icmp_type = 42;      /* no redirects, no frag-needed; echo has its own cases */
+        snprintf(c->label, sizeof c->label, "icmp/type-%u", r->icmp_type);
+    }
+    c->pieces[0].len = write_request(r, c->pieces[0].bytes);
+}
+
+/* UDP in two fragments: "frag/udp-complete", "frag/udp-reversed". */
+static void udp_fragments_case(struct test_case *c, struct request *r)
+{
+    static uint8_t whole[MAX_PACKET];
+    const char *how = one_in(2) ? "complete" : "reversed";
+
+    r->protocol = 17;
+    r->flags_offset = 0;
+    r->data_len = 16 + below(1000);
+    size_t len = write_request(r, whole), hl = 20 + r->options_len;
+    write_be16(whole + hl, (uint16_t)(1024 + below(60000)));
+    write_be16(whole + hl + 2, (uint16_t)(1 + below(65535)));
+    write_be16(whole + hl + 4, (uint16_t)(len - hl));
+    set_transport_checksum(whole, len);
+    snprintf(c->label, sizeof c->label, "frag/udp-%s", how);
+    fragment(c, whole, len, how);
+}
+
+static void make_other_case(struct test_case *c)
+{
+    struct request r;
+    unsigned family = below(100);
+
+    default_request(&r);
+    if (one_in(3))
+        r.tos = (uint8_t)rnd();             /* errors compute their TOS from it */
+    c->count = 1;
+    if (family < 35)
+        udp_case(c, &r);
+    else if (family < 55)
+        tcp_case(c, &r);
+    else if (family < 70)
+        protocol_case(c, &r);
+    else if (family < 95)
+        icmp_case(c, &r);
+    else
+        udp_fragments_case(c, &r);
+}
+
+static void make_case(struct test_case *c)
+{
+    if (one_in(4))
+        make_other_case(c);
+    else
+        make_echo_case(c);
 }
 
 /* ---- the two sides ------------------------------------------------------ */
@@ -881,6 +1148,32 @@ static int transport_checksum_ok(const uint8_t *p, size_t len)
     memcpy(copy, p, len);
     set_transport_checksum(copy, len);
     return memcmp(copy + at, p + at, 2) == 0;
+}
+
+/* A check of difftest itself: the kernel's reply, mapped back, must still
+ * verify (its header, its ICMP or TCP checksum, and the UDP or TCP checksum
+ * of a whole datagram an error quotes); otherwise the mapping is wrong and
+ * every comparison after it would be too. */
+static int kernel_reply_verifies(const uint8_t *p, size_t len)
+{
+    size_t hl = (size_t)(p[0] & 0x0f) * 4;
+
+    if (hl < 20 || hl > len || !inet_checksum_ok(p, hl))
+        return 0;
+    if (p[9] == 6)
+        return transport_checksum_ok(p, len);
+    if (p[9] != 1 || len < hl + 8)
+        return 1;
+    if (!inet_checksum_ok(p + hl, len - hl))
+        return 0;
+    const uint8_t *q = p + hl + 8;
+    size_t q_len = len - hl - 8, qh = q_len >= 20 ? (size_t)(q[0] & 0x0f) * 4 : 0;
+    if (!is_icmp_error(p[hl]) || qh < 20 || qh > q_len || (q[0] >> 4) != 4 ||
+        read_be16(q + 2) != q_len || (read_be16(q + 6) & 0x3fff) != 0)
+        return 1;                       /* not a whole datagram quoted */
+    if (q[9] == 17 && q_len >= qh + 8 && read_be16(q + qh + 6) == 0)
+        return 1;                       /* UDP without a checksum */
+    return q[9] != 6 && q[9] != 17 ? 1 : transport_checksum_ok(q, q_len);
 }
 
 /* The differences found in one pair of replies, as ids. */
@@ -1209,6 +1502,7 @@ int main(int argc, char **argv)
     struct options o = {0};
     char why[512], ids[16][ID_LEN];
     unsigned long same = 0, explained_count = 0, unexplained = 0, both_answered = 0;
+    unsigned long mapping_broken = 0;
 
     if (parse_arguments(argc, argv, &o) < 0) {
         fprintf(stderr, "usage: difftest -i TUN -k ORACLE_TUN --table FILE --step NAME "
@@ -1244,6 +1538,13 @@ int main(int argc, char **argv)
                 return 1;
             }
         }
+        for (int i = 0; i < kernel.count; i++)
+            if (!kernel_reply_verifies(kernel.replies[i].bytes, kernel.replies[i].len) &&
+                ++mapping_broken <= MAX_SHOWN) {
+                printf("MAPPING case %lu (%s): the kernel's reply does not verify once mapped "
+                       "back (a bug of difftest's mapping)\n", n, c.label);
+                reproducer(&c, &step, &kernel, NULL);
+            }
         int found = differences(&c, &step, &kernel, ids, 16);
         both_answered += step.count > 0 && kernel.count > 0;
         if (found == 0)
@@ -1278,5 +1579,8 @@ int main(int argc, char **argv)
     if (o.strict && unused)
         printf("difftest: %d rows explained nothing in this run: remove them, or make the run "
                "reach them\n", unused);
-    return unexplained || (o.strict && unused) ? 1 : 0;
+    if (mapping_broken)
+        printf("difftest: %lu of the kernel's replies did not verify once mapped back: fix "
+               "map_packet before trusting any comparison\n", mapping_broken);
+    return unexplained || mapping_broken || (o.strict && unused) ? 1 : 0;
 }
