@@ -5,6 +5,7 @@
  *
  *   difftest -i TUN -k ORACLE_TUN --table FILE --step NAME
  *            [--seed S] [--count N] [--strict-table] [--repro DIR]
+ *   difftest -i TUN -k ORACLE_TUN --burst N [--sources K] [--over MS]
  *
  * TUN is the tun a step reads, with 192.0.2.1/24 on the kernel's side;
  * ORACLE_TUN an existing tun with 198.51.100.1/24, which the kernel answers
@@ -1466,11 +1467,88 @@ static void reproducer(const struct test_case *c, const struct side *step,
         printf("    capture: %s (the request, then the kernel's replies, then the step's)\n", path);
 }
 
+/* ---- the rate limit: a burst ------------------------------------------- */
+
+static long now_ms(void)
+{
+    struct timeval t;
+    gettimeofday(&t, NULL);
+    return t.tv_sec * 1000L + t.tv_usec / 1000;
+}
+
+/* Reads whatever either side sent until `until` (ms), counting port
+ * unreachables in `errors[side]`. */
+static void count_errors_until(struct side *sides[2], long until, unsigned long errors[2])
+{
+    static struct packet r;
+    long left;
+
+    while ((left = until - now_ms()) > 0) {
+        struct pollfd fds[2] = {{.fd = sides[0]->read_fd, .events = POLLIN},
+                                {.fd = sides[1]->read_fd, .events = POLLIN}};
+        if (poll(fds, 2, (int)left) <= 0)
+            continue;
+        for (int s = 0; s < 2; s++) {
+            char what[40];
+            if (!(fds[s].revents & POLLIN) || read_one(sides[s], r.bytes, &r.len) != 1)
+                continue;
+            outcome_of(&r, what, sizeof what);
+            errors[s] += strcmp(what, "port-unreachable") == 0;
+        }
+    }
+}
+
+/* --burst N: N UDP datagrams to closed ports, from `sources` hosts of the
+ * peer's subnet (192.0.2.10 on), spread evenly over `over` ms, to both
+ * sides at once; prints how many port unreachables each sent back. Both
+ * run with their default rate limits: Linux allows each destination a burst
+ * of 6 errors and then one a second (icmp_ratelimit, 1000 ms), and all
+ * destinations together a burst of 50 and then 1000 a second
+ * (icmp_msgs_burst, icmp_msgs_per_sec). */
+static int run_burst(struct side *step, struct side *kernel, unsigned long n,
+                     unsigned long sources, unsigned long over)
+{
+    static struct packet p, mapped;
+    struct side *sides[2] = {step, kernel};
+    unsigned long errors[2] = {0, 0};
+    long start = now_ms();
+
+    for (unsigned long i = 0; i < n; i++) {
+        struct request r;
+        memset(&r, 0, sizeof r);
+        r.ttl = 64;
+        r.protocol = 17;
+        memcpy(r.src, PEER, 4);
+        if (sources > 1)
+            r.src[3] = (uint8_t)(10 + i % sources);
+        memcpy(r.dst, SELF, 4);
+        r.data_len = 24;
+        p.len = write_request(&r, p.bytes);
+        write_be16(p.bytes + 20, (uint16_t)(40000 + i % 1000));
+        write_be16(p.bytes + 22, (uint16_t)(33434 + i % 100));
+        write_be16(p.bytes + 24, (uint16_t)(p.len - 20));
+        set_transport_checksum(p.bytes, p.len);
+        for (int s = 0; s < 2; s++) {
+            memcpy(mapped.bytes, p.bytes, p.len);
+            if (s == 1)
+                map_packet(mapped.bytes, p.len);
+            if (send_to(sides[s], mapped.bytes, p.len) < 0)
+                return 1;
+        }
+        count_errors_until(sides, start + (long)(over * (i + 1) / n), errors);
+    }
+    count_errors_until(sides, now_ms() + 300, errors);
+    printf("burst: %lu UDP datagrams to closed ports from %lu source%s over %lu ms: "
+           "the kernel sent %lu port unreachables, the step %lu\n", n, sources,
+           sources == 1 ? "" : "s", over, errors[1], errors[0]);
+    return 0;
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 struct options {
     const char *tun, *oracle, *table, *step, *repro;
-    unsigned long seed, count;
+    unsigned long seed, count, burst, sources, over;
     int strict;
 };
 
@@ -1489,10 +1567,17 @@ static int parse_arguments(int argc, char **argv, struct options *o)
         else if (strcmp(a, "--repro") == 0) o->repro = v;
         else if (strcmp(a, "--seed") == 0) o->seed = strtoul(v, NULL, 0);
         else if (strcmp(a, "--count") == 0) o->count = strtoul(v, NULL, 0);
+        else if (strcmp(a, "--burst") == 0) o->burst = strtoul(v, NULL, 0);
+        else if (strcmp(a, "--sources") == 0) o->sources = strtoul(v, NULL, 0);
+        else if (strcmp(a, "--over") == 0) o->over = strtoul(v, NULL, 0);
         else return -1;
         i++;
     }
-    return o->tun && o->oracle && o->table && o->step ? 0 : -1;
+    if (o->sources == 0 || o->sources > 240)
+        o->sources = 1;
+    if (o->over == 0 || o->over > 60000)
+        o->over = 2000;
+    return o->tun && o->oracle && (o->burst || (o->table && o->step)) ? 0 : -1;
 }
 
 int main(int argc, char **argv)
@@ -1506,10 +1591,11 @@ int main(int argc, char **argv)
 
     if (parse_arguments(argc, argv, &o) < 0) {
         fprintf(stderr, "usage: difftest -i TUN -k ORACLE_TUN --table FILE --step NAME "
-                        "[--seed S] [--count N] [--strict-table] [--repro DIR]\n");
+                        "[--seed S] [--count N] [--strict-table] [--repro DIR]\n"
+                        "       difftest -i TUN -k ORACLE_TUN --burst N [--sources K] [--over MS]\n");
         return 2;
     }
-    if (read_table(o.table, o.step) <= 0) {
+    if (!o.burst && read_table(o.table, o.step) <= 0) {
         fprintf(stderr, "difftest: no table of differences for %s in %s\n", o.step, o.table);
         return 1;
     }
@@ -1522,6 +1608,8 @@ int main(int argc, char **argv)
                 kernel.read_fd < 0 ? why : strerror(errno));
         return 1;
     }
+    if (o.burst)
+        return run_burst(&step, &kernel, o.burst, o.sources, o.over);
     if (o.repro)
         mkdir(o.repro, 0755);
     printf("difftest: %s against the kernel, seed %lu, %lu cases\n", o.step, o.seed, o.count);

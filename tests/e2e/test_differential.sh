@@ -36,7 +36,13 @@ for bin in "$root"/build/asan/bin/*; do
     [[ $name < 06 ]] && continue
     # Two addresses of its own (tools/difftest.c maps 192.0.2.7 to the
     # kernel's 198.51.100.7), as the lab's default plus one.
-    STEP_BIN_DIR=build/asan/bin start_step "$name" --address 192.0.2.2/24 --address 192.0.2.7/24
+    # From step 09 on the step has ICMP rate limits as the kernel does: off
+    # here too, so that every error can be compared (test_ratelimit.sh
+    # compares the limits themselves).
+    limits=()
+    [[ $name < 09 ]] || limits=(--icmp-ratelimit 0 --icmp-msgs-per-sec 0)
+    STEP_BIN_DIR=build/asan/bin start_step "$name" --address 192.0.2.2/24 --address 192.0.2.7/24 \
+        "${limits[@]}"
     sysctl -qw net.ipv6.conf.tun0.disable_ipv6=1
     ip route replace default dev tun1
     out=$("$root/build/tools/difftest" -i tun0 -k tun1 --table "$root/docs/differences.md" \

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# ICMP rate limits, the step's against the kernel's, both with their
+# defaults (net.ipv4.icmp_ratelimit 1000 ms per destination with a burst of
+# 6; icmp_msgs_per_sec 1000 with icmp_msgs_burst 50 for all destinations
+# together; step 09's --icmp-ratelimit, --icmp-msgs-per-sec and
+# --icmp-msgs-burst default to the same). tools/difftest.c --burst sends the
+# same UDP datagrams to closed ports to both at once, spread over a time,
+# and counts the port unreachables each sends back:
+#   - 100 from one source in 2 s: the per-destination bucket decides;
+#   - 400 from 200 sources in 100 ms (2 each, within every destination's
+#     burst): the global bucket decides; each error costs the kernel a
+#     random 0 to 2 credits, so its own count varies from run to run.
+# test_differential.sh compares errors one by one with both limits off.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+enter_namespace "$@"
+
+step=${RATE_STEP:-09-icmp-errors}
+if [ ! -x "$root/bin/$step" ]; then
+    echo "$e2e_name: skipped: bin/$step is not built"
+    exit 0
+fi
+
+# The kernel's side, as in test_differential.sh, but with the defaults of a
+# fresh namespace: no sysctl touched.
+ip link set lo up
+ip tuntap add mode tun name tun1
+ip addr add 198.51.100.1/24 dev tun1
+ip link set tun1 up
+sysctl -qw net.ipv6.conf.tun1.disable_ipv6=1
+limits="$(sysctl -n net.ipv4.icmp_ratelimit) ms, $(sysctl -n net.ipv4.icmp_msgs_per_sec)/s, burst $(sysctl -n net.ipv4.icmp_msgs_burst)"
+
+# burst N SOURCES MS: prints "KERNEL STEP", the two counts.
+burst() {
+    start_step "$step"
+    sysctl -qw net.ipv6.conf.tun0.disable_ipv6=1
+    local out
+    out=$("$root/build/tools/difftest" -i tun0 -k tun1 --burst "$1" --sources "$2" --over "$3" 2>&1)
+    stop_step
+    echo "    $out" >&2
+    sed -n 's/.*the kernel sent \([0-9]*\) port unreachables, the step \([0-9]*\)$/\1 \2/p' <<<"$out"
+}
+
+# near A B SLACK: B within SLACK of A.
+near() { [ "$2" -ge $(($1 - $3)) ] && [ "$2" -le $(($1 + $3)) ]; }
+
+# Measured on Linux 6.18: 6 errors (the burst, then the bucket refills one
+# token a second, too late for a second one in 2 s), and 10 over 5 s.
+read -r kernel_one step_one < <(burst 100 1 2000)
+check "one source, 100 datagrams in 2 s, limits $limits: the step sends as many errors as the kernel, within 1 (kernel ${kernel_one:-?}, step ${step_one:-?})" \
+    near "${kernel_one:-999}" "${step_one:--999}" 1
+check "one source: the kernel's per-destination bucket is on (${kernel_one:-?} errors for 100 datagrams: 6 to 8)" \
+    near 7 "${kernel_one:-999}" 1
+
+# Measured: 118 and 129 in two runs (the burst of 50, 100 more tokens in
+# 100 ms, each error costing 0 to 2 of them at random).
+read -r kernel_many step_many < <(burst 400 200 100)
+check "200 sources, 400 datagrams in 100 ms: the step sends as many errors as the kernel, within a quarter (kernel ${kernel_many:-?}, step ${step_many:-?})" \
+    near "${kernel_many:-999}" "${step_many:--999}" $(( ${kernel_many:-0} / 4 + 2 ))
+check "200 sources: the kernel's global bucket is on (${kernel_many:-?} errors for 400 datagrams: fewer than 200)" \
+    test "${kernel_many:-1000}" -lt 200
+finish
