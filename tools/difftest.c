@@ -4,7 +4,7 @@
  * what each sends back (or its silence).
  *
  *   difftest -i TUN -k ORACLE_TUN --table FILE --step NAME
- *            [--seed S] [--count N] [--strict-table] [--repro DIR]
+ *            [--seed S] [--count N] [--strict-table] [--repro DIR] [--verbose]
  *   difftest -i TUN -k ORACLE_TUN --burst N [--sources K] [--over MS]
  *
  * TUN is the tun a step reads, with 192.0.2.1/24 on the kernel's side;
@@ -54,7 +54,8 @@
  * first cell the id pattern in backticks, `*` matching anything); anything
  * else is a failure, printed with the packet in hex and saved as a capture
  * in DIR. With --strict-table, a row that no case needed fails too, so the
- * table cannot keep rows for differences that are gone.
+ * table cannot keep rows for differences that are gone. --verbose prints
+ * every case's outcomes, "case N LABEL: KERNEL / STEP", the same or not.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1549,7 +1550,7 @@ static int run_burst(struct side *step, struct side *kernel, unsigned long n,
 struct options {
     const char *tun, *oracle, *table, *step, *repro;
     unsigned long seed, count, burst, sources, over;
-    int strict;
+    int strict, verbose;
 };
 
 static int parse_arguments(int argc, char **argv, struct options *o)
@@ -1559,6 +1560,7 @@ static int parse_arguments(int argc, char **argv, struct options *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--strict-table") == 0) { o->strict = 1; continue; }
+        if (strcmp(a, "--verbose") == 0) { o->verbose = 1; continue; }
         if (!v) return -1;
         if (strcmp(a, "-i") == 0) o->tun = v;
         else if (strcmp(a, "-k") == 0) o->oracle = v;
@@ -1591,7 +1593,7 @@ int main(int argc, char **argv)
 
     if (parse_arguments(argc, argv, &o) < 0) {
         fprintf(stderr, "usage: difftest -i TUN -k ORACLE_TUN --table FILE --step NAME "
-                        "[--seed S] [--count N] [--strict-table] [--repro DIR]\n"
+                        "[--seed S] [--count N] [--strict-table] [--repro DIR] [--verbose]\n"
                         "       difftest -i TUN -k ORACLE_TUN --burst N [--sources K] [--over MS]\n");
         return 2;
     }
@@ -1634,6 +1636,12 @@ int main(int argc, char **argv)
                 reproducer(&c, &step, &kernel, NULL);
             }
         int found = differences(&c, &step, &kernel, ids, 16);
+        if (o.verbose) {
+            char a[256], b[256];
+            outcomes(&step, a, sizeof a);
+            outcomes(&kernel, b, sizeof b);
+            printf("case %lu %s: %s / %s\n", n, c.label, b, a);
+        }
         both_answered += step.count > 0 && kernel.count > 0;
         if (found == 0)
             same++;
