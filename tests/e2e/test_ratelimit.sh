@@ -8,8 +8,9 @@
 # and counts the port unreachables each sends back:
 #   - 100 from one source in 2 s: the per-destination bucket decides;
 #   - 400 from 200 sources in 100 ms (2 each, within every destination's
-#     burst): the global bucket decides; each error costs the kernel a
-#     random 0 to 2 credits, so its own count varies from run to run.
+#     burst), five times: the global bucket decides; each error costs the
+#     kernel a random 0 to 2 credits, so its own count varies from run to
+#     run, and the step's must fall within the kernel's range.
 # test_differential.sh compares errors one by one with both limits off.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -32,11 +33,8 @@ limits="$(sysctl -n net.ipv4.icmp_ratelimit) ms, $(sysctl -n net.ipv4.icmp_msgs_
 
 # burst N SOURCES MS: prints "KERNEL STEP", the two counts.
 burst() {
-    start_step "$step"
-    sysctl -qw net.ipv6.conf.tun0.disable_ipv6=1
     local out
     out=$("$root/build/tools/difftest" -i tun0 -k tun1 --burst "$1" --sources "$2" --over "$3" 2>&1)
-    stop_step
     echo "    $out" >&2
     sed -n 's/.*the kernel sent \([0-9]*\) port unreachables, the step \([0-9]*\)$/\1 \2/p' <<<"$out"
 }
@@ -44,19 +42,40 @@ burst() {
 # near A B SLACK: B within SLACK of A.
 near() { [ "$2" -ge $(($1 - $3)) ] && [ "$2" -le $(($1 + $3)) ]; }
 
-# Measured on Linux 6.18: 6 errors (the burst, then the bucket refills one
-# token a second, too late for a second one in 2 s), and 10 over 5 s.
+start_step "$step"
+sysctl -qw net.ipv6.conf.tun0.disable_ipv6=1
+
+# Measured on Linux 6.18: 6 or 7 errors (the burst of 6, then one token a
+# second), and 10 over 5 s.
 read -r kernel_one step_one < <(burst 100 1 2000)
 check "one source, 100 datagrams in 2 s, limits $limits: the step sends as many errors as the kernel, within 1 (kernel ${kernel_one:-?}, step ${step_one:-?})" \
     near "${kernel_one:-999}" "${step_one:--999}" 1
 check "one source: the kernel's per-destination bucket is on (${kernel_one:-?} errors for 100 datagrams: 6 to 8)" \
     near 7 "${kernel_one:-999}" 1
 
-# Measured: 118 and 129 in two runs (the burst of 50, 100 more tokens in
-# 100 ms, each error costing 0 to 2 of them at random).
-read -r kernel_many step_many < <(burst 400 200 100)
-check "200 sources, 400 datagrams in 100 ms: the step sends as many errors as the kernel, within a quarter (kernel ${kernel_many:-?}, step ${step_many:-?})" \
-    near "${kernel_many:-999}" "${step_many:--999}" $(( ${kernel_many:-0} / 4 + 2 ))
-check "200 sources: the kernel's global bucket is on (${kernel_many:-?} errors for 400 datagrams: fewer than 200)" \
-    test "${kernel_many:-1000}" -lt 200
+# The global bucket: Linux 6.18 (icmp_global_allow, icmp_global_consume)
+# refills its credit at most every 20 ms and never above the burst, and
+# each error costs a random 0, 1 or 2 credits, so its own count wanders
+# (measured: 118 to 195 for the same burst). Five bursts, a second and a
+# half apart (each source uses 2 of its 6 per-destination tokens a burst
+# and gets more than 1 back in between); each of the step's counts must
+# fall within the kernel's range, widened by a tenth.
+kernel_all=() step_all=()
+for run in 1 2 3 4 5; do
+    read -r k s < <(burst 400 200 100)
+    kernel_all+=("${k:-0}") step_all+=("${s:-0}")
+    sleep 1.5
+done
+low=$(printf '%s\n' "${kernel_all[@]}" | sort -n | head -n 1)
+high=$(printf '%s\n' "${kernel_all[@]}" | sort -n | tail -n 1)
+inside=1
+for s in "${step_all[@]}"; do
+    [ "$s" -ge $((low * 9 / 10)) ] && [ "$s" -le $((high * 11 / 10)) ] || inside=0
+done
+check "200 sources, 400 datagrams in 100 ms, five times: the step's errors (${step_all[*]}) fall within the kernel's (${kernel_all[*]}), give or take a tenth" \
+    test "$inside" = 1
+check "200 sources: the kernel's global bucket is on (at most $high errors for 400 datagrams: fewer than 250)" \
+    test "$high" -lt 250 -a "$low" -gt 0
+stop_step
+check_equal "the step survives the bursts and stops cleanly" 0 "$step_status"
 finish
