@@ -28,6 +28,7 @@
  * codes, addresses, fragments, broken headers); a quarter, since step 09
  * answers more than echo, carry UDP (ports, UDP lengths, checksums zero,
  * right and wrong, sizes across the 576-byte cut of an error, options),
+ * UDP-Lite (checksum coverages),
  * TCP (SYN, RST, ACK, FIN, data), other protocols, and other ICMP messages
  * (timestamp requests of many lengths, information and address mask
  * requests, errors quoting a datagram, random types).
@@ -137,31 +138,40 @@ static void map_options(uint8_t *o, size_t len)
     }
 }
 
-/* TCP and UDP checksums cover a pseudo-header with the addresses: the
- * generator writes them right with this (a case that wants a wrong one
- * breaks it afterwards). */
+/* UDP and UDP-Lite (RFC 3828) share a header: ports, a length (UDP-Lite:
+ * how many bytes the checksum covers, 0 for all), a checksum. */
+static int udp_like(uint8_t protocol)
+{
+    return protocol == 17 || protocol == 136;
+}
+
+/* TCP, UDP and UDP-Lite checksums cover a pseudo-header with the
+ * addresses: the generator writes them right with this (a case that wants
+ * a wrong one breaks it afterwards). */
 static void set_transport_checksum(uint8_t *p, size_t len)
 {
     size_t header_len = (size_t)(p[0] & 0x0f) * 4;
     size_t total = read_be16(p + 2);
     size_t at = p[9] == 6 ? 16 : 6;
 
-    if ((p[9] != 6 && p[9] != 17) || total > len || total < header_len + at + 2 ||
+    if ((p[9] != 6 && !udp_like(p[9])) || total > len || total < header_len + at + 2 ||
         (read_be16(p + 6) & 0x3fff) != 0)
         return;
     static uint8_t pseudo[MAX_PACKET + 12];
-    size_t segment = total - header_len;
-    if (p[9] == 17 && read_be16(p + header_len + 4) >= 8 &&
-        read_be16(p + header_len + 4) < segment)
-        segment = read_be16(p + header_len + 4);    /* UDP's length: Linux trims to it */
+    size_t segment = total - header_len, covered = segment;
+    size_t field = udp_like(p[9]) && total >= header_len + 8 ? read_be16(p + header_len + 4) : 0;
+    if (p[9] == 17 && field >= 8 && field < segment)
+        segment = covered = field;                  /* UDP's length: Linux trims to it */
+    if (p[9] == 136 && field >= 8 && field <= segment)
+        covered = field;                            /* UDP-Lite's coverage */
     memcpy(pseudo, p + 12, 8);
     pseudo[8] = 0;
     pseudo[9] = p[9];
     write_be16(pseudo + 10, (uint16_t)segment);
-    memcpy(pseudo + 12, p + header_len, segment);
+    memcpy(pseudo + 12, p + header_len, covered);
     write_be16(pseudo + 12 + at, 0);
-    uint16_t sum = inet_checksum(pseudo, 12 + segment);
-    if (p[9] == 17 && sum == 0)
+    uint16_t sum = inet_checksum(pseudo, 12 + covered);
+    if (udp_like(p[9]) && sum == 0)
         sum = 0xffff;
     write_be16(p + header_len + at, sum);
 }
@@ -225,9 +235,9 @@ static int map_datagram(uint8_t *p, size_t len)
     map_options(p + 20, header_len - 20);
     move_checksum(p + 10, before, p, header_len, 0);
     size_t at = p[9] == 6 ? 16 : 6;
-    if ((p[9] == 6 || p[9] == 17) && (read_be16(p + 6) & 0x1fff) == 0 &&
+    if ((p[9] == 6 || udp_like(p[9])) && (read_be16(p + 6) & 0x1fff) == 0 &&
         header_len + at + 2 <= len)
-        move_checksum(p + header_len + at, before + 12, p + 12, 8, p[9] == 17);
+        move_checksum(p + header_len + at, before + 12, p + 12, 8, udp_like(p[9]));
     return 1;
 }
 
@@ -754,6 +764,41 @@ static void udp_case(struct test_case *c, struct request *r)
     c->pieces[0].len = len;
 }
 
+/* A UDP-Lite datagram (RFC 3828) to a closed port: "udplite/..." */
+static void udplite_case(struct test_case *c, struct request *r)
+{
+    static const char *SHAPES[] = {"coverage-all", "coverage-header", "coverage-part",
+                                   "coverage-below-8", "coverage-past-end", "checksum-zero",
+                                   "checksum-wrong"};
+    const char *shape = SHAPES[below(sizeof SHAPES / sizeof SHAPES[0])];
+    uint8_t *p = c->pieces[0].bytes;
+
+    r->protocol = 136;
+    snprintf(c->label, sizeof c->label, "udplite/%s", shape);
+    size_t len = write_request(r, p), hl = 20 + r->options_len;
+    uint8_t *udp = p + hl;
+    size_t segment = len - hl;
+    write_be16(udp, (uint16_t)(1024 + below(60000)));
+    write_be16(udp + 2, (uint16_t)(1 + below(65535)));
+    size_t coverage = 0;
+    if (strcmp(shape, "coverage-header") == 0)
+        coverage = 8;
+    else if (strcmp(shape, "coverage-part") == 0)
+        coverage = 8 + below((unsigned)(segment - 7));
+    else if (strcmp(shape, "coverage-below-8") == 0)
+        coverage = 1 + below(7);
+    else if (strcmp(shape, "coverage-past-end") == 0)
+        coverage = segment + 1 + below(100);
+    write_be16(udp + 4, (uint16_t)coverage);
+    write_be16(udp + 6, 1);
+    set_transport_checksum(p, len);
+    if (strcmp(shape, "checksum-zero") == 0)
+        write_be16(udp + 6, 0);
+    if (strcmp(shape, "checksum-wrong") == 0)
+        udp[6] ^= (uint8_t)(1 + below(255));
+    c->pieces[0].len = len;
+}
+
 /* A TCP segment to a closed port: "tcp/FLAGS..." */
 static void tcp_case(struct test_case *c, struct request *r)
 {
@@ -914,8 +959,10 @@ static void make_other_case(struct test_case *c)
     if (one_in(3))
         r.tos = (uint8_t)rnd();             /* errors compute their TOS from it */
     c->count = 1;
-    if (family < 35)
+    if (family < 30)
         udp_case(c, &r);
+    else if (family < 35)
+        udplite_case(c, &r);
     else if (family < 55)
         tcp_case(c, &r);
     else if (family < 70)
@@ -1223,9 +1270,9 @@ static int kernel_reply_verifies(const uint8_t *p, size_t len)
     if (!is_icmp_error(p[hl]) || qh < 20 || qh > q_len || (q[0] >> 4) != 4 ||
         read_be16(q + 2) != q_len || (read_be16(q + 6) & 0x3fff) != 0)
         return 1;                       /* not a whole datagram quoted */
-    if (q[9] == 17 && q_len >= qh + 8 && read_be16(q + qh + 6) == 0)
+    if (udp_like(q[9]) && q_len >= qh + 8 && read_be16(q + qh + 6) == 0)
         return 1;                       /* UDP without a checksum */
-    return q[9] != 6 && q[9] != 17 ? 1 : transport_checksum_ok(q, q_len);
+    return q[9] != 6 && !udp_like(q[9]) ? 1 : transport_checksum_ok(q, q_len);
 }
 
 /* The differences found in one pair of replies, as ids. */
@@ -1290,6 +1337,11 @@ static void compare_quotes(struct found *f, const uint8_t *request, uint8_t *x, 
         compare_span(f, u, u_len, v, v_len, 4, 6, "quoted udp length");
         compare_span(f, u, u_len, v, v_len, 6, 8, "quoted udp checksum");
         compare_span(f, u, u_len, v, v_len, 8, MAX_PACKET, "quoted udp data");
+    } else if (x[9] == 136) {
+        compare_span(f, u, u_len, v, v_len, 0, 4, "quoted udp-lite ports");
+        compare_span(f, u, u_len, v, v_len, 4, 6, "quoted udp-lite coverage");
+        compare_span(f, u, u_len, v, v_len, 6, 8, "quoted udp-lite checksum");
+        compare_span(f, u, u_len, v, v_len, 8, MAX_PACKET, "quoted udp-lite data");
     } else if (x[9] == 6) {
         compare_span(f, u, u_len, v, v_len, 0, 4, "quoted tcp ports");
         compare_span(f, u, u_len, v, v_len, 4, 16, "quoted tcp header");
@@ -1370,7 +1422,7 @@ static int compare_replies(const struct test_case *c, struct packet *step, struc
     struct found f = {ids, 0, max, label};
 
     if (!inet_checksum_ok(a, ah) ||
-        (a[9] == 6 || a[9] == 17 ? !transport_checksum_ok(a, step->len)
+        (a[9] == 6 || udp_like(a[9]) ? !transport_checksum_ok(a, step->len)
                                  : !inet_checksum_ok(a + ah, step->len - ah)))
         differs(&f, "checksum-invalid");
     normalise_times(c->pieces[0].bytes, a, b);
