@@ -28,10 +28,10 @@
  * codes, addresses, fragments, broken headers); a quarter, since step 09
  * answers more than echo, carry UDP (ports, UDP lengths, checksums zero,
  * right and wrong, sizes across the 576-byte cut of an error, options),
- * UDP-Lite (checksum coverages),
- * TCP (SYN, RST, ACK, FIN, data), other protocols, and other ICMP messages
- * (timestamp requests of many lengths, information and address mask
- * requests, errors quoting a datagram, random types).
+ * UDP-Lite (checksum coverages), TCP (SYN, RST, ACK, FIN, data), other
+ * protocols, and other ICMP messages (timestamp requests of many lengths,
+ * information and address mask requests, errors quoting a datagram, random
+ * types).
  *
  * What must differ is normalised: addresses (mapped, also inside options
  * and inside the datagram an error quotes), the IP identification, the
@@ -41,7 +41,9 @@
  * the header checksum, the ICMP checksum, the TCP or UDP checksum (its
  * pseudo-header holds the addresses), and inside a quote the quoted header's
  * and the quoted UDP or TCP checksum the same way, so a right checksum stays
- * right, a wrong one exactly as wrong. The kernel's replies must verify once
+ * right, a wrong one exactly as wrong (a quote that holds the checksum the
+ * datagram arrived with, which Linux keeps after stamping options into it,
+ * is compared as "the checksum as sent"). The kernel's replies must verify once
  * mapped back (a check of the mapping itself); a step's checksum that does
  * not verify is a difference of its own. Every remaining difference gets an
  * id, "LABEL: KERNEL / STEP" when the outcomes differ (silent, echo-reply,
@@ -50,13 +52,17 @@
  * "ttl", "options"), an echo reply's "data", a timestamp reply's "receive
  * time", an error's "pointer" or a field of the datagram it quotes ("quoted
  * size", "quoted ttl", "quoted udp checksum", ...), a reset's "tcp
- * sequence number".
- * It must match a row of the table for NAME in FILE (the section "## NAME",
+ * sequence number". It must match a row of the table for NAME in FILE (the section "## NAME",
  * first cell the id pattern in backticks, `*` matching anything); anything
  * else is a failure, printed with the packet in hex and saved as a capture
  * in DIR. With --strict-table, a row that no case needed fails too, so the
  * table cannot keep rows for differences that are gone. --verbose prints
  * every case's outcomes, "case N LABEL: KERNEL / STEP", the same or not.
+ *
+ * --burst N compares the ICMP rate limits instead (both sides with their
+ * own): N UDP datagrams to closed ports from K sources, spread over MS
+ * milliseconds, and how many port unreachables each side sends back
+ * (tests/e2e/test_ratelimit.sh).
  */
 #include <arpa/inet.h>
 #include <errno.h>
