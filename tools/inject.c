@@ -4,7 +4,7 @@
  *
  *   inject -i TUN --malformed REQUEST.pcap     every malformed shape of it
  *   inject -i TUN --ladder REQUEST.pcap        one packet for each rung of step
- *                                              06's ladder, in its order
+ *                                              07's ladder, in its order
  *   inject -i TUN --random N --seed S          N packets of random bytes
  *   inject -i TUN FILE.pcap                    the packets of a capture
  *   inject --to-dir DIR ...                    write each packet to a file in
@@ -163,8 +163,11 @@ static size_t with_options(uint8_t *p, const uint8_t *request, size_t len,
     return len + options_len;
 }
 
-/* One packet for each way step 06 refuses a request, in the order of its
- * ladder: each one is right but for the one thing its rung checks. */
+/* One packet for each way step 07 refuses a request, in the order of its
+ * ladder: each one is right but for the one thing its rung checks. The
+ * request goes to the step's own address (192.0.2.2 in the lab), from
+ * another (192.0.2.1). Step 06 reads no options: it answers the two with
+ * options as step 05 would. */
 static void send_ladder(struct injector *in, const uint8_t *request, size_t len)
 {
     static uint8_t p[MAX_PACKET];
@@ -187,8 +190,12 @@ static void send_ladder(struct injector *in, const uint8_t *request, size_t len)
     send_packet(in, p, len);                                /* fragment */
     memcpy(p, request, len); p[12] = 224; fix_header_checksum(p, 20);
     send_packet(in, p, len);                                /* multicast source */
+    memcpy(p, request, len); memcpy(p + 12, request + 16, 4); fix_header_checksum(p, 20);
+    send_packet(in, p, len);                                /* from our own address: a martian */
     memcpy(p, request, len); memset(p + 16, 255, 4); fix_header_checksum(p, 20);
     send_packet(in, p, len);                                /* broadcast destination */
+    memcpy(p, request, len); p[19] = 77; fix_header_checksum(p, 20);
+    send_packet(in, p, len);                                /* another host's address */
     send_packet(in, p, with_options(p, request, len, bad_option, sizeof bad_option));
     send_packet(in, p, with_options(p, request, len, source_route, sizeof source_route));
     memcpy(p, request, len); p[9] = 17; fix_header_checksum(p, 20);
