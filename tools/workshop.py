@@ -201,20 +201,24 @@ def make_copy(number, directory, force, keep_solution):
         regions += sum(1 for m in map(OPEN.match, text.splitlines()) if m and m.group(2) == number)
         with open(os.path.join(target, os.path.basename(path)), "w", encoding="utf-8") as f:
             f.write(transform(text, number, keep_solution))
+    # A step whose lesson is still being written has no LESSON.md yet.
+    has_lesson = os.path.exists(os.path.join(step_dir(number), "README.md"))
     with open(os.path.join(target, "README.txt"), "w", encoding="utf-8") as f:
         f.write("Exercise %s, %s: your copy of the step.\n\n"
                 "Fill in every TODO (grep -n TODO *.c), then, from the project root:\n\n"
                 "    make check STEP=%s\n\n"
                 "It builds this copy against the same tests as the solution and, where the\n"
-                "machine allows namespaces, pings it. The lesson, without the answer,\n"
-                "is LESSON.md beside this file.\n"
-                % (number, name, number))
-    with open(os.path.join(target, "LESSON.md"), "w", encoding="utf-8") as f:
-        if keep_solution:
-            with open(os.path.join(step_dir(number), "README.md"), encoding="utf-8") as lesson:
-                f.write(lesson.read())
-        else:
-            f.write(relink(handout(number), step_dir(number), os.path.abspath(target)))
+                "machine allows namespaces, pings it. %s\n"
+                % (number, name, number,
+                   "The lesson, without the answer,\nis LESSON.md beside this file." if has_lesson
+                   else "The TODOs say what to write; this\nstep's lesson is not written yet."))
+    if has_lesson:
+        with open(os.path.join(target, "LESSON.md"), "w", encoding="utf-8") as f:
+            if keep_solution:
+                with open(os.path.join(step_dir(number), "README.md"), encoding="utf-8") as lesson:
+                    f.write(lesson.read())
+            else:
+                f.write(relink(handout(number), step_dir(number), os.path.abspath(target)))
     give_back(directory)
     what = "solution" if keep_solution else "starter"
     print("%s %s: %s (%d region%s to write)" % (what, name, shown(target),
