@@ -12,6 +12,11 @@
 # says how BIN is started and stopped). BIN may be a command with
 # arguments: BIN="python3 responder.py".
 #
+# From step 06 on, the live checks also ask what a host must refuse (another
+# host's address, the subnet's broadcast, one packet for each rung of the
+# ladder); from 07, ping -R; for 08, who the program is while it runs, read
+# from /proc/PID/status, never from what it says.
+#
 # Nothing here runs unbounded: every stage has a time limit (below), says
 # which stage ran out of time and what that usually means, and Ctrl-C ends
 # everything. A run that checked nothing never passes.
@@ -160,7 +165,9 @@ if [ -z "$bin" ]; then
     program=$work/$step.asan
 
     # The step's tests, and those of every common/ module the learner wrote.
-    tests=("$root"/tests/steps/test_${number}_*.c)
+    # (A step whose unit tests are still being written has none yet.)
+    tests=()
+    for t in "$root"/tests/steps/test_${number}_*.c; do [ -f "$t" ] && tests+=("$t"); done
     for c in "$learner"/*.c; do
         t=$root/tests/unit/test_$(basename "$c")
         [ -f "$t" ] && tests+=("$t")
@@ -218,10 +225,22 @@ live_setup() {
 }
 why_not=$(live_setup)
 
+# What a host must answer and refuse beyond the plain ping (steps 06 on):
+# pings of other addresses and with options, one packet for each rung of
+# the ladder, and, for step 08, who the step is while it runs. Only the
+# default run asks for them.
+host_pings=""
+if [ "$number" -ge 6 ]; then
+    host_pings="192.0.2.77
+-b 192.0.2.255"
+fi
+[ "$number" -lt 7 ] || host_pings+=$'\n-R 192.0.2.2'
 # lab NAME [PING ARGUMENTS]: one run of the lab, with its time limit; its
 # output in $work/NAME.out, its row in $work/NAME.row.
 lab() {
-    local name=$1 status
+    local name=$1 status host=""
+    [ "$name" != default ] || host=$host_pings
+    LAB_PINGS=$host LAB_PROBE_LADDER=${host:+1} LAB_STATUS=$([ "$number" -ge 8 ] && echo 1) \
     LAB_DIR=$work/lab LAB_BIN=$program LAB_FOREIGN=$foreign PING=${2:-} LAB_PROBE_REPLY=1 \
         ASAN_OPTIONS=detect_leaks=0 limited "$lab_seconds" "$root/scripts/lab.sh" "$number" \
         --summary "$work/$name.row" >"$work/$name.out" 2>&1
@@ -242,6 +261,117 @@ what_it_wrote() {
     sed -n '/^--- what .* printed ---/,/^--- /p' "$1" | sed '1d;$d' | tail -n 5 | sed 's/^/  /'
     if evidence "$1" "tshark on tun0" | grep -q '^192\.0\.2\.1 192\.0\.2\.2 .* reply'; then
         echo "hint: your replies go from 192.0.2.1 to 192.0.2.2, the way the request went: swap source and destination"
+    fi
+}
+
+# printed LINE: did the program print LINE (a fixed string) in the default run?
+printed() {
+    sed -n '/^--- what .* printed ---/,/^--- /p' "$work/default.out" | grep -qF -- "$1"
+}
+# extra_ping ARGS: the output of that extra ping in the default run.
+extra_ping() {
+    awk -v head="--- ping -c 1 -W 1 $1 (raw socket) ---" '
+        $0 == head { inside = 1; next }
+        inside && /^--- / && !/ ping statistics ---$/ { exit }
+        inside' "$work/default.out"
+}
+# refused WHAT PING-ARGS LINE WHY: no reply to that ping, and the line that says why.
+refused() {
+    local out
+    out=$(extra_ping "$2")
+    if [ -z "$out" ]; then
+        fail "$1: the ping was not run" "$(grep '^lab: ' "$work/default.out" | tail -n 5)"
+    elif ! grep -q ' 0 received' <<<"$out"; then
+        fail "$1: it was answered" "$(printf '%s\n%s' "$out" "$4")"
+    elif ! printed "$3"; then
+        fail "$1: no reply, but your program did not print '$3...'" \
+            "the tests compare that line: say what you ignored and why"
+    else
+        pass "$1: no reply, and it says '$3...'"
+    fi
+}
+
+# host_checks: the checks of steps 06 on, from the default run.
+host_checks() {
+    refused "ping 192.0.2.77, another host's address" "192.0.2.77" \
+        "ignored: destination 192.0.2.77 is not one of our addresses" \
+        "a host answers its own addresses only (RFC 1122 3.2.1.3): ours is 192.0.2.2/24"
+    refused "ping -b 192.0.2.255, the subnet's broadcast address" "-b 192.0.2.255" \
+        "ignored: destination 192.0.2.255 is a broadcast or multicast address, not answered" \
+        "192.0.2.255 is the broadcast address of 192.0.2.2/24: Linux ignores echo to broadcast (icmp_echo_ignore_broadcasts), and a reply from it would come from a broadcast address (RFC 1122 3.2.1.3)"
+    # Step 06 reads no options: it answers the two requests with options
+    # (malformed, source-routed) as step 05 would. From 07 on, none.
+    local want=0 got
+    [ "$number" != 06 ] || want=2
+    got=$(sed -n 's/^--- one packet for each refusal of a host.s ladder, sent to [^:]*: //p' "$work/default.out")
+    if [ "$got" = "sent 18, replies $want" ]; then
+        pass "one packet for each rung of the ladder: $got"
+    else
+        fail "one packet for each rung of the ladder (tools/inject.c --ladder): expected 'sent 18, replies $want', got '${got:-no probe}'" \
+            "each packet is a good request but for one thing; what your program printed for them:
+$(sed -n '/^--- what .* printed ---/,/^--- /p' "$work/default.out" | sed '1d;$d' |
+  grep -v '^  \|packets by verdict\|stopped after' | tail -n 20)"
+    fi
+    if printed "ignored: IPv4 header checksum 0x"; then
+        pass "a header whose checksum does not verify: it says 'ignored: IPv4 header checksum 0x... does not verify'"
+    else
+        fail "a header whose checksum does not verify is not refused with 'ignored: IPv4 header checksum 0x... does not verify'" \
+            "RFC 1122 3.2.1.2: a host MUST verify the header checksum, and silently discard a packet whose checksum is wrong"
+    fi
+    [ "$number" -lt 7 ] || options_checks
+    [ "$number" -lt 8 ] || privilege_checks
+}
+
+# options_checks: step 07's Record Route, and its refusals.
+options_checks() {
+    local out
+    out=$(extra_ping "-R 192.0.2.2")
+    # What ping prints against the kernel (tests/e2e/test_step07.sh measures
+    # it across a veth pair): the route there and back, the host twice.
+    if grep -qzP 'RR: \t192\.0\.2\.1\n\t192\.0\.2\.2\n\t192\.0\.2\.2\n\t192\.0\.2\.1\n' <<<"$out"; then
+        pass "ping -R: the route there and back, as the kernel returns it"
+    else
+        fail "ping -R: expected the route 192.0.2.1, 192.0.2.2, 192.0.2.2, 192.0.2.1, as the kernel returns it" \
+            "$(printf '%s\n%s' "$out" "copy the request's Record Route into the reply with this host's address added (ipv4_options_echo)")"
+    fi
+    if printed "source route option: not answered"; then
+        pass "a source-routed request: refused, and it says why"
+    else
+        fail "a source-routed request (tools/inject.c --ladder) is not refused with a line saying so" \
+            "Linux refuses source routes (accept_source_route=0): refuse OPTIONS_SOURCE_ROUTED with refuse(log, SOURCE_ROUTED, \"%s\", why)"
+    fi
+}
+
+# privilege_checks: step 08, from the kernel's /proc/PID/status, never from
+# what the program says about itself.
+privilege_checks() {
+    local status ids
+    status=$(sed -n '/^--- \/proc\/PID\/status of /,/^---/p' "$work/default.out" | sed '1d' | grep -v '^---')
+    if [ -z "$status" ]; then
+        fail "who it runs as: the lab could not read /proc/PID/status: it was not running"
+        return
+    fi
+    field() { sed -n "s/^$1:[[:space:]]*//p" <<<"$status" | tr -s '\t ' ' ' | sed 's/ $//'; }
+    if [ "$(id -u)" != 0 ]; then
+        # In a user namespace of our own, uid 0 is the user who ran make check.
+        ids="uid 0 here, which is you outside"
+    elif grep -qw 0 <<<"$(field Uid) $(field Gid)"; then
+        fail "it gives up root: the kernel shows Uid: $(field Uid), Gid: $(field Gid) while it runs" \
+            "become --user (nobody) once the tun is open: setgroups, then setresgid, then setresuid; what it said: $(sed -n 's/^.*\(now running as\|cannot give up\)/\1/p' "$work/default.out" | head -n 1)"
+        ids=""
+    else
+        ids="uid $(field Uid | cut -d' ' -f1), gid $(field Gid | cut -d' ' -f1)"
+    fi
+    if [ -n "$ids" ] && [ "$(id -u)" = 0 ] && [ -n "$(field Groups)" ]; then
+        fail "it gives up root's groups: the kernel shows Groups: $(field Groups) while it runs" \
+            "empty them with setgroups(0, NULL) while still root"
+    elif [ -n "$ids" ]; then
+        pass "it runs as $ids, with no supplementary group (/proc/PID/status)"
+    fi
+    if [ "$(field CapEff)$(field CapPrm)" = 00000000000000000000000000000000 ] && [ "$(field NoNewPrivs)" = 1 ]; then
+        pass "with no capability, and no way to gain one (NoNewPrivs: 1)"
+    else
+        fail "with no capability: the kernel shows CapEff: $(field CapEff), CapPrm: $(field CapPrm), NoNewPrivs: $(field NoNewPrivs)"
     fi
 }
 
@@ -304,6 +434,7 @@ else
                     "answer echo requests (type 8) only: a host that answers replies can ping-pong forever with another (RFC 792)" ;;
             esac
         fi
+        [ "$number" -lt 6 ] || host_checks
         if [ "$number" -ge 5 ]; then
             # An odd size: where a checksum that forgets the last byte shows.
             lab s57 "-s 57"

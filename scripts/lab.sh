@@ -12,7 +12,9 @@
 # (default ./lab) keeps each run's captures and the step's log. LAB_BIN=path
 # runs that program in the step's place (make check: a learner's copy, or
 # with LAB_FOREIGN=1 any program that creates tun0 itself, run with no
-# arguments). `make lab STEP=NN` and `make demo` call this script.
+# arguments). make check adds LAB_PINGS (more raw pings, one set of arguments
+# a line), LAB_PROBE_LADDER=1 and LAB_STATUS=1 (see below). `make lab STEP=NN`
+# and `make demo` call this script.
 #
 # Nothing leaks out: the namespace has only lo and tun0, with documentation
 # addresses (tun0 192.0.2.1/24, ping target 192.0.2.2), and it lives in its
@@ -23,7 +25,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-usage() { sed -n '2,16s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,18s/^# \{0,1\}//p' "$0"; }
 # A normal user's PATH on Debian has no /usr/sbin: look there too.
 PATH=$PATH:/usr/sbin:/sbin
 source "$root/scripts/give-back.sh"
@@ -273,6 +275,23 @@ run_ping() {
 }
 run_ping raw >"$work/raw"
 run_ping datagram >"$work/dgram"
+
+# make check, from step 06 on: what a host answers and refuses beyond the
+# plain ping. LAB_PINGS holds one set of ping arguments a line (for example
+# "-b 192.0.2.255"); each is one raw ping of its own, with a deadline.
+: >"$work/pings"
+if [ -n "${LAB_PINGS:-}" ] && set_ping_range raw >/dev/null 2>&1; then
+    while IFS= read -r ping_args; do
+        [ -n "$ping_args" ] || continue
+        echo "--- ping -c 1 -W 1 $ping_args (raw socket) ---"
+        if running "$step_pid"; then
+            # shellcheck disable=SC2086 # one line, split into arguments on purpose
+            timeout --foreground -s INT -k 2 5 ping -c 1 -W 1 $ping_args 2>&1 || true
+        else
+            echo "lab: this ping was not run: $step had ended, and tun0 with it"
+        fi
+    done <<<"$LAB_PINGS" >"$work/pings"
+fi
 sleep 1                     # let dumpcap take the last packets before it stops
 kill -INT "$dump_pid" 2>/dev/null || true; wait "$dump_pid" 2>/dev/null || true; dump_pid=""
 
@@ -283,6 +302,20 @@ if [ -n "${LAB_PROBE_REPLY:-}" ] && running "$step_pid"; then
     python3 "$root/tools/echo-reply-pcap.py" "$root/tests/fixtures/requests/default.pcap" "$work/reply.pcap"
     timeout -k 1 5 "$root/build/tools/inject" -i tun0 "$work/reply.pcap" >"$work/probe" 2>&1 ||
         echo "lab: the echo-reply probe did not finish in 5 s" >>"$work/probe"
+fi
+
+# make check: one packet for each rung of a host's ladder (tools/inject.c
+# --ladder), each wrong in one way only, straight into the step's read().
+if [ -n "${LAB_PROBE_LADDER:-}" ] && running "$step_pid"; then
+    timeout -k 1 5 "$root/build/tools/inject" -i tun0 --ladder "$root/tests/fixtures/requests/default.pcap" \
+        >"$work/ladder" 2>&1 || echo "lab: the ladder probe did not finish in 5 s" >>"$work/ladder"
+fi
+
+# make check, step 08: who the step is, as the kernel says (not as the step
+# says), read while it runs.
+if [ -n "${LAB_STATUS:-}" ] && running "$step_pid"; then
+    grep -E '^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapAmb|NoNewPrivs):' "/proc/$step_pid/status" \
+        >"$work/status" 2>/dev/null || true
 fi
 
 # The step may be gone already (a crash): that is news for the report.
@@ -331,6 +364,14 @@ report
 echo "--- tun0 as $step made it: $(cat "$work/kind")"
 if [ -s "$work/probe" ]; then
     echo "--- an echo reply (type 0) sent to $step: $(tail -n 1 "$work/probe")"
+fi
+cat "$work/pings"
+if [ -s "$work/ladder" ]; then
+    echo "--- one packet for each refusal of a host's ladder, sent to $step: $(tail -n 1 "$work/ladder")"
+fi
+if [ -s "$work/status" ]; then
+    echo "--- /proc/PID/status of $step while it ran${LAB_USERNS:+ (in a user namespace of our own: uid 0 here is you outside)} ---"
+    cat "$work/status"
 fi
 echo "--- what $step printed ---"
 cat "$step_log"
