@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Steps 02 to 06 fed what no ping sends: every malformed shape of a request,
+# Steps 02 to 08 fed what no ping sends: every malformed shape of a request,
 # packets that must not be answered, and thousands of random packets, all
 # written straight into the step's read() through an AF_PACKET socket
 # (tools/inject.c). No crash, no reply to any of it, a line for each, and
@@ -12,7 +12,8 @@ enter_namespace "$@"
 inject="$root/build/tools/inject"
 request="$root/tests/fixtures/requests/default.pcap"
 
-for step in 02-parse-ipv4 03-naive-reply 04-echo-payload 05-checksum 08-least-privilege; do
+for step in 02-parse-ipv4 03-naive-reply 04-echo-payload 05-checksum 06-host-checks 07-ip-options \
+            08-least-privilege; do
     STEP_BIN_DIR=build/asan/bin start_step $step
     sysctl -qw net.ipv6.conf.tun0.disable_ipv6=1 2>/dev/null   # count only our packets
     sleep 0.2

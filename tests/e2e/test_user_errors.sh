@@ -72,6 +72,20 @@ expect_one_line "--icmp-ratelimit with a step that sends no errors" 2 \
 expect_one_line "--icmp-msgs-per-sec that is not a number" 2 \
     "--icmp-msgs-per-sec 'lots' is not a whole number from 0 to 1000000: give one, for example --icmp-msgs-per-sec 1000 (0 turns the limit off)." \
     "$root/bin/09-icmp-errors" --icmp-msgs-per-sec lots
+expect_one_line "--user with step 07, which still keeps root" 2 \
+    "07-ip-options: --user is for steps that give up root (08 on): leave it out." \
+    "$root/bin/07-ip-options" -i tun6 --user nobody
+# --address: from step 06 on, and a host's address only.
+expect_one_line "--address with step 05, which has no address of its own" 2 \
+    "05-checksum: --address is for steps that have addresses of their own (06 on): leave it out." \
+    "$bin" --address 192.0.2.9/24
+expect_one_line "--address 300.1.1.1/24, not an address" 2 \
+    "'300.1.1.1/24' is not an IPv4 address with a prefix length: write it as --address 192.0.2.2/24." \
+    "$root/bin/06-host-checks" -i tun6 --address 300.1.1.1/24
+expect_one_line "--address 192.0.2.255/24, the subnet's broadcast" 2 \
+    "--address 192.0.2.255/24 is the broadcast address of its subnet, not a host's address: choose another, for example 192.0.2.2/24." \
+    "$root/bin/06-host-checks" -i tun6 --address 192.0.2.255/24
+check "and no tun was made for any of them" bash -c "! ip -o link show tun6 2>/dev/null | grep -q ."
 expect_one_line "--user naming nobody that exists" 1 \
     "there is no user 'no-such-user' to run as: name one with --user." \
     "$root/bin/08-least-privilege" -i tun6 --user no-such-user
