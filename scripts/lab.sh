@@ -169,7 +169,7 @@ if ! ip link show tun0 >/dev/null 2>&1; then
     elif running "$step_pid"; then
         out_of_time "waiting for $step to create tun0" 5 "it runs but made no tun device: is TUNSETIFF called?"
     else
-        echo "lab: $step ended without creating tun0." >&2
+        echo "lab: $step ended before tun0 could be seen (a tun goes with the program that made it)." >&2
     fi
     echo "lab: it said:" >&2
     tail -n 20 "$step_log" >&2

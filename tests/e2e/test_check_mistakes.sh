@@ -77,6 +77,20 @@ check_lacks "odd-byte: and not the default run's" "56(84) bytes of data" \
 mistake header-checksum 05 's/write_be16(icmp + 2, inet_checksum(icmp, icmp_len));/&\n    reply[10] ^= 0xff;/' main.c
 fails_with header-checksum "FAIL  Wireshark on the reply: expected 'ICMP checksum correct', got 'IPv4 header checksum incorrect'"
 
+# Part 2: a host's own mistakes.
+mistake answers-any-address 06 's/^\(\s*\)if (destination != HOST_OWN)$/\1if (0)/' main.c
+fails_with answers-any-address "FAIL  ping 192.0.2.77, another host's address: it was answered"
+fails_with answers-any-address "a host answers its own addresses only"
+fails_with answers-any-address "echo request 192.0.2.1 -> 192.0.2.77 id 3198 seq 1, 56 data bytes: replied"
+
+mistake no-route 07 's/^\(\s*\)case OPTIONS_OK:$/&\n\1    *options_len = 0;/' main.c
+fails_with no-route "FAIL  ping -R: expected the route 192.0.2.1, 192.0.2.2, 192.0.2.2, 192.0.2.1"
+
+# The uid before the gid: root is gone, and with it the right to change gids.
+mistake uid-before-gid 08 's/^\(\s*\)else if (setresgid(gid, gid, gid) < 0)$/\1else if (setresuid(uid, uid, uid) < 0 || setresgid(gid, gid, gid) < 0)/' privileges.c
+fails_with uid-before-gid "cannot give up root: setresgid() was refused (Operation not permitted)"
+fails_with uid-before-gid "FAIL  it runs in the lab and creates tun0"
+
 # ---- BIN: what is named is what is checked ---------------------------------
 bin_check() {    # NAME STEP BIN: make check STEP BIN=..., timed
     local started=$SECONDS
