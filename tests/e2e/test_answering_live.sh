@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Steps 05 and 06 against real ping in both socket modes, at every size that
+# Steps 05 to 08 against real ping in both socket modes, at every size that
 # matters up to the largest IPv4 datagram and with data patterns, under a
 # flood, and byte for byte against the Linux kernel's own replies to the
 # same requests.
@@ -84,5 +84,7 @@ ip addr add 198.51.100.1/24 dev tun1
 ip link set tun1 mtu 65535 up
 
 exercise 05-checksum
+exercise 06-host-checks
+exercise 07-ip-options
 exercise 08-least-privilege
 finish

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Step 06 gives up every privilege once the tun is open, or refuses to run:
+# Step 08 gives up every privilege once the tun is open, or refuses to run:
 # root without CAP_SETUID/CAP_SETGID (what systemd's CapabilityBoundingSet=
 # gives), a user holding capabilities without being root (file capabilities,
 # ambient ones, euid 65534 with real uid 0), group 0, inheritable
@@ -126,9 +126,9 @@ check_equal "euid 65534 with real uid 0: all three uids are nobody's" \
 ip tuntap del mode tun name h2p3
 
 # Not root, holding CAP_NET_ADMIN from the file (setcap on a copy).
-cp "$bin" "$work/06-setcap"
-setcap cap_net_admin+ep "$work/06-setcap"
-run_step h2p4 setpriv --reuid=65534 --regid=65534 --clear-groups "$work/06-setcap"
+cp "$bin" "$work/08-setcap"
+setcap cap_net_admin+ep "$work/08-setcap"
+run_step h2p4 setpriv --reuid=65534 --regid=65534 --clear-groups "$work/08-setcap"
 expect_nothing_left "nobody with a setcap cap_net_admin+ep copy"
 check_contains "and says it gave them up" \
     "not root (uid 65534): gave up the capabilities it held (permitted 0000000000001000)" \
