@@ -357,7 +357,8 @@ privilege_checks() {
         ids="uid 0 here, which is you outside"
     elif grep -qw 0 <<<"$(field Uid) $(field Gid)"; then
         fail "it gives up root: the kernel shows Uid: $(field Uid), Gid: $(field Gid) while it runs" \
-            "become --user (nobody) once the tun is open: setgroups, then setresgid, then setresuid; what it said: $(sed -n 's/^.*\(now running as\|cannot give up\)/\1/p' "$work/default.out" | head -n 1)"
+            "$(said=$(grep -o -m 1 'now running as .*' "$work/default.out"); [ -z "$said" ] || echo "it said '$said': the kernel says otherwise.")
+become --user (nobody) once the tun is open: setgroups, then setresgid, then setresuid; then read /proc/self/status back, and refuse to run if an id 0 is left"
         ids=""
     else
         ids="uid $(field Uid | cut -d' ' -f1), gid $(field Gid | cut -d' ' -f1)"

@@ -11,10 +11,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export CHECK_UNIT_SECONDS=5 CHECK_LAB_SECONDS=30
 
-# mistake NAME STEP SED-SCRIPT FILE: a solution copy of STEP with one edit,
-# checked; the output in $work/NAME.out, the status in $work/NAME.status.
+# mistake NAME STEP SED-SCRIPT FILE [RUNNER...]: a solution copy of STEP with
+# one edit, checked (through RUNNER, if given); the output in $work/NAME.out,
+# the status in $work/NAME.status.
 mistake() {
     local name=$1 n=$2 script=$3 file=$4 started=$SECONDS
+    local runner=("${@:5}")
     python3 "$root/tools/workshop.py" solution "$n" --dir "$work/$name" >/dev/null
     local copy
     copy=$(echo "$work/$name"/*/)
@@ -22,7 +24,7 @@ mistake() {
     if cmp -s "$copy$file" <(python3 "$root/tools/workshop.py" solution "$n" --dir "$work/$name.orig" >/dev/null; cat "$work/$name.orig"/*/"$file"); then
         not_ok "$name: the edit '$script' changed $file" "the solution no longer has the line it edits"
     fi
-    WORKSHOP_DIR=$work/$name "$root/scripts/check.sh" "$n" >"$work/$name.out" 2>&1
+    WORKSHOP_DIR=$work/$name "${runner[@]}" "$root/scripts/check.sh" "$n" >"$work/$name.out" 2>&1
     echo $? >"$work/$name.status"
     echo $((SECONDS - started)) >"$work/$name.seconds"
 }
@@ -90,6 +92,9 @@ fails_with no-route "FAIL  ping -R: expected the route 192.0.2.1, 192.0.2.2, 192
 mistake uid-before-gid 08 's/^\(\s*\)else if (setresgid(gid, gid, gid) < 0)$/\1else if (setresuid(uid, uid, uid) < 0 || setresgid(gid, gid, gid) < 0)/' privileges.c
 fails_with uid-before-gid "cannot give up root: setresgid() was refused (Operation not permitted)"
 fails_with uid-before-gid "FAIL  it runs in the lab and creates tun0"
+# No setgroups(): started by a root that is in group 4 (adm), it keeps it.
+mistake keeps-groups 08 's/^\(\s*\)if (setgroups(0, NULL) < 0)$/\1if (0)/' privileges.c setpriv --groups 4
+fails_with keeps-groups "after giving up privileges the kernel still shows supplementary groups: not running."
 
 # ---- BIN: what is named is what is checked ---------------------------------
 bin_check() {    # NAME STEP BIN: make check STEP BIN=..., timed
