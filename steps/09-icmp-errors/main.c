@@ -66,7 +66,8 @@ enum verdict {
     TCP_RESET_SENT,
     PROTOCOL_UNREACHABLE,
     PARAMETER_PROBLEM,
-    VERDICT_COUNT
+    VERDICT_COUNT,
+    DELIVER = VERDICT_COUNT         /* no verdict yet: for us, to its protocol */
 };
 
 /* The ladder, rung by rung: a name for the counters, and the rule. */
@@ -212,13 +213,14 @@ struct datagram {
 };
 
 /*
- * The ladder up to the protocol. Each rung reads only what the rungs above
- * it proved is there, and a packet leaves at the first rung it fails, with
- * one line saying why. Returns 1 to hand the datagram to its protocol, or
- * 0 with the verdict in *verdict.
+ * The ladder, up to the protocol. Each rung reads only what the rungs
+ * above it proved is there, and a packet leaves at the first rung it
+ * fails, with one line saying why. A datagram for us goes on (DELIVER),
+ * with the options of its reply; a malformed option asks for a parameter
+ * problem.
  */
-static int check_datagram(const uint8_t *packet, size_t len, struct datagram *d,
-                          enum verdict *verdict, FILE *log)
+static enum verdict check_request(const uint8_t *packet, size_t len, struct datagram *d,
+                                  FILE *log)
 {
     struct ipv4_view *ip = &d->ip;
     char why[160], address[16];
@@ -227,71 +229,54 @@ static int check_datagram(const uint8_t *packet, size_t len, struct datagram *d,
     if (status != IPV4_OK) {
         ipv4_explain(log, status, packet, len);
         fputc('\n', log);
-        *verdict = STRUCTURE[status];
-        return 0;
+        return STRUCTURE[status];
     }
-    if (!inet_checksum_ok(packet, ip->header_len)) {
-        *verdict = refuse(log, BAD_HEADER_CHECKSUM, "IPv4 header checksum 0x%04x does not "
-                          "verify", ip->header_checksum);
-        return 0;
-    }
-    /* Never an error about a fragment but the first (RFC 1122 3.2.2):
-     * here, none at all, as no fragment gets further. */
-    if (ip->more_fragments || ip->fragment_offset != 0) {
-        *verdict = refuse(log, FRAGMENT, "fragment (offset %u, %s), not reassembled here",
-                          ip->fragment_offset, ip->more_fragments ? "more follow" : "the last");
-        return 0;
-    }
+    if (!inet_checksum_ok(packet, ip->header_len))
+        return refuse(log, BAD_HEADER_CHECKSUM, "IPv4 header checksum 0x%04x does not verify",
+                      ip->header_checksum);
+    /* Never an error about a fragment but the first (RFC 1122 3.2.2): here
+     * none at all, as no fragment gets further. */
+    if (ip->more_fragments || ip->fragment_offset != 0)
+        return refuse(log, FRAGMENT, "fragment (offset %u, %s), not reassembled here",
+                      ip->fragment_offset, ip->more_fragments ? "more follow" : "the last");
 
-    /* Never an error to a source that is not one host (RFC 1122 3.2.2):
-     * such a datagram is refused before anything can be said about it. */
+    /* Never an error to a source that is not one host, nor about a datagram
+     * to a broadcast or multicast address (RFC 1122 3.2.2): the rungs below
+     * refuse those before anything can be said about them. */
     const char *what = no_host_address(ip->src);
-    if (what) {
-        *verdict = refuse(log, BAD_SOURCE, "source %s is %s, which no host sends from",
-                          dotted(address, ip->src), what);
-        return 0;
-    }
+    if (what)
+        return refuse(log, BAD_SOURCE, "source %s is %s, which no host sends from",
+                      dotted(address, ip->src), what);
     /* A packet from outside cannot come from our own address, nor from a
      * broadcast address (RFC 1122 3.2.1.3). Linux drops the first as a
      * martian, the second only with reverse-path filtering on. */
     enum host_address_kind source = host_classify(&host, ip->src);
-    if (source != HOST_OTHER) {
-        *verdict = refuse(log, MARTIAN_SOURCE, "source %s is %s, which a packet from outside "
-                          "cannot come from", dotted(address, ip->src),
-                          source == HOST_OWN ? "our own address" : "a broadcast address");
-        return 0;
-    }
+    if (source != HOST_OTHER)
+        return refuse(log, MARTIAN_SOURCE, "source %s is %s, which a packet from outside "
+                      "cannot come from", dotted(address, ip->src),
+                      source == HOST_OWN ? "our own address" : "a broadcast address");
 
-    /* Never an error about a datagram to a broadcast or multicast address
-     * (RFC 1122 3.2.2): refused here, before any protocol sees it. */
     enum host_address_kind destination = host_classify(&host, ip->dst);
-    if (destination == HOST_BROADCAST || (ip->dst[0] >= 224 && ip->dst[0] <= 239)) {
-        *verdict = refuse(log, TO_BROADCAST, "destination %s is a broadcast or multicast "
-                          "address, not answered", dotted(address, ip->dst));
-        return 0;
-    }
-    if (destination != HOST_OWN) {
-        *verdict = refuse(log, NOT_OURS, "destination %s is not one of our addresses",
-                          dotted(address, ip->dst));
-        return 0;
-    }
+    if (destination == HOST_BROADCAST || (ip->dst[0] >= 224 && ip->dst[0] <= 239))
+        return refuse(log, TO_BROADCAST, "destination %s is a broadcast or multicast address, "
+                      "not answered", dotted(address, ip->dst));
+    if (destination != HOST_OWN)
+        return refuse(log, NOT_OURS, "destination %s is not one of our addresses",
+                      dotted(address, ip->dst));
 
     switch (ipv4_options_process(packet + IPV4_MIN_HEADER_LEN,
                                  ip->header_len - IPV4_MIN_HEADER_LEN, ip->dst, clock_ms(),
                                  &d->options, why, sizeof why)) {
     case OPTIONS_OK:
-        return 1;
-    case OPTIONS_SOURCE_ROUTED:
-        *verdict = refuse(log, SOURCE_ROUTED, "%s", why);
-        return 0;
+        return DELIVER;
     case OPTIONS_MALFORMED:
         break;
+    case OPTIONS_SOURCE_ROUTED:
+        return refuse(log, SOURCE_ROUTED, "%s", why);
     }
-    if (d->options.reply_impossible) {
-        *verdict = refuse(log, d->options.malformed ? BAD_OPTIONS : OPTIONS_LEAVE_NO_ROOM,
-                          "%s", why);
-        return 0;
-    }
+    if (d->options.reply_impossible)
+        return refuse(log, d->options.malformed ? BAD_OPTIONS : OPTIONS_LEAVE_NO_ROOM, "%s",
+                      why);
     /* RFC 1122 3.2.2.5: a parameter problem, pointing at the bad byte. */
     fprintf(log, "%s: ", why);
     d->send_error = 1;
@@ -299,28 +284,28 @@ static int check_datagram(const uint8_t *packet, size_t len, struct datagram *d,
     d->error.code = 0;
     d->error.info = (uint32_t)(IPV4_MIN_HEADER_LEN + d->options.problem) << 24;
     d->quote_len = ip->total_len;
-    *verdict = PARAMETER_PROBLEM;
-    return 0;
+    return PARAMETER_PROBLEM;
 }
 
 /* ---- ICMP ------------------------------------------------------------------ */
 
-/* The echo reply: step 08's, with the request's whole TOS byte and the
- * updated options. It is never longer than the request. */
-static size_t write_echo_reply(const struct datagram *d, const struct icmp_view *request,
-                               uint8_t *reply)
+/* The reply: step 05's, with the request's whole TOS byte (RFC 1349
+ * section 5.1; Linux copies its ECN bits too) and the updated options.
+ * It is never longer than the request. */
+static size_t write_echo_reply(const struct ipv4_view *ip, const struct icmp_view *request,
+                               const uint8_t *options, size_t options_len, uint8_t *reply)
 {
     size_t icmp_len = ICMP_ECHO_HEADER_LEN + request->data_len;
     struct ipv4_header_fields header = {
-        .tos = d->ip.tos,
+        .tos = ip->tos,
         .ttl = REPLY_TTL,
         .protocol = IPV4_PROTOCOL_ICMP,
         .payload_len = icmp_len,
-        .options = d->options.reply,
-        .options_len = d->options.reply_len,
+        .options = options,
+        .options_len = options_len,
     };
-    memcpy(header.src, d->ip.dst, 4);
-    memcpy(header.dst, d->ip.src, 4);
+    memcpy(header.src, ip->dst, 4);
+    memcpy(header.dst, ip->src, 4);
     size_t header_len = ipv4_write_header(reply, &header);
 
     uint8_t *icmp = reply + header_len;
@@ -387,7 +372,8 @@ static enum verdict icmp_input(struct datagram *d, FILE *log)
                       "answered", icmp_type_name(icmp.type), icmp.type, icmp.code, from);
     switch (icmp.type) {
     case ICMP_ECHO_REQUEST:
-        d->reply_len = write_echo_reply(d, &icmp, d->reply);
+        d->reply_len = write_echo_reply(&d->ip, &icmp, d->options.reply, d->options.reply_len,
+                                        d->reply);
         echo_log_reply(log, &d->ip, &icmp, d->reply, d->reply_len);
         return ANSWERED;
     case ICMP_TIMESTAMP_REQUEST:
@@ -635,8 +621,8 @@ static enum verdict send_error(struct datagram *d, enum verdict due, FILE *log)
     char to[16];
 
     if (is_icmp_error(&d->ip)) {
-        fputc('\n', log);
-        return refuse(log, ABOUT_AN_ERROR, "the datagram is an ICMP error: no error about it");
+        fputs("not sent: never an error about an ICMP error (RFC 1122 3.2.2)\n", log);
+        return ABOUT_AN_ERROR;
     }
     switch (ratelimit_allow(&buckets, &limits, d->ip.src, d->error.type, d->error.code,
                             uptime_ms())) {
@@ -666,9 +652,9 @@ static enum verdict send_error(struct datagram *d, enum verdict due, FILE *log)
 static size_t handle_packet(const uint8_t *packet, size_t len, uint8_t *reply, FILE *log)
 {
     struct datagram d = {.packet = packet, .reply = reply};
-    enum verdict verdict;
 
-    if (check_datagram(packet, len, &d, &verdict, log))
+    enum verdict verdict = check_request(packet, len, &d, log);
+    if (verdict == DELIVER)
         verdict = deliver(&d, log);
     if (d.send_error)
         verdict = send_error(&d, verdict, log);
