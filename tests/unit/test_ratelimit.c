@@ -134,6 +134,11 @@ static void all_destinations(void **unused)
     assert_int_equal(sent(A, 5, t + 50), 0);
     assert_int_equal(sent(A, 5, t + 99), 0);
     assert_int_equal(sent(A, 5, t + 100), 1);
+
+    /* A burst larger than a second's worth: a refill counts one second at
+     * most, however long the quiet (5 s at 10 a second: 10, not 50). */
+    settings.msgs_burst = 100;
+    assert_int_equal(sent(A, 200, t + 100 + 5000), 10);
 }
 
 /* Both: an error that the destination's bucket refuses takes no credit
