@@ -41,15 +41,18 @@ size_t icmp_error_write(uint8_t *out, const struct ipv4_view *ip, const uint8_t 
         .payload_len = ICMP_ERROR_HEADER_LEN + quoted,
         .options = error->options,
         .options_len = error->options_len,
-        /* Linux sends errors with Don't Fragment clear (its ICMP socket's
-         * IP_PMTUDISC_DONT): a 576-byte error must get through a link
-         * with a smaller MTU too, in pieces. */
-        .may_fragment = 1,
-        .identification = error->identification,
     };
     memcpy(header.src, ip->dst, 4);
     memcpy(header.dst, ip->src, 4);
     size_t header_len = ipv4_write_header(out, &header);
+    /* Linux sends errors with Don't Fragment clear (its ICMP socket's
+     * IP_PMTUDISC_DONT): a 576-byte error must get through a link with a
+     * smaller MTU too, in pieces, and so needs an identification of its
+     * own (RFC 6864). */
+    write_be16(out + 4, error->identification);
+    write_be16(out + 6, 0);
+    write_be16(out + 10, 0);
+    write_be16(out + 10, inet_checksum(out, header_len));
 
     uint8_t *icmp = out + header_len;
     icmp[0] = error->type;

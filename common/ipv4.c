@@ -120,8 +120,8 @@ size_t ipv4_write_header(uint8_t *out, const struct ipv4_header_fields *fields)
     write_be16(out + 2, (uint16_t)(header_len + fields->payload_len));
     /* Don't Fragment makes this an "atomic" datagram, whose identification
      * may be anything (RFC 6864): 0 is as good as any. */
-    write_be16(out + 4, fields->may_fragment ? fields->identification : 0);
-    write_be16(out + 6, fields->may_fragment ? 0 : 0x4000);
+    write_be16(out + 4, 0);
+    write_be16(out + 6, 0x4000);
     out[8] = fields->ttl;
     out[9] = fields->protocol;
     memcpy(out + 12, fields->src, 4);

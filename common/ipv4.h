@@ -76,16 +76,11 @@ struct ipv4_header_fields {
     size_t payload_len;             /* header + payload_len <= 65535 */
     const uint8_t *options;         /* NULL, or options_len bytes of options */
     size_t options_len;             /* a multiple of 4, at most 40 */
-    /* Left at 0: Don't Fragment, identification 0. Set: a datagram that
-     * routers may cut in pieces, which needs an identification of its own
-     * (RFC 6864) (ICMP errors, step 09). */
-    int may_fragment;
-    uint16_t identification;
 };
 
 /* Writes the header to `out` with a correct header checksum: version 4,
- * Don't Fragment set and identification 0 (unless may_fragment), and the
- * options if any. Returns its length: 20 bytes plus the options. */
+ * Don't Fragment set, identification 0, and the options if any. Returns its
+ * length: 20 bytes plus the options. */
 size_t ipv4_write_header(uint8_t *out, const struct ipv4_header_fields *fields);
 
 #endif
