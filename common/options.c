@@ -83,7 +83,8 @@ static int arrive_record_route(struct arrival *a, uint8_t *opt, size_t len, cons
 /* Timestamp: flag 0 records times, flag 1 addresses and times, flag 3 times
  * for prespecified addresses only. When no slot is left, the overflow count
  * (high nibble of byte 3) counts this host, once (RFC 791); a count of 15
- * cannot count it, and the option is in error. */
+ * cannot count it, and the option is in error. A full prespecified list
+ * counts nothing: the hosts it names have had their turn (Linux). */
 static int arrive_timestamp(struct arrival *a, uint8_t *opt, size_t len, const uint8_t self[4],
                             uint32_t now_ms, char *why, size_t why_len)
 {
@@ -98,6 +99,8 @@ static int arrive_timestamp(struct arrival *a, uint8_t *opt, size_t len, const u
         return refuse(a, 2, why, why_len, "Timestamp", opt, len);
     a->timestamp = opt - a->bytes;      /* the reply returns it, unless in error */
     if (opt[2] > len) {
+        if ((opt[3] & 0x0f) == TS_PRESPECIFIED)
+            return 0;
         if ((opt[3] >> 4) == 15) {
             a->problem = (size_t)(opt - a->bytes) + 3;
             snprintf(why, why_len, "malformed Timestamp option (its overflow count overflows)");

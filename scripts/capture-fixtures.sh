@@ -34,7 +34,7 @@ ORDER=(default s0 s1 s57 s1472 pattern record-route timestamp timestamp-addresse
 # Requests ping cannot send, written by hand in requests/NAME.txt (options
 # of every shape the unit tests compare with the kernel).
 CRAFTED=(all-zero ts-overflow ts-overflow-14 ts-one-slot ts-unknown-flag ts-then-rr
-         ts-prespecified router-alert)
+         ts-prespecified ts-prespecified-full router-alert)
 # Step 09's requests that get an error, a timestamp reply or a reset rather
 # than an echo reply (made by tests/fixtures/craft-09.py): asked with
 # kernel-oracle --all, in a namespace whose rate limits are off.

@@ -106,6 +106,7 @@ static void options_as_linux_answers_them(void **state)
         {"ts-unknown-flag", 0},         /* flag 2: returned as it came */
         {"ts-then-rr", 0x00e1f22a},     /* the reply has Record Route first */
         {"ts-prespecified", 0x00e1f241},/* our two slots stamped, not the third */
+        {"ts-prespecified-full", 0},    /* full, prespecified: no overflow counted */
         {"router-alert", 0},            /* Router Alert is not returned */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
