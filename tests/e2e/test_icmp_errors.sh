@@ -108,6 +108,7 @@ for i in range(10):
 sleep 0.5
 kill -INT "$dump_pid"; wait "$dump_pid" 2>/dev/null; dump_pid=
 stop_step
+check_equal "it exits 0 on SIGTERM: no crash, no sanitizer report" 0 "$step_status"
 errors=$(tshark -r "$work/tun0.pcap" -Y 'icmp.type == 3 && icmp.code == 3 && udp.dstport == 7' \
     2>/dev/null | wc -l)
 check_equal "10 datagrams at once: 6 port unreachables (Linux's burst), the rest rate-limited" \
