@@ -43,7 +43,7 @@ size_t icmp_error_write(uint8_t *out, const struct ipv4_view *ip, const uint8_t 
         .options_len = error->options_len,
     };
     memcpy(header.src, ip->dst, 4);
-    memcpy(header.dst, ip->src, 4);
+    memcpy(header.dst, error->to ? error->to : ip->src, 4);
     size_t header_len = ipv4_write_header(out, &header);
     /* Linux sends errors with Don't Fragment clear (its ICMP socket's
      * IP_PMTUDISC_DONT): a 576-byte error must get through a link with a

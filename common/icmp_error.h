@@ -41,6 +41,8 @@ struct icmp_error {
     size_t options_len;
     uint8_t ttl;
     uint16_t identification;        /* the error's own (it may be fragmented) */
+    const uint8_t *to;              /* NULL: to the datagram's source; else the
+                                       first hop of a source route (options) */
 };
 
 /* The TOS byte of an error about a datagram that came with `tos`. */

@@ -39,6 +39,7 @@ struct arrival {
                                        problem returns it (ip_options_echo) */
     int route_stamped, time_stamped;
     int source_route;               /* its type, or 0 */
+    long source_route_at;           /* where it starts in bytes */
     size_t problem;                 /* a malformed option: the offending byte */
 };
 
@@ -151,6 +152,7 @@ static int arrive_source_route(struct arrival *a, uint8_t *opt, size_t len, char
     if (a->source_route)
         return refuse(a, 0, why, why_len, what, opt, len);
     a->source_route = opt[0];
+    a->source_route_at = opt - a->bytes;
     return 0;
 }
 
@@ -272,10 +274,44 @@ static int reply_timestamp(uint8_t *opt, const uint8_t self[4], uint32_t now_ms,
     return 0;
 }
 
+/*
+ * A parameter problem about a datagram with a good source route (and a bad
+ * option after it) goes back along the route reversed, as Linux's
+ * ip_options_echo() reverses it: the last hop recorded becomes the error's
+ * first hop (its destination), the hops before it follow in reverse order,
+ * and the first one is left out if it is the datagram's source itself (RFC
+ * 1812 5.2.4.1). The last slot is then filled with the error's final
+ * destination, the datagram's source, as ip_options_build() does. Returns
+ * the option's length (0: nothing to go back along).
+ */
+static size_t reverse_source_route(const uint8_t *opt, const uint8_t source[4], uint8_t *out,
+                                   uint8_t first_hop[4])
+{
+    size_t at = opt[2] > opt[1] ? opt[1] + 1u : opt[2];
+    size_t written = 0;
+
+    at -= 4;                        /* the last hop recorded */
+    if (at > 3) {
+        memcpy(first_hop, opt + at - 1, 4);
+        for (at -= 4, written = 4; at > 3; at -= 4, written += 4)
+            memcpy(out + written - 1, opt + at - 1, 4);
+        if (memcmp(source, opt + at + 3, 4) == 0)
+            written -= 4;
+    }
+    if (written <= 3)
+        return 0;
+    out[0] = opt[0];
+    out[1] = (uint8_t)(written + 3);
+    out[2] = 4;
+    memcpy(out + written - 1, source, 4);
+    return written + 3;
+}
+
 /* The second pass: the options of the reply (or error), Record Route
  * first. -1 when they cannot be built. */
-static int build_reply(const struct arrival *a, const uint8_t self[4], uint32_t now_ms,
-                       struct options_outcome *outcome, char *why, size_t why_len)
+static int build_reply(const struct arrival *a, const uint8_t self[4], const uint8_t *source,
+                       uint32_t now_ms, struct options_outcome *outcome, char *why,
+                       size_t why_len)
 {
     size_t written = 0;
     uint8_t *out = outcome->reply;
@@ -294,6 +330,12 @@ static int build_reply(const struct arrival *a, const uint8_t self[4], uint32_t 
             return -1;
         written += opt[1];
     }
+    if (a->source_route && source) {
+        size_t route_len = reverse_source_route(a->bytes + a->source_route_at, source,
+                                                out + written, outcome->first_hop);
+        outcome->source_routed = route_len > 0;
+        written += route_len;
+    }
     if (a->cipso != NOWHERE) {
         memcpy(out + written, a->bytes + a->cipso, a->bytes[a->cipso + 1]);
         written += a->bytes[a->cipso + 1];
@@ -305,7 +347,8 @@ static int build_reply(const struct arrival *a, const uint8_t self[4], uint32_t 
 }
 
 enum options_status ipv4_options_process(const uint8_t *options, size_t len,
-                                         const uint8_t self[4], uint32_t now_ms,
+                                         const uint8_t self[4], const uint8_t *source,
+                                         uint32_t now_ms,
                                          struct options_outcome *outcome, char *why,
                                          size_t why_len)
 {
@@ -326,13 +369,13 @@ enum options_status ipv4_options_process(const uint8_t *options, size_t len,
         outcome->malformed = 1;
         /* A parameter problem carries what passed before the bad option,
          * as Linux's does (or is not sent, if even that cannot be built). */
-        if (build_reply(&a, self, now_ms, outcome, ignored, sizeof ignored) < 0)
+        if (build_reply(&a, self, source, now_ms, outcome, ignored, sizeof ignored) < 0)
             outcome->reply_impossible = 1;
         return status;
     }
     if (status != OPTIONS_OK)
         return status;
-    if (build_reply(&a, self, now_ms, outcome, why, why_len) < 0) {
+    if (build_reply(&a, self, source, now_ms, outcome, why, why_len) < 0) {
         outcome->reply_impossible = 1;
         return OPTIONS_MALFORMED;
     }
@@ -345,8 +388,8 @@ enum options_status ipv4_options_echo(const uint8_t *options, size_t len, const 
 {
     struct options_outcome outcome;
 
-    enum options_status status = ipv4_options_process(options, len, self, now_ms, &outcome,
-                                                      why, why_len);
+    enum options_status status = ipv4_options_process(options, len, self, NULL, now_ms,
+                                                      &outcome, why, why_len);
     if (status == OPTIONS_OK) {
         memcpy(out, outcome.reply, outcome.reply_len);
         *out_len = outcome.reply_len;

@@ -51,11 +51,19 @@ struct options_outcome {
      * then Linux sends nothing at all. */
     int reply_impossible;
     int malformed;                  /* the request's options cannot be */
+    /* A parameter problem about a datagram with a good source route goes
+     * back along it reversed (given the datagram's source): then
+     * source_routed is set, and the error goes to first_hop, not to the
+     * source. */
+    int source_routed;
+    uint8_t first_hop[4];
 };
 
-/* ipv4_options_echo(), telling all it learnt in `outcome`. */
+/* ipv4_options_echo(), telling all it learnt in `outcome`; `source` is
+ * the datagram's source address (NULL: no source route is reversed). */
 enum options_status ipv4_options_process(const uint8_t *options, size_t len,
-                                         const uint8_t self[4], uint32_t now_ms,
+                                         const uint8_t self[4], const uint8_t *source,
+                                         uint32_t now_ms,
                                          struct options_outcome *outcome, char *why,
                                          size_t why_len);
 

@@ -41,7 +41,8 @@ CRAFTED=(all-zero ts-overflow ts-overflow-14 ts-one-slot ts-unknown-flag ts-then
 CRAFTED_09=(udp-closed udp-large udp-short-length protocol-unknown bad-option-pointer
             bad-option-length timestamp-request timestamp-long timestamp-short
             record-route-error tos-error tcp-syn tcp-syn-tos tcp-ack-data tcp-syn-fin-data
-            tcp-record-route udplite-closed rr-then-bad-option cipso-error)
+            tcp-record-route udplite-closed rr-then-bad-option cipso-error
+            lsrr-then-bad-option)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${ORDER[@]}" "${CRAFTED[@]}" "${CRAFTED_09[@]}" ipv6-router-solicitation)
 

@@ -265,8 +265,8 @@ static enum verdict check_request(const uint8_t *packet, size_t len, struct data
                       dotted(address, ip->dst));
 
     switch (ipv4_options_process(packet + IPV4_MIN_HEADER_LEN,
-                                 ip->header_len - IPV4_MIN_HEADER_LEN, ip->dst, clock_ms(),
-                                 &d->options, why, sizeof why)) {
+                                 ip->header_len - IPV4_MIN_HEADER_LEN, ip->dst, ip->src,
+                                 clock_ms(), &d->options, why, sizeof why)) {
     case OPTIONS_OK:
         return DELIVER;
     case OPTIONS_MALFORMED:
@@ -624,7 +624,10 @@ static enum verdict send_error(struct datagram *d, enum verdict due, FILE *log)
         fputs("not sent: never an error about an ICMP error (RFC 1122 3.2.2)\n", log);
         return ABOUT_AN_ERROR;
     }
-    switch (ratelimit_allow(&buckets, &limits, d->ip.src, d->error.type, d->error.code,
+    /* To the source; or back along a reversed source route, to its first
+     * hop (a parameter problem about a source-routed datagram, as Linux). */
+    d->error.to = d->options.source_routed ? d->options.first_hop : d->ip.src;
+    switch (ratelimit_allow(&buckets, &limits, d->error.to, d->error.type, d->error.code,
                             uptime_ms())) {
     case RATELIMIT_SEND:
         break;
@@ -633,7 +636,7 @@ static enum verdict send_error(struct datagram *d, enum verdict due, FILE *log)
         return RATE_LIMITED;
     case RATELIMIT_PEER:
         fprintf(log, "not sent: one error every %u ms to %s\n", limits.ratelimit_ms,
-                dotted(to, d->ip.src));
+                dotted(to, d->error.to));
         return RATE_LIMITED;
     }
     size_t quote_len = d->quote_len < sizeof quote ? d->quote_len : sizeof quote;
@@ -645,7 +648,7 @@ static enum verdict send_error(struct datagram *d, enum verdict due, FILE *log)
     d->error.options_len = d->options.reply_len;
     d->reply_len = icmp_error_write(d->reply, &d->ip, quote, quote_len, &d->error);
     fprintf(log, "sent %s (type %u, code %u) to %s\n", icmp_type_name(d->error.type),
-            d->error.type, d->error.code, dotted(to, d->ip.src));
+            d->error.type, d->error.code, dotted(to, d->error.to));
     return due;
 }
 

@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * the options, its own options are whole words, and what an error
      * quotes is as long as what came in. */
     struct options_outcome outcome;
-    enum options_status status = ipv4_options_process(data, size, self, 12345678, &outcome, why,
+    enum options_status status = ipv4_options_process(data, size, self, self, 12345678, &outcome, why,
                                                       sizeof why);
     if (outcome.reply_len % 4 != 0 || outcome.reply_len > OPTIONS_MAX_LEN)
         __builtin_trap();

@@ -170,10 +170,18 @@ static size_t expected_answer(const char *name, size_t *request_len)
 
     assert_true(inet_checksum_ok(kernel, ihl(kernel)));
     assert_memory_equal(kernel + 12, KERNEL, 4);
-    assert_memory_equal(kernel + 16, ORACLE_PEER, 4);
     memcpy(want + 12, OURS, 4);
-    memcpy(want + 16, PEER, 4);
     map_address(want, 20, ihl(want), KERNEL, OURS);
+    if (ihl(want) > 20 && (want[20] == OPTION_LOOSE_SOURCE_ROUTE ||
+                           want[20] == OPTION_STRICT_SOURCE_ROUTE)) {
+        /* Back along a reversed source route: to its first hop, an
+         * address the request named (the same for both), the route's last
+         * slot the datagram's source (the oracle's, so ours). */
+        map_address(want, 20, ihl(want), ORACLE_PEER, PEER);
+    } else {
+        assert_memory_equal(kernel + 16, ORACLE_PEER, 4);
+        memcpy(want + 16, PEER, 4);
+    }
 
     uint8_t *payload = want + ihl(want);
     size_t payload_len = kernel_len - ihl(want);
@@ -294,6 +302,15 @@ static void parameter_problem_as_linux(void **state)
                      "as Linux does: sent parameter problem (type 12, code 0) to 192.0.2.1\n");
     assert_int_equal(reply[28 + 4], 22);
     assert_int_equal(reply[20], 134);
+    /* After a good loose source route, full (198.51.100.10, .20, .2): the
+     * error goes to the last hop (.2), back along .20 and .10, its last
+     * slot the source; pointer 38. */
+    answers_as_linux("lsrr-then-bad-option", PARAMETER_PROBLEM,
+                     "malformed Timestamp option (length 4, pointer 3): sent parameter problem "
+                     "(type 12, code 0) to 198.51.100.2\n");
+    assert_int_equal(reply[36 + 4], 38);
+    const uint8_t route[16] = {131, 15, 4, 198, 51, 100, 20, 198, 51, 100, 10, 192, 0, 2, 1, 0};
+    assert_memory_equal(reply + 20, route, 16);
 }
 
 /* Record Route in an error: the error carries it as an echo reply would

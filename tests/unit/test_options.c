@@ -231,7 +231,7 @@ static void the_problem_is_where_linux_points(void **state)
         uint8_t *exact = malloc(cases[i].len);   /* ASan watches every read */
         memcpy(exact, cases[i].bytes, cases[i].len);
         print_message("case %zu\n", i);
-        assert_int_equal(ipv4_options_process(exact, cases[i].len, self, 0, &outcome, why,
+        assert_int_equal(ipv4_options_process(exact, cases[i].len, self, NULL, 0, &outcome, why,
                                               sizeof why), OPTIONS_MALFORMED);
         assert_true(outcome.malformed);
         assert_int_equal(outcome.problem, cases[i].problem);
@@ -254,7 +254,7 @@ static void what_an_error_quotes_and_carries(void **state)
     char why[200];
 
     const uint8_t rr[12] = {OPTION_RECORD_ROUTE, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, OPTION_END};
-    assert_int_equal(ipv4_options_process(rr, 12, self, 0, &outcome, why, sizeof why),
+    assert_int_equal(ipv4_options_process(rr, 12, self, NULL, 0, &outcome, why, sizeof why),
                      OPTIONS_OK);
     const uint8_t arrived[12] = {7, 11, 8, 192, 0, 2, 2, 0, 0, 0, 0, 0};
     assert_memory_equal(outcome.arrived, arrived, 12);
@@ -263,14 +263,16 @@ static void what_an_error_quotes_and_carries(void **state)
     assert_memory_equal(outcome.reply, reply, 12);
 
     const uint8_t end_then_junk[4] = {OPTION_END, 7, 99, 1};
-    assert_int_equal(ipv4_options_process(end_then_junk, 4, self, 0, &outcome, why, sizeof why),
+    assert_int_equal(ipv4_options_process(end_then_junk, 4, self, NULL, 0, &outcome, why,
+                                          sizeof why),
                      OPTIONS_OK);
     const uint8_t all_end[4] = {0, 0, 0, 0};
     assert_memory_equal(outcome.arrived, all_end, 4);
 
     uint8_t rr_then_bad[20] = {OPTION_RECORD_ROUTE, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, OPTION_NOP,
                                OPTION_TIMESTAMP, 8, 3, 0, 0, 0, 0, 0};
-    assert_int_equal(ipv4_options_process(rr_then_bad, 20, self, 0, &outcome, why, sizeof why),
+    assert_int_equal(ipv4_options_process(rr_then_bad, 20, self, NULL, 0, &outcome, why,
+                                          sizeof why),
                      OPTIONS_MALFORMED);
     assert_int_equal(outcome.problem, 14);
     assert_false(outcome.reply_impossible);
@@ -278,10 +280,69 @@ static void what_an_error_quotes_and_carries(void **state)
     assert_memory_equal(outcome.reply, reply, 12);
 
     const uint8_t no_room[12] = {OPTION_RECORD_ROUTE, 9, 4};
-    assert_int_equal(ipv4_options_process(no_room, 12, self, 0, &outcome, why, sizeof why),
+    assert_int_equal(ipv4_options_process(no_room, 12, self, NULL, 0, &outcome, why,
+                                          sizeof why),
                      OPTIONS_MALFORMED);
     assert_false(outcome.malformed);
     assert_true(outcome.reply_impossible);
+}
+
+/*
+ * A parameter problem about a datagram that came along a source route goes
+ * back along it reversed (Linux's ip_options_echo; the kernel's own error
+ * is step 09's lsrr-then-bad-option fixture): the last hop recorded is the
+ * first hop back, the others follow in reverse order, and the last slot is
+ * the datagram's source. When the first hop recorded is the source itself,
+ * it is not listed twice (RFC 1812 5.2.4.1, "fix illegal source routes").
+ */
+static void a_source_route_goes_back_reversed(void **state)
+{
+    (void)state;
+    const uint8_t self[4] = {192, 0, 2, 2}, source[4] = {192, 0, 2, 1};
+    struct options_outcome outcome;
+    char why[200];
+
+    const uint8_t routed[20] = {OPTION_STRICT_SOURCE_ROUTE, 15, 16, 198, 51, 100, 10,
+                                198, 51, 100, 20, 198, 51, 100, 30, OPTION_NOP,
+                                OPTION_TIMESTAMP, 4, 3, 0};
+    assert_int_equal(ipv4_options_process(routed, 20, self, source, 0, &outcome, why,
+                                          sizeof why), OPTIONS_MALFORMED);
+    assert_int_equal(outcome.problem, 18);
+    assert_true(outcome.source_routed);
+    assert_memory_equal(outcome.first_hop, "\xc6\x33\x64\x1e", 4);     /* 198.51.100.30 */
+    const uint8_t back[16] = {OPTION_STRICT_SOURCE_ROUTE, 15, 4, 198, 51, 100, 20,
+                              198, 51, 100, 10, 192, 0, 2, 1, OPTION_END};
+    assert_int_equal(outcome.reply_len, 16);
+    assert_memory_equal(outcome.reply, back, 16);
+
+    uint8_t from_source[20];
+    memcpy(from_source, routed, 20);
+    memcpy(from_source + 3, source, 4);
+    assert_int_equal(ipv4_options_process(from_source, 20, self, source, 0, &outcome, why,
+                                          sizeof why), OPTIONS_MALFORMED);
+    const uint8_t shorter[12] = {OPTION_STRICT_SOURCE_ROUTE, 11, 4, 198, 51, 100, 20,
+                                 192, 0, 2, 1, OPTION_END};
+    assert_int_equal(outcome.reply_len, 12);
+    assert_memory_equal(outcome.reply, shorter, 12);
+
+    /* Only one hop recorded: it is the first hop back, and the route holds
+     * the source alone; unless that hop is the source, and then there is
+     * no route to go back along: straight to the source. */
+    uint8_t one_hop[12] = {OPTION_LOOSE_SOURCE_ROUTE, 7, 8, 198, 51, 100, 10,
+                           OPTION_TIMESTAMP, 4, 3, 0, OPTION_END};
+    assert_int_equal(ipv4_options_process(one_hop, 12, self, source, 0, &outcome, why,
+                                          sizeof why), OPTIONS_MALFORMED);
+    assert_true(outcome.source_routed);
+    assert_memory_equal(outcome.first_hop, "\xc6\x33\x64\x0a", 4);     /* 198.51.100.10 */
+    const uint8_t just_the_source[8] = {OPTION_LOOSE_SOURCE_ROUTE, 7, 4, 192, 0, 2, 1,
+                                        OPTION_END};
+    assert_int_equal(outcome.reply_len, 8);
+    assert_memory_equal(outcome.reply, just_the_source, 8);
+    memcpy(one_hop + 3, source, 4);
+    assert_int_equal(ipv4_options_process(one_hop, 12, self, source, 0, &outcome, why,
+                                          sizeof why), OPTIONS_MALFORMED);
+    assert_false(outcome.source_routed);
+    assert_int_equal(outcome.reply_len, 0);
 }
 
 static void source_routes_are_refused(void **state)
@@ -313,6 +374,7 @@ int main(void)
         cmocka_unit_test(malformed_options),
         cmocka_unit_test(the_problem_is_where_linux_points),
         cmocka_unit_test(what_an_error_quotes_and_carries),
+        cmocka_unit_test(a_source_route_goes_back_reversed),
         cmocka_unit_test(source_routes_are_refused),
     };
     return cmocka_run_group_tests_name("options", tests, NULL, NULL);
