@@ -277,6 +277,12 @@ static enum verdict check_request(const uint8_t *packet, size_t len, struct data
     if (d->options.reply_impossible)
         return refuse(log, d->options.malformed ? BAD_OPTIONS : OPTIONS_LEAVE_NO_ROOM, "%s",
                       why);
+    /* A source route would take the error back to its last hop: never to
+     * an address that is not one host's (RFC 1122 3.2.2). */
+    if (d->options.source_routed && no_host_address(d->options.first_hop))
+        return refuse(log, BAD_OPTIONS, "%s, and its source route leads back to %s, %s: no "
+                      "error", why, dotted(address, d->options.first_hop),
+                      no_host_address(d->options.first_hop));
     /* RFC 1122 3.2.2.5: a parameter problem, pointing at the bad byte. */
     fprintf(log, "%s: ", why);
     d->send_error = 1;

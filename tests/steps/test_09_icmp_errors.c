@@ -475,6 +475,13 @@ static void timestamp_in_11(uint8_t *p, size_t *len)
 }
 /* Record Route of 9 bytes, pointer 4: our stamp on arrival fills 4..7,
  * and the reply's stamp would not fit (Linux: no reply, no error). */
+/* lsrr-then-bad-option's route, its last hop made 224.0.0.1. */
+static void route_back_to_multicast(uint8_t *p, size_t *len)
+{
+    (void)len;
+    const uint8_t all_hosts[4] = {224, 0, 0, 1};
+    memcpy(p + 31, all_hosts, 4);
+}
 static void record_route_without_room(uint8_t *p, size_t *len)
 {
     (void)len;
@@ -510,6 +517,9 @@ static void protocols_check_before_they_answer(void **state)
     assert_silent("timestamp-short", timestamp_in_11, TIMESTAMP_TOO_SHORT,
                   "ignored: timestamp request of 11 bytes from 192.0.2.1, without its "
                   "originate time (12 bytes at least)\n");
+    assert_silent("lsrr-then-bad-option", route_back_to_multicast, BAD_OPTIONS,
+                  "ignored: malformed Timestamp option (length 4, pointer 3), and its source "
+                  "route leads back to 224.0.0.1, a multicast address: no error\n");
     assert_silent("record-route-error", record_route_without_room, OPTIONS_LEAVE_NO_ROOM,
                   "ignored: Record Route leaves part of a slot for the reply (length 9, pointer "
                   "8): no reply, as Linux\n");
