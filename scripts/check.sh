@@ -300,9 +300,11 @@ host_checks() {
         "ignored: destination 192.0.2.255 is a broadcast or multicast address, not answered" \
         "192.0.2.255 is the broadcast address of 192.0.2.2/24: Linux ignores echo to broadcast (icmp_echo_ignore_broadcasts), and a reply from it would come from a broadcast address (RFC 1122 3.2.1.3)"
     # Step 06 reads no options: it answers the two requests with options
-    # (malformed, source-routed) as step 05 would. From 07 on, none.
+    # (malformed, source-routed) as step 05 would. From 07 on, none; from
+    # 09 on, the malformed one gets a parameter problem, as from Linux.
     local want=0 got
     [ "$number" != 06 ] || want=2
+    [ "$number" -lt 9 ] || want=1
     got=$(sed -n 's/^--- one packet for each refusal of a host.s ladder, sent to [^:]*: //p' "$work/default.out")
     if [ "$got" = "sent 18, replies $want" ]; then
         pass "one packet for each rung of the ladder: $got"
