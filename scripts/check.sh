@@ -240,6 +240,9 @@ fi
 lab() {
     local name=$1 status host=""
     [ "$name" != default ] || host=$host_pings
+    # The real tools (traceroute, tracepath, nc) only where they have
+    # something to find: step 09 on, in the default run.
+    LAB_TOOLS=$([ "$number" -ge 9 ] && [ "$name" = default ] && echo 1 || echo 0) \
     LAB_PINGS=$host LAB_PROBE_LADDER=${host:+1} LAB_STATUS=$([ "$number" -ge 8 ] && echo 1) \
     LAB_DIR=$work/lab LAB_BIN=$program LAB_FOREIGN=$foreign PING=${2:-} LAB_PROBE_REPLY=1 \
         ASAN_OPTIONS=detect_leaks=0 limited "$lab_seconds" "$root/scripts/lab.sh" "$number" \

@@ -9,12 +9,14 @@
 #   libcap2-bin    setcap and capsh, for the tests of giving up privileges
 #   python3        tools/weave.py, which keeps the lessons in step with the code
 #   clang          libFuzzer, for `make fuzz` (with its runtime, libclang-rt-*-dev)
+#   traceroute, iputils-tracepath, netcat-openbsd
+#                  the tools a host must satisfy from step 06 on (the lab, make demo)
 #
 # Called by `make deps`, by `make test` and `make demo` when something is
 # missing, and by .ci/run. Safe to run twice: it installs only what is absent.
 set -eu
 
-PACKAGES="build-essential pkg-config libcmocka-dev libpcap-dev iputils-ping tshark graphviz iproute2 bsdextrautils util-linux libcap2-bin python3 clang jq xxd"
+PACKAGES="build-essential pkg-config libcmocka-dev libpcap-dev iputils-ping tshark graphviz iproute2 bsdextrautils util-linux libcap2-bin python3 clang jq xxd traceroute iputils-tracepath netcat-openbsd"
 
 missing=""
 for p in $PACKAGES; do

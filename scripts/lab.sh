@@ -6,6 +6,8 @@
 #   scripts/lab.sh NN --shell          a shell in the namespace, step running
 #   scripts/lab.sh NN --transcript F   also write the normalized transcript
 #   scripts/lab.sh NN --summary F      also write one table row (make demo)
+#   scripts/lab.sh NN --tools-summary F   and, from step 06 on, the row of
+#                                      Part 2's table (make demo)
 #
 # PING='-s 57 -c 5' adds ping arguments; LAB_MTU=9000 sets tun0's MTU (a
 # ping larger than the MTU reaches the step as IPv4 fragments). LAB_DIR
@@ -13,11 +15,15 @@
 # runs that program in the step's place (make check: a learner's copy, or
 # with LAB_FOREIGN=1 any program that creates tun0 itself, run with no
 # arguments). make check adds LAB_PINGS (more raw pings, one set of arguments
-# a line), LAB_PROBE_LADDER=1 and LAB_STATUS=1 (see below). `make lab STEP=NN`
-# and `make demo` call this script.
+# a line), LAB_PROBE_LADDER=1 and LAB_STATUS=1 (see below). From step 06 on
+# the lab also runs the tools a host must satisfy (ping -R, traceroute,
+# tracepath, nc) against the step and against Linux itself (a namespace of
+# its own behind a veth pair, 198.51.100.2), side by side; LAB_TOOLS=0
+# leaves them out. `make lab STEP=NN` and `make demo` call this script.
 #
-# Nothing leaks out: the namespace has only lo and tun0, with documentation
-# addresses (tun0 192.0.2.1/24, ping target 192.0.2.2), and it lives in its
+# Nothing leaks out: the namespace has only lo and tun0 (and, from step 06
+# on, ref0 to Linux's namespace), with documentation addresses (tun0
+# 192.0.2.1/24, ping target 192.0.2.2; 198.51.100.0/24), and it lives in its
 # own PID namespace, so when the lab ends, crashes or is killed, the kernel
 # ends every process in it, and the namespace and tun0 vanish with them.
 # Nothing hangs either: every stage has a time limit, and says so when it
@@ -25,7 +31,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-usage() { sed -n '2,18s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,/call this script\./s/^# \{0,1\}//p' "$0"; }
 # A normal user's PATH on Debian has no /usr/sbin: look there too.
 PATH=$PATH:/usr/sbin:/sbin
 source "$root/scripts/give-back.sh"
@@ -34,12 +40,13 @@ step_arg=${1:-}
 [ -n "$step_arg" ] && [ "$step_arg" != -h ] && [ "$step_arg" != --help ] || { usage; exit 2; }
 shift
 [[ $step_arg =~ ^[0-9]$ ]] && step_arg=0$step_arg      # STEP=4 means 04
-mode=run transcript="" summary=""
+mode=run transcript="" summary="" tools_summary=""
 while [ $# -gt 0 ]; do
     case $1 in
         --shell) mode=shell ;;
         --transcript) transcript=$(realpath -m "$2"); shift ;;
         --summary) summary=$(realpath -m "$2"); shift ;;
+        --tools-summary) tools_summary=$(realpath -m "$2"); shift ;;
         *) echo "lab: unknown argument '$1': run 'scripts/lab.sh -h' for usage." >&2; exit 2 ;;
     esac
     shift
@@ -73,7 +80,10 @@ if [ -z "${ICMP_STEPS_LAB_INSIDE:-}" ]; then
     step_bin=$(realpath "$step_bin")
     mkdir -p "$lab_dir"
     give_back "$lab_dir"
-    for tool in ping tshark dumpcap ip unshare timeout; do
+    tools="ping tshark dumpcap ip unshare timeout"
+    # From step 06 on: the tools a host must satisfy, and nsenter for Linux's side.
+    [ "${LAB_TOOLS:-1}" = 0 ] || [ "$((10#${step%%-*}))" -lt 6 ] || tools+=" traceroute tracepath nc nsenter python3"
+    for tool in $tools; do
         command -v "$tool" >/dev/null || {
             echo "lab: '$tool' is missing: run 'make deps' (as root) to install what the lab needs." >&2
             exit 1
@@ -83,6 +93,7 @@ if [ -z "${ICMP_STEPS_LAB_INSIDE:-}" ]; then
     [ "$mode" = run ] && args=("$step_arg")
     [ -n "$transcript" ] && args+=(--transcript "$transcript")
     [ -n "$summary" ] && args+=(--summary "$summary")
+    [ -n "$tools_summary" ] && args+=(--tools-summary "$tools_summary")
     export ICMP_STEPS_LAB_INSIDE=1 LAB_DIR="$lab_dir" LAB_BIN="$step_bin"
     if [ "$(id -u)" = 0 ]; then
         exec unshare --net --pid --mount-proc --kill-child "$0" "${args[@]}"
@@ -138,6 +149,7 @@ stop_step() {
 
 cleanup() {
     if [ -n "$dump_pid" ]; then kill -INT "$dump_pid" 2>/dev/null; wait "$dump_pid" 2>/dev/null; fi
+    [ -z "${ref_pid:-}" ] || kill "$ref_pid" 2>/dev/null || true
     stop_step
     rm -rf "$work"
     give_back "$lab_dir"
@@ -237,6 +249,8 @@ tun0 (192.0.2.1/24). Try:
     echo "0 0" >$ping_range; ping -c 3 192.0.2.2
                                     (the unprivileged kind, a datagram socket)
                                     $back
+    traceroute -n 192.0.2.2; tracepath -n 192.0.2.2; nc -u 192.0.2.2 7
+                                    (from step 09 on, these get their answer)
     tshark -i tun0 -o ip.check_checksum:TRUE -V    (Wireshark's view; without -o it
                                     does not check the IPv4 header checksum)
     nstat -az IpInHdrErrors IpExtInCsumErrors IcmpInCsumErrors IpInAddrErrors
@@ -247,6 +261,118 @@ Type 'exit' to leave; the namespace and everything in it go away.
 TXT
     PS1="[lab $step] \w# " bash --norc -i || true
     exit 0
+fi
+
+# ---- the tools a host must satisfy (step 06 on) ----------------------------
+# ping -R, traceroute, tracepath, nc and a connected UDP socket, each against
+# the step (192.0.2.2) and against Linux itself: a namespace of its own
+# behind a veth pair (here ref0, 198.51.100.1; there 198.51.100.2, the
+# kernel's defaults, rate limits included), one after the other, so that
+# both see the same probes. Each tool has a time limit (traceroute: 3 hops,
+# one probe each, 1 s for an answer; tracepath: hop 1 only), so a silent
+# step costs seconds, not minutes. It runs before the lab's own pings: a
+# user namespace can never go back to raw pings once it allowed datagram
+# ones, and ping -R is a raw ping. Its own capture keeps the transcripts'
+# tshark lines the pings' alone.
+tools_pcap=$lab_dir/$run.tools.pcap
+ref_pid="" tools_ran=""
+step_number=$((10#${step%%-*}))
+
+# start_reference: Linux, behind ref0. Says why in one line when it cannot.
+start_reference() {
+    unshare --net sleep 600 &
+    ref_pid=$!
+    local ours
+    ours=$(readlink /proc/self/ns/net)
+    for _ in $(seq 100); do
+        [ "$(readlink "/proc/$ref_pid/ns/net" 2>/dev/null)" != "$ours" ] && break
+        sleep 0.02
+    done
+    ip link add ref0 type veth peer name ref1 netns "$ref_pid" &&
+        ip addr add 198.51.100.1/24 dev ref0 && ip link set ref0 up &&
+        nsenter -t "$ref_pid" -n sh -c 'ip link set lo up && ip addr add 198.51.100.2/24 dev ref1 && ip link set ref1 up' &&
+        "$root/scripts/link-ready.sh" ref0 || {
+            echo "lab: Linux's side of the comparison could not be set up (a veth pair to a namespace of its own)"
+            return 1
+        }
+}
+
+# run_tools TARGET: each tool once, its output as it printed it.
+run_tools() {
+    local t=$1
+    echo "\$ ping -c 2 -i 0.2 -W 1 $t   (raw socket)"
+    timeout --foreground -s INT -k 2 5 ping -c 2 -i 0.2 -W 1 "$t" 2>&1 || true
+    echo "\$ ping -R -c 1 -W 1 $t   (raw socket: Record Route)"
+    timeout --foreground -s INT -k 2 5 ping -R -c 1 -W 1 "$t" 2>&1 || true
+    echo "\$ traceroute -n -m 3 -w 1 -q 1 -N 1 $t   (UDP probes; 3 hops at most, one probe each, 1 s for an answer)"
+    timeout -k 1 10 traceroute -n -m 3 -w 1 -q 1 -N 1 "$t" 2>&1 || true
+    echo "\$ tracepath -n -m 1 $t   (hop 1 only)"
+    timeout -s INT -k 1 8 tracepath -n -m 1 "$t" 2>&1 || true
+    echo "\$ nc -u -z -v -w 1 $t 7   (UDP: does anything say no?)"
+    local status=0
+    timeout -k 1 5 nc -u -z -v -w 1 "$t" 7 </dev/null 2>&1 || status=$?
+    echo "(nc exit status $status)"
+    echo "\$ tools/udp-client.py $t 7   (a connected UDP socket, as nc -u opens: two sends)"
+    timeout -k 1 5 python3 "$root/tools/udp-client.py" "$t" 7 2>&1 || true
+    echo "\$ nc -z -v -w 1 $t 80   (TCP: a closed port)"
+    timeout -k 1 5 nc -z -v -w 1 "$t" 80 </dev/null 2>&1 || true
+}
+
+# quotes PCAP: one line for each ICMP error as tshark decodes it, with the
+# datagram inside it, and whether that is the datagram sent (the UDP
+# datagram on the wire with the same ports; field by field, as tshark reads
+# both). Then the TCP resets.
+quotes() {
+    local fields=(-T fields -E separator='|' -e ip.src -e ip.dst -e ip.ttl -e ip.id -e ip.len
+                  -e ip.checksum -e udp.srcport -e udp.dstport -e udp.length -e udp.checksum)
+    {
+        timeout -k 1 30 tshark -r "$1" -Y 'udp && !icmp' "${fields[@]}" 2>/dev/null | sed 's/^/sent|/'
+        timeout -k 1 30 tshark -r "$1" -Y 'icmp.type == 3 || icmp.type == 11 || icmp.type == 12' \
+            "${fields[@]}" -e _ws.col.Info 2>/dev/null | sed 's/^/error|/'
+    } | awk -F'|' '
+        function quote(src, dst, ttl, id, len, sum, sp, dp, ul, us) {
+            return sprintf("IPv4 %s > %s ttl %s id %s len %s checksum %s, UDP %s > %s length %s checksum %s",
+                           src, dst, ttl, id, len, sum, sp, dp, ul, us)
+        }
+        $1 == "sent" { sent[$8 "/" $9] = quote($2, $3, $4, $5, $6, $7, $8, $9, $10, $11); next }
+        {
+            split($2, src, ","); split($3, dst, ","); split($4, ttl, ","); split($5, id, ",")
+            split($6, len, ","); split($7, sum, ",")
+            info = $12; sub(/ *\(.*$/, "", info)
+            q = quote(src[2], dst[2], ttl[2], id[2], len[2], sum[2], $8, $9, $10, $11)
+            kind = $12; sub(/^[^(]*\(/, "", kind); sub(/\).*$/, "", kind)
+            print "tshark: " src[1] " > " dst[1] " " info " (" kind ") quoting: " q
+            if (!($8 "/" $9 in sent)) print "        no UDP datagram with these ports was seen on the way out"
+            else if (sent[$8 "/" $9] == q) print "        = the datagram sent, field by field"
+            else print "        the datagram sent was: " sent[$8 "/" $9]
+        }'
+    timeout -k 1 30 tshark -r "$1" -Y 'tcp.flags.reset == 1' -T fields -E separator=' ' \
+        -e ip.src -e ip.dst -e _ws.col.Info 2>/dev/null | sed 's/^/tshark: a TCP reset: /'
+}
+
+: >"$work/tools.step"
+: >"$work/tools.linux"
+if [ "$step_number" -ge 6 ] && [ "${LAB_TOOLS:-1}" != 0 ] && running "$step_pid" &&
+    set_ping_range raw >/dev/null 2>&1; then
+    dumpcap -q -i tun0 -w "$tools_pcap" 2>/dev/null &
+    dump_pid=$!
+    for _ in $(seq 100); do [ -s "$tools_pcap" ] && break; sleep 0.05; done
+    sleep 0.3
+    run_tools 192.0.2.2 >"$work/tools.step"
+    kill -INT "$dump_pid" 2>/dev/null || true; wait "$dump_pid" 2>/dev/null || true; dump_pid=""
+    quotes "$tools_pcap" >>"$work/tools.step"
+    tools_ran=1
+    if start_reference >"$work/tools.linux" 2>&1; then
+        ref_pcap=$lab_dir/$run.linux.pcap
+        dumpcap -q -i ref0 -w "$ref_pcap" 2>/dev/null &
+        dump_pid=$!
+        for _ in $(seq 100); do [ -s "$ref_pcap" ] && break; sleep 0.05; done
+        sleep 0.3
+        run_tools 198.51.100.2 >>"$work/tools.linux"
+        kill -INT "$dump_pid" 2>/dev/null || true; wait "$dump_pid" 2>/dev/null || true; dump_pid=""
+        quotes "$ref_pcap" >>"$work/tools.linux"
+    fi
+    [ -z "$ref_pid" ] || { kill "$ref_pid" 2>/dev/null; wait "$ref_pid" 2>/dev/null || true; ref_pid=""; }
 fi
 
 dumpcap -q -i tun0 -w "$tun_pcap" 2>/dev/null &
@@ -373,6 +499,12 @@ if [ -s "$work/status" ]; then
     echo "--- /proc/PID/status of $step while it ran${LAB_USERNS:+ (in a user namespace of our own: uid 0 here is you outside)} ---"
     cat "$work/status"
 fi
+if [ -s "$work/tools.step" ]; then
+    echo "=== the tools a host must satisfy, against $step (192.0.2.2) ==="
+    cat "$work/tools.step"
+    echo "=== the same tools against Linux $(uname -r) (198.51.100.2, a namespace behind a veth pair) ==="
+    cat "$work/tools.linux"
+fi
 echo "--- what $step printed ---"
 cat "$step_log"
 if [ "$step_status" != 0 ] || [ -n "$step_ended" ]; then
@@ -380,7 +512,7 @@ if [ "$step_status" != 0 ] || [ -n "$step_ended" ]; then
     [ "$step_status" -gt 128 ] && how="signal $((step_status - 128)) ($(kill -l $((step_status - 128))))"
     echo "--- $step did not end cleanly: it exited with $how${step_ended:+, $step_ended}"
 fi
-echo "--- kept: $step_log, $step_pcap (the step's --pcap), $tun_pcap (dumpcap)"
+echo "--- kept: $step_log, $step_pcap (the step's --pcap), $tun_pcap (dumpcap)${tools_ran:+, $tools_pcap and $lab_dir/$run.linux.pcap (the tools, against $step and Linux)}"
 
 [ -n "$transcript" ] && report | normalize >"$transcript"
 
@@ -413,4 +545,76 @@ wireshark_result() {
 }
 [ -n "$summary" ] && printf '%s|%s|%s|%s\n' "$step" "$(ping_result "$work/raw")" \
     "$(ping_result "$work/dgram")" "$(wireshark_result)" >"$summary"
+
+# One row of Part 2's table: what each tool made of the host, in a few
+# words, from what the tool printed (the step's row, then Linux's).
+section() {         # section FILE TOOL: what TOOL printed in FILE
+    awk -v tool="\$ $2 " 'index($0, tool) == 1 { on = 1; next } /^(\$|tshark:) / { on = 0 } on' "$1"
+}
+ping_rr_result() {
+    local out
+    out=$(section "$1" "ping -R")
+    if ! grep -q ' received' <<<"$out" || grep -q ' 0 received' <<<"$out"; then echo "no reply"
+    elif grep -q '^RR:' <<<"$out"; then echo "replies, RR: $(grep -c '^[[:space:]]*[0-9]' <<<"$(sed -n '/^RR:/,/^$/p' <<<"$out" | sed 's/^RR://')") addresses"
+    else echo "replies, no RR"
+    fi
+}
+traceroute_result() {
+    local out hops
+    out=$(section "$1" "traceroute")
+    hops=$(grep -c '^ *[0-9]\{1,2\} ' <<<"$out")
+    if grep -qE '^ *[0-9]+ +[0-9.]+ ' <<<"$out"; then
+        echo "ends at hop $(grep -E '^ *[0-9]+ +[0-9.]+ ' <<<"$out" | tail -n 1 | awk '{print $1}')"
+    elif [ "$hops" -gt 0 ] && ! grep -qvE '^ *[0-9]+ +\*$|^traceroute to ' <<<"$out"; then echo "* * * ($hops hops, no answer)"
+    else echo "? ($(tail -n 1 <<<"$out"))"
+    fi
+}
+tracepath_result() {
+    local out
+    out=$(section "$1" "tracepath")
+    if grep -q 'reached' <<<"$out"; then echo "reached at hop $(grep -m 1 'reached' <<<"$out" | awk '{print $1}' | tr -d ':')"
+    elif grep -q 'no reply' <<<"$out"; then echo "no reply"
+    else echo "? ($(tail -n 1 <<<"$out"))"
+    fi
+}
+nc_udp_result() {
+    local out
+    out=$(section "$1" "nc -u")
+    if grep -q 'succeeded' <<<"$out"; then echo "\"succeeded\" (nothing said no)"
+    elif grep -q '(nc exit status 1)' <<<"$out"; then echo "fails (exit 1)"
+    else echo "? ($(tail -n 1 <<<"$out"))"
+    fi
+}
+udp_socket_result() {
+    local second
+    second=$(section "$1" "tools/udp-client.py" | sed -n 's/^send 2: //p')
+    case $second in
+        *"bytes sent") echo "both sends go" ;;
+        "") echo "? (no second send)" ;;
+        *) echo "2nd send: $second" ;;
+    esac
+}
+nc_tcp_result() {
+    local out
+    out=$(section "$1" "nc -z")
+    case $out in
+        *"Connection refused"*) echo "Connection refused" ;;
+        *"timed out"*) echo "timed out" ;;
+        *succeeded*) echo "connected" ;;
+        *) echo "? ($(tail -n 1 <<<"$out"))" ;;
+    esac
+}
+tools_row() {       # tools_row NAME FILE
+    section "$2" "ping -c" >"$work/ping.section"
+    printf '%s|%s|%s|%s|%s|%s|%s|%s\n' "$1" "$(ping_result "$work/ping.section")" "$(ping_rr_result "$2")" "$(traceroute_result "$2")" \
+        "$(tracepath_result "$2")" "$(nc_udp_result "$2")" "$(udp_socket_result "$2")" "$(nc_tcp_result "$2")"
+}
+if [ -n "$tools_summary" ]; then
+    if [ -s "$work/tools.step" ]; then
+        tools_row "$step" "$work/tools.step"
+        if grep -q '^\$ ping -R' "$work/tools.linux"; then
+            tools_row "Linux" "$work/tools.linux"
+        fi
+    fi >"$tools_summary"
+fi
 exit 0
