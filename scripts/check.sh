@@ -15,7 +15,9 @@
 # From step 06 on, the live checks also ask what a host must refuse (another
 # host's address, the subnet's broadcast, one packet for each rung of the
 # ladder); from 07, ping -R; for 08, who the program is while it runs, read
-# from /proc/PID/status, never from what it says.
+# from /proc/PID/status, never from what it says; from 09, traceroute,
+# tracepath, nc and a connected UDP socket, each beside what it gets from
+# Linux in the same run, and every error's quote as tshark decodes it.
 #
 # Nothing here runs unbounded: every stage has a time limit (below), says
 # which stage ran out of time and what that usually means, and Ctrl-C ends
@@ -246,7 +248,7 @@ lab() {
     LAB_PINGS=$host LAB_PROBE_LADDER=${host:+1} LAB_STATUS=$([ "$number" -ge 8 ] && echo 1) \
     LAB_DIR=$work/lab LAB_BIN=$program LAB_FOREIGN=$foreign PING=${2:-} LAB_PROBE_REPLY=1 \
         ASAN_OPTIONS=detect_leaks=0 limited "$lab_seconds" "$root/scripts/lab.sh" "$number" \
-        --summary "$work/$name.row" >"$work/$name.out" 2>&1
+        --summary "$work/$name.row" --tools-summary "$work/$name.tools" >"$work/$name.out" 2>&1
     status=$?
     if timed_out $status; then
         echo "lab: the whole run ran out of time ($lab_seconds s) and was stopped" >>"$work/$name.out"
@@ -268,8 +270,10 @@ what_it_wrote() {
 }
 
 # printed LINE: did the program print LINE (a fixed string) in the default run?
+# (grep reads it all: with -q it may leave before sed has written the rest,
+# and under pipefail sed's SIGPIPE would read as "not printed".)
 printed() {
-    sed -n '/^--- what .* printed ---/,/^--- /p' "$work/default.out" | grep -qF -- "$1"
+    sed -n '/^--- what .* printed ---/,/^--- /p' "$work/default.out" | grep -F -- "$1" >/dev/null
 }
 # extra_ping ARGS: the output of that extra ping in the default run.
 extra_ping() {
@@ -325,6 +329,68 @@ $(sed -n '/^--- what .* printed ---/,/^--- /p' "$work/default.out" | sed '1d;$d'
     fi
     [ "$number" -lt 7 ] || options_checks
     [ "$number" -lt 8 ] || privilege_checks
+    [ "$number" -lt 9 ] || tool_checks
+}
+
+# tool_checks: step 09, the tools a host must satisfy (traceroute,
+# tracepath, nc, a connected UDP socket), each beside what the same tool
+# got from Linux in the same run (scripts/lab.sh: a namespace behind a veth
+# pair), and every error's quote against the datagram sent (tshark).
+tool_checks() {
+    local yours linux names c name got want
+    yours=$(grep -v '^Linux|' "$work/default.tools" 2>/dev/null)
+    linux=$(grep '^Linux|' "$work/default.tools" 2>/dev/null)
+    if [ -z "$yours" ] || [ -z "$linux" ]; then
+        fail "the real tools (traceroute, tracepath, nc): the lab could not run them beside Linux" \
+            "$(grep '^lab: ' "$work/default.out" | tail -n 5)"
+        return
+    fi
+    IFS='|' read -r -a names <<<"$(head -n 1 "$root/tests/transcripts/tools.txt")"
+    IFS='|' read -r -a got <<<"$yours"
+    IFS='|' read -r -a want <<<"$linux"
+    for c in 3 4 5 6 7; do          # traceroute .. nc -z (TCP); ping and ping -R are checked above
+        name=${names[$c]}
+        if [ "${got[$c]}" = "${want[$c]}" ]; then
+            pass "$name: ${got[$c]}, as against Linux"
+        else
+            fail "$name: against Linux '${want[$c]}', against yours '${got[$c]}'" \
+                "$(tools_section | awk -v t="\$ $(tool_command "$name") " '
+                       index($0, t) == 1 { on = 1; print; next } /^(\$|===|tshark:) / { on = 0 } on' | head -n 8)
+$(tool_hint "$name")"
+        fi
+    done
+    local quotes differ
+    quotes=$(tools_section | grep -c '^tshark: .* quoting: ')
+    differ=$(tools_section | grep -A1 '^tshark: .* quoting: ' |
+             grep -v '^tshark: \|^--$\|= the datagram sent, field by field')
+    if [ "$quotes" -gt 0 ] && [ -z "$differ" ]; then
+        pass "each of your $quotes errors quotes the datagram sent, field by field (tshark)"
+    elif [ "$quotes" -gt 0 ]; then
+        fail "your errors quote the datagram sent, field by field (tshark)" \
+            "$(printf '%s\n%s' "$differ" "quote the offending datagram as it arrived: its IP header and the first bytes after it")"
+    fi
+}
+# tools_section: what the tools printed against the learner's program.
+tools_section() {
+    sed -n '/^=== the tools a host must satisfy/,/^=== the same tools/p' "$work/default.out"
+}
+# tool_command NAME: how the lab runs the tool of that column.
+tool_command() {
+    case $1 in
+        "nc -u -z") echo "nc -u" ;;
+        "connected UDP socket") echo "tools/udp-client.py" ;;
+        "nc -z (TCP)") echo "nc -z" ;;
+        *) echo "$1" ;;
+    esac
+}
+# tool_hint NAME: what usually makes that tool go without its answer.
+tool_hint() {
+    case $1 in
+        traceroute|tracepath|"nc -u -z"|"connected UDP socket")
+            echo "hint: UDP to a port nobody listens on gets a port unreachable (type 3, code 3) quoting the datagram, cut to its UDP length (RFC 1122 3.2.2.1): without it, $1 hears nothing" ;;
+        "nc -z (TCP)")
+            echo "hint: TCP to a closed port gets a reset (RFC 793, Reset Generation), not ICMP" ;;
+    esac
 }
 
 # options_checks: step 07's Record Route, and its refusals.

@@ -320,8 +320,8 @@ run_tools() {
 
 # quotes PCAP: one line for each ICMP error as tshark decodes it, with the
 # datagram inside it, and whether that is the datagram sent (the UDP
-# datagram on the wire with the same ports; field by field, as tshark reads
-# both). Then the TCP resets.
+# datagram on the wire with the same ports and identification; field by
+# field, as tshark reads both). Then the TCP resets.
 quotes() {
     local fields=(-T fields -E separator='|' -e ip.src -e ip.dst -e ip.ttl -e ip.id -e ip.len
                   -e ip.checksum -e udp.srcport -e udp.dstport -e udp.length -e udp.checksum)
@@ -334,7 +334,9 @@ quotes() {
             return sprintf("IPv4 %s > %s ttl %s id %s len %s checksum %s, UDP %s > %s length %s checksum %s",
                            src, dst, ttl, id, len, sum, sp, dp, ul, us)
         }
-        $1 == "sent" { sent[$8 "/" $9] = quote($2, $3, $4, $5, $6, $7, $8, $9, $10, $11); next }
+        # The datagram sent: the one with the same ports and identification
+        # (nc sends several from one port).
+        $1 == "sent" { sent[$8 "/" $9 "/" $5] = quote($2, $3, $4, $5, $6, $7, $8, $9, $10, $11); next }
         {
             split($2, src, ","); split($3, dst, ","); split($4, ttl, ","); split($5, id, ",")
             split($6, len, ","); split($7, sum, ",")
@@ -342,9 +344,10 @@ quotes() {
             q = quote(src[2], dst[2], ttl[2], id[2], len[2], sum[2], $8, $9, $10, $11)
             kind = $12; sub(/^[^(]*\(/, "", kind); sub(/\).*$/, "", kind)
             print "tshark: " src[1] " > " dst[1] " " info " (" kind ") quoting: " q
-            if (!($8 "/" $9 in sent)) print "        no UDP datagram with these ports was seen on the way out"
-            else if (sent[$8 "/" $9] == q) print "        = the datagram sent, field by field"
-            else print "        the datagram sent was: " sent[$8 "/" $9]
+            key = $8 "/" $9 "/" id[2]
+            if (!(key in sent)) print "        no UDP datagram with these ports and this identification was seen on the way out"
+            else if (sent[key] == q) print "        = the datagram sent, field by field"
+            else print "        the datagram sent was: " sent[key]
         }'
     timeout -k 1 30 tshark -r "$1" -Y 'tcp.flags.reset == 1' -T fields -E separator=' ' \
         -e ip.src -e ip.dst -e _ws.col.Info 2>/dev/null | sed 's/^/tshark: a TCP reset: /'
@@ -564,7 +567,10 @@ traceroute_result() {
     out=$(section "$1" "traceroute")
     hops=$(grep -c '^ *[0-9]\{1,2\} ' <<<"$out")
     if grep -qE '^ *[0-9]+ +[0-9.]+ ' <<<"$out"; then
-        echo "ends at hop $(grep -E '^ *[0-9]+ +[0-9.]+ ' <<<"$out" | tail -n 1 | awk '{print $1}')"
+        # traceroute marks an unreachable other than the port's: !P, !H, !N...
+        local last
+        last=$(grep -E '^ *[0-9]+ +[0-9.]+ ' <<<"$out" | tail -n 1)
+        echo "ends at hop $(awk '{print $1}' <<<"$last")$(grep -o ' ![A-Z0-9<>]*' <<<"$last" | head -n 1 | sed 's/^ /, /')"
     elif [ "$hops" -gt 0 ] && ! grep -qvE '^ *[0-9]+ +\*$|^traceroute to ' <<<"$out"; then echo "* * * ($hops hops, no answer)"
     else echo "? ($(tail -n 1 <<<"$out"))"
     fi
@@ -573,6 +579,7 @@ tracepath_result() {
     local out
     out=$(section "$1" "tracepath")
     if grep -q 'reached' <<<"$out"; then echo "reached at hop $(grep -m 1 'reached' <<<"$out" | awk '{print $1}' | tr -d ':')"
+    elif grep -q 'NET ERROR' <<<"$out"; then echo "error: $(grep -m 1 -o 'NET ERROR: .*' <<<"$out" | sed 's/^NET ERROR: //')"
     elif grep -q 'no reply' <<<"$out"; then echo "no reply"
     else echo "? ($(tail -n 1 <<<"$out"))"
     fi

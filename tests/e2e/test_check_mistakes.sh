@@ -95,6 +95,12 @@ fails_with uid-before-gid "FAIL  it runs in the lab and creates tun0"
 # No setgroups(): started by a root that is in group 4 (adm), it keeps it.
 mistake keeps-groups 08 's/^\(\s*\)if (setgroups(0, NULL) < 0)$/\1if (0)/' privileges.c setpriv --groups 4
 fails_with keeps-groups "after giving up privileges the kernel still shows supplementary groups: not running."
+# Step 09: the right error with the wrong code. Linux hands a protocol
+# unreachable to the UDP socket as ENOPROTOOPT, and the tools say so.
+mistake protocol-for-port 09 's/^\(\s*\)d->error.code = ICMP_UNREACHABLE_PORT;/\1d->error.code = ICMP_UNREACHABLE_PROTOCOL;/' main.c
+fails_with protocol-for-port "FAIL  traceroute: against Linux 'ends at hop 1', against yours 'ends at hop 1, !P'"
+fails_with protocol-for-port "FAIL  connected UDP socket: against Linux '2nd send: Connection refused', against yours '2nd send: Protocol not available'"
+fails_with protocol-for-port "hint: UDP to a port nobody listens on gets a port unreachable (type 3, code 3)"
 
 # ---- BIN: what is named is what is checked ---------------------------------
 bin_check() {    # NAME STEP BIN: make check STEP BIN=..., timed

@@ -36,7 +36,8 @@ check_contains "nc -z (TCP): refused by a reset" "nc: connect to 192.0.2.2 port 
 
 # Every error, as tshark decodes it: the quoted IP header and UDP header
 # (every field) and the quoted data must be the datagram sent with the same
-# ports, and each error as long as Linux's for the same probe.
+# ports and identification (nc sends several from one port), and each error
+# as long as Linux's for the same probe.
 fields=(-T fields -E separator='|' -e ip.version -e ip.hdr_len -e ip.dsfield -e ip.len -e ip.id
         -e ip.flags -e ip.frag_offset -e ip.ttl -e ip.proto -e ip.checksum -e ip.src -e ip.dst
         -e udp.srcport -e udp.dstport -e udp.length -e udp.checksum -e data.data)
@@ -46,12 +47,12 @@ quotes() {
         tshark -r "$1" -Y "udp && !icmp && ip.dst == $2" "${fields[@]}" 2>/dev/null | sed 's/^/sent|/'
         tshark -r "$1" -Y "icmp.type == 3 && ip.src == $2" "${fields[@]}" 2>/dev/null | sed 's/^/error|/'
     } | awk -F'|' '
-        $1 == "sent" { key = $14 "/" $15; data[key] = $18; $18 = ""; head[key] = $0; next }
+        $1 == "sent" { key = $14 "/" $15 "/" $6; data[key] = $18; $18 = ""; head[key] = $0; next }
         {
             # Two IP headers: the error'"'"'s (first) and the quote'"'"'s (second).
             for (i = 2; i <= 13; i++) { n = split($i, v, ","); outer[i] = v[1]; $i = v[n] }
-            key = $14 "/" $15; quoted = $18; $18 = ""; $1 = "sent"
-            if (!(key in head)) verdict = "different: no datagram sent with ports " key
+            key = $14 "/" $15 "/" $6; quoted = $18; $18 = ""; $1 = "sent"
+            if (!(key in head)) verdict = "different: no datagram sent with these ports and identification " key
             else if (head[key] != $0) verdict = "different: quote " $0 " sent " head[key]
             else if (quoted != "" && index(data[key], quoted) != 1) verdict = "different: data " quoted " is not the start of " data[key]
             else verdict = "same"

@@ -35,10 +35,16 @@ for dir in "$root"/steps/[0-9][0-9]-*/; do
     # The starter does at least what the previous step did, to real ping.
     if [ -n "$previous" ]; then
         LAB_DIR=$work/lab LAB_BIN=$work/starter/$step/build/$step \
-            "$root/scripts/lab.sh" "$n" --summary "$work/$n.row" >/dev/null 2>&1
+            "$root/scripts/lab.sh" "$n" --summary "$work/$n.row" --tools-summary "$work/$n.tools" >/dev/null 2>&1
         want=$(grep "^$previous|" "$root/tests/transcripts/results.txt" | cut -d'|' -f2-)
         check_equal "$step: the starter does step ${previous%%-*}'s job" "$want" \
             "$(cut -d'|' -f2- "$work/$n.row" 2>/dev/null)"
+        # And, in Part 2, gets from the real tools what step NN-1 gets.
+        if [ "$((10#$n))" -ge 7 ]; then
+            want=$(grep "^$previous|" "$root/tests/transcripts/tools.txt" | cut -d'|' -f2-)
+            check_equal "$step: the starter gets from traceroute, tracepath, nc what step ${previous%%-*} gets" "$want" \
+                "$(grep -v '^Linux|' "$work/$n.tools" 2>/dev/null | cut -d'|' -f2-)"
+        fi
     fi
     previous=$step
 done
