@@ -10,6 +10,13 @@
 #     the median of BENCH_RUNS runs of BENCH_SECONDS each.
 #  3. How promptly SIGTERM ends each step under a flood with its standard
 #     output stalled (a pipe nobody reads).
+#  4. The amplification question, for steps that send errors (09 on): a
+#     flood of UDP to closed ports at a fixed rate (tools/udp-flood.c),
+#     from one source and from 200, against the kernel (veth, its default
+#     sysctls) and each such step (its default limits): datagrams the host
+#     received, errors it sent (its own counters) and errors that came
+#     back, a second and a datagram. BENCH_FLOOD_RATE (default 10000) sets
+#     the rate; each case lasts BENCH_SECONDS, once.
 #
 # Time is noisy on a shared machine: compare ratios within one run, never
 # absolute figures across runs. Instruction counts (valgrind's callgrind) do
@@ -94,7 +101,7 @@ fi
 # start_on_tun PROGRAM...: runs it on tun0 (192.0.2.1/24), its standard
 # output to $OUT (default /dev/null); sets $responder.
 start_on_tun() {
-    "${pin_responder[@]}" "$@" >"${OUT:-/dev/null}" 2>/dev/null &
+    "${pin_responder[@]}" "$@" >"${OUT:-/dev/null}" 2>"${ERR:-/dev/null}" &
     responder=$!
     for _ in $(seq 100); do ip link show tun0 >/dev/null 2>&1 && break; sleep 0.05; done
     ip addr add 192.0.2.1/24 dev tun0
@@ -202,4 +209,63 @@ for name in "${steps[@]}"; do
     sorted=$(printf '%s\n' "${times[@]}" | sort -g)
     printf '%-22s median %6s ms, worst %6s ms\n' "$name" \
         "$(sed -n "$(( (runs + 1) / 2 ))p" <<<"$sorted")" "$(tail -n 1 <<<"$sorted")"
+done
+
+# ---- 4. a flood of UDP to closed ports: does the host amplify it? ----------
+flood_steps=()
+for name in "${steps[@]}"; do
+    [ "$((10#${name%%-*}))" -lt 9 ] || flood_steps+=("$name")
+done
+[ ${#flood_steps[@]} -gt 0 ] || exit 0
+rate=${BENCH_FLOOD_RATE:-10000}
+# 200 more sources on each side (192.0.2.10-209 on tun0, 198.51.100.10-209
+# on bench0): a host's limit for each destination cannot stop those, only
+# its global one can.
+sources() {     # sources PREFIX DEV: "address add" lines for ip -batch
+    for i in $(seq 10 209); do echo "address add $1.$i/32 dev $2"; done
+}
+ip -batch <(sources 198.51.100 bench0)
+snmp() {        # what the kernel's side counted: Udp NoPorts, Icmp OutDestUnreachs, OutRateLimitGlobal, OutRateLimitHost
+    nsenter --net="/proc/$peer/ns/net" awk '
+        $1 == "Udp:" && !u++ { for (i = 2; i <= NF; i++) uf[$i] = i; next }
+        $1 == "Udp:" { noports = $uf["NoPorts"] }
+        $1 == "Icmp:" && !c++ { for (i = 2; i <= NF; i++) cf[$i] = i; next }
+        $1 == "Icmp:" { out = $cf["OutDestUnreachs"]; g = $cf["OutRateLimitGlobal"]; h = $cf["OutRateLimitHost"] }
+        END { print noports, out, g, h }' /proc/net/snmp
+}
+flood() {       # flood ADDRESS SOURCES FIRST: the generator's last line
+    local extra=()
+    [ "$2" = 1 ] || extra=(-n "$2" -f "$3")
+    "${pin_load[@]}" build/tools/udp-flood -r "$rate" -t "$seconds" "${extra[@]}" "$1"
+}
+echo
+echo "== 4. a flood of UDP to closed ports, $rate datagrams a second for $seconds s (tools/udp-flood.c):"
+echo "      received and sent as the host counted them (the kernel: Udp NoPorts, Icmp"
+echo "      OutDestUnreachs; a step: its counters); errors back as the flooder got them"
+printf '%-22s %7s %10s %9s %11s %12s %10s %13s\n' responder sources "sent/s" received "errors sent" \
+    "rate-limited" "errors/s" "errors/datagram"
+for n in 1 200; do
+    read -r noports out global host <<<"$(snmp)"
+    result=$(flood 198.51.100.2 "$n" 198.51.100.10)
+    read -r noports2 out2 global2 host2 <<<"$(snmp)"
+    sed -E 's/^sent [0-9]+ \(([0-9]+)\/s\), errors [0-9]+ \(([0-9]+)\/s\), ([0-9.]+) .*/\1 \2 \3/' <<<"$result" | {
+        read -r sent_rate errors_rate per
+        printf '%-22s %7s %10s %9s %11s %12s %10s %13s\n' "the kernel (veth)" "$n" "$sent_rate" \
+            $((noports2 - noports)) $((out2 - out)) $(( (global2 - global) + (host2 - host) )) "$errors_rate" "$per"
+    }
+done
+for name in "${flood_steps[@]}"; do
+    for n in 1 200; do
+        ERR=$work/counters start_on_tun "bin/$name" -i tun0
+        ip -batch <(sources 192.0.2 tun0)
+        result=$(flood 192.0.2.2 "$n" 192.0.2.10)
+        stop_responder
+        counter() { awk -v c="$1" '$1 == c { print $2 }' "$work/counters"; }
+        sed -E 's/^sent [0-9]+ \(([0-9]+)\/s\), errors [0-9]+ \(([0-9]+)\/s\), ([0-9.]+) .*/\1 \2 \3/' <<<"$result" | {
+            read -r sent_rate errors_rate per
+            printf '%-22s %7s %10s %9s %11s %12s %10s %13s\n' "$name" "$n" "$sent_rate" \
+                $(( $(counter port-unreachable) + $(counter rate-limited) )) "$(counter port-unreachable)" \
+                "$(counter rate-limited)" "$errors_rate" "$per"
+        }
+    done
 done

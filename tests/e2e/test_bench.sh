@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench` runs and prints its whole table: a benchmark, not a timed
 # test, so nothing here depends on how fast anything is, only that every
-# row is there with a figure and that no step lost a packet. Tiny counts
+# row is there with a figure and that no step lost a packet; part 4 (a UDP
+# flood, the kernel beside step 09) prints every count. Tiny counts
 # (BENCH_RUNS=1, 0.2 s) keep it short.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -11,7 +12,7 @@ if ! unshare --net true 2>/dev/null; then
     exit 0
 fi
 
-steps=(03-naive-reply 04-echo-payload 05-checksum 08-least-privilege)
+steps=(03-naive-reply 04-echo-payload 05-checksum 08-least-privilege 09-icmp-errors)
 out=$(cd "$root" && BENCH_RUNS=1 BENCH_SECONDS=0.2 BENCH_CALLS=1000 BENCH_CALLGRIND=0 \
       timeout 300 scripts/bench.sh "${steps[@]}" 2>&1)
 status=$?
@@ -37,7 +38,7 @@ for payload in 56 1400; do
         done
         # Answering steps and yardsticks lose nothing (03 and 04 answer
         # wrongly on purpose: their replies count as bad, not lost).
-        for responder in "the kernel (veth)" "bare loop (tools/)" 05-checksum 08-least-privilege; do
+        for responder in "the kernel (veth)" "bare loop (tools/)" 05-checksum 08-least-privilege 09-icmp-errors; do
             row=$(grep -F "$responder" <<<"$out" | grep -E "^.{22} +$payload +$window " | head -n 1)
             check "part 2: $responder, payload $payload, window $window: no loss, no bad reply" \
                 grep -Eq " 0 +0 +[^ ]+$" <<<"$row"
@@ -48,5 +49,17 @@ for step in "${steps[@]}"; do
     check "part 3: $step: how long SIGTERM took" \
         grep -Eq "^$step +median +$number ms, worst +$number ms$" <<<"$out"
 done
+# Part 4, for the steps that send errors: the kernel and step 09, from one
+# source and from 200, each with every count (not how many: that is
+# tests/e2e/test_ratelimit.sh's).
+check "part 4: its heading" grep -q "^== 4. a flood of UDP to closed ports" <<<"$out"
+for responder in "the kernel (veth)" 09-icmp-errors; do
+    for sources in 1 200; do
+        check "part 4: $responder, $sources source(s): sent/s, received, errors sent, rate-limited, errors/s, errors a datagram" \
+            grep -Eq "^$(sed 's/[()]/\\&/g' <<<"$responder") +$sources +[1-9][0-9]* +[1-9][0-9]* +[0-9]+ +[0-9]+ +[0-9]+ +$number$" <<<"$out"
+    done
+done
+check_lacks "part 4: not for steps that send no errors" "08-least-privilege            1 " \
+    "$(sed -n '/^== 4/,$p' <<<"$out")"
 [ "$failed" = 0 ] || printf '%s\n' "$out" | sed 's/^/    | /'
 finish
