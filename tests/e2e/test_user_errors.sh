@@ -72,6 +72,21 @@ expect_one_line "--icmp-ratelimit with a step that sends no errors" 2 \
 expect_one_line "--icmp-msgs-per-sec that is not a number" 2 \
     "--icmp-msgs-per-sec 'lots' is not a whole number from 0 to 1000000: give one, for example --icmp-msgs-per-sec 1000 (0 turns the limit off)." \
     "$root/bin/09-icmp-errors" --icmp-msgs-per-sec lots
+expect_one_line "--icmp-ratelimit -5, below 0" 2 \
+    "--icmp-ratelimit '-5' is not a whole number from 0 to 1000000: give one, for example --icmp-ratelimit 1000 (0 turns the limit off)." \
+    "$root/bin/09-icmp-errors" -i tun6 --icmp-ratelimit -5
+expect_one_line "--icmp-ratelimit 2000000, past its range" 2 \
+    "--icmp-ratelimit '2000000' is not a whole number from 0 to 1000000" \
+    "$root/bin/09-icmp-errors" -i tun6 --icmp-ratelimit 2000000
+expect_one_line "--icmp-msgs-burst without its value" 2 \
+    "option '--icmp-msgs-burst' needs a value: run '$root/bin/09-icmp-errors -h' for usage." \
+    "$root/bin/09-icmp-errors" -i tun6 --icmp-msgs-burst
+expect_one_line "--icmp-ratelimit given twice" 2 \
+    "--icmp-ratelimit is given twice: give it once" \
+    "$root/bin/09-icmp-errors" -i tun6 --icmp-ratelimit 5 --icmp-ratelimit 6
+expect_one_line "--icmp-msgs-burst with step 05, which sends no errors" 2 \
+    "05-checksum: --icmp-ratelimit, --icmp-msgs-per-sec and --icmp-msgs-burst are for steps that send ICMP errors (09 on): leave them out." \
+    "$bin" -i tun6 --icmp-msgs-burst 5
 expect_one_line "--user with step 07, which still keeps root" 2 \
     "07-ip-options: --user is for steps that give up root (08 on): leave it out." \
     "$root/bin/07-ip-options" -i tun6 --user nobody
