@@ -49,6 +49,11 @@ for step in 03-naive-reply 04-echo-payload 05-checksum; do
     check_equal "as nobody with a user's PATH, $step: the README's row" \
         "$(grep "^$step|" "$root/tests/transcripts/results.txt")" "$(cat "$work/$step.row" 2>/dev/null)"
 done
+# Step 09 and the real tools (traceroute is in /usr/sbin, not on a user's
+# PATH), beside Linux in a namespace of the user's own: Part 2's rows.
+as_nobody "$root/scripts/lab.sh" 09 --tools-summary "$work/09.tools" >"$work/09.out" 2>&1
+check_equal "as nobody, 09-icmp-errors and Linux: the README's rows of Part 2's table" \
+    "$(grep '^09-icmp-errors|\|^Linux|' "$root/tests/transcripts/tools.txt")" "$(cat "$work/09.tools" 2>/dev/null)"
 # make check as a normal user, with a user's PATH: the same verdicts.
 out=$(cd "$root" && as_nobody "$root/scripts/check.sh" 5 "python3 examples/responder.py" 2>&1)
 check_contains "as nobody, make check STEP=5 BIN=\"python3 examples/responder.py\" passes" \
