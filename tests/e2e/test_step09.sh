@@ -67,9 +67,11 @@ check "the step sent errors for the tools to decode" test -n "$step_quotes"
 check_equal "each error quotes the datagram sent, field by field (tshark)" "" \
     "$(grep -v '|same$' <<<"$step_quotes")"
 check_equal "Linux's do too (the comparison is sound)" "" "$(grep -v '|same$' <<<"$linux_quotes")"
-check_equal "as many errors as Linux's, about the same ports, of the same lengths" \
-    "$(cut -d'|' -f1,2 <<<"$linux_quotes" | sed 's/^4444[45]|/tracepath|/;s/^3343[0-9]|/traceroute|/')" \
-    "$(cut -d'|' -f1,2 <<<"$step_quotes" | sed 's/^4444[45]|/tracepath|/;s/^3343[0-9]|/traceroute|/')"
+# (How many datagrams nc -u -z gets out before the error stops it depends
+# on how soon the error comes back: the kinds are compared, not the count.)
+kinds() { cut -d'|' -f1,2 | sed 's/^4444[45]|/tracepath|/;s/^3343[0-9]|/traceroute|/' | sort -u; }
+check_equal "the same errors as Linux's, about the same ports, of the same lengths" \
+    "$(kinds <<<"$linux_quotes")" "$(kinds <<<"$step_quotes")"
 check_contains "tracepath's 1500-byte probe: an error of 576 bytes (RFC 1812 4.3.2.3)" "44444|576|same" "$step_quotes"
 check_contains "the lab prints each quote as tshark decodes it" \
     "Destination unreachable (Port unreachable) quoting: IPv4 192.0.2.1 > 192.0.2.2 ttl 1" "$lab"
