@@ -83,9 +83,10 @@ clean:
 
 TOOLS := $(addprefix build/tools/,$(basename $(notdir $(wildcard tools/*.c))))
 # tools/diagrams.c built with each step whose validation ladder is drawn
-# (docs/diagrams/ladder-NN.dot; step 08's ladder is step 07's).
+# (docs/diagrams/ladder-NN.dot; step 08's ladder is step 07's), and with
+# step 09 for the ICMP error it sends (docs/diagrams/error-09.dot).
 LADDER_STEPS := 06-host-checks 07-ip-options
-LADDERS := $(addprefix build/ladder/,$(LADDER_STEPS))
+LADDERS := $(addprefix build/ladder/,$(LADDER_STEPS) 09-icmp-errors)
 tools: $(TOOLS) $(LADDERS)
 
 build/tools/%: tools/%.c $(COMMON_OBJ) $(COMMON_HDR) $(wildcard tools/*.h) $(wildcard steps/*/main.c)
@@ -153,6 +154,7 @@ docs: tools
 	build/tools/diagrams checksum tests/fixtures/requests/default.pcap > docs/diagrams/checksum.dot
 	scripts/ladder-dot.sh > docs/diagrams/ladder.dot
 	@for s in $(LADDER_STEPS); do build/ladder/$$s ladder > docs/diagrams/ladder-$${s%%-*}.dot || exit 1; done
+	build/ladder/09-icmp-errors error tests/fixtures/requests/udp-closed.pcap > docs/diagrams/error-09.dot
 	@for d in docs/diagrams/*.dot; do dot -Tsvg "$$d" -o "$${d%.dot}.svg" || exit 1; echo "rendered $${d%.dot}.svg"; done
 
 # ---- fuzzing ---------------------------------------------------------------
