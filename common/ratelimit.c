@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "bytes.h"
+
 /*
  * Linux limits errors twice, in this order (__icmp_send in net/ipv4/icmp.c,
  * Linux 6.x), and so do we, in milliseconds where Linux counts jiffies:
@@ -54,15 +56,21 @@ static int global_allow(struct ratelimit *r, const struct ratelimit_settings *s,
     return 1;
 }
 
-/* The destination's bucket: found, or made (taking the place of the one
- * unused longest, whose history is forgotten as Linux forgets a peer). */
+/* The destination's bucket: found in the set of places its address hashes
+ * to, or made there (taking the place of the one unused longest, whose
+ * history is forgotten as Linux forgets a peer). A set, not the whole
+ * table, is searched, so a flood costs the same however many it holds. */
 static struct ratelimit_peer *find_peer(struct ratelimit *r, const uint8_t address[4],
                                         uint64_t now)
 {
-    struct ratelimit_peer *oldest = &r->peers[0];
+    /* Knuth's multiplicative hash: the top bits of address * 2^32/phi. */
+    enum { SETS = RATELIMIT_PEERS / RATELIMIT_WAYS };
+    uint32_t hash = (uint32_t)(read_be32(address) * 2654435761u);
+    struct ratelimit_peer *set = &r->peers[(size_t)(hash % SETS) * RATELIMIT_WAYS];
+    struct ratelimit_peer *oldest = &set[0];
 
-    for (size_t i = 0; i < RATELIMIT_PEERS; i++) {
-        struct ratelimit_peer *p = &r->peers[i];
+    for (size_t i = 0; i < RATELIMIT_WAYS; i++) {
+        struct ratelimit_peer *p = &set[i];
         if (p->used && memcmp(p->address, address, 4) == 0)
             return p;
         if (!p->used || (oldest->used && p->last_ms < oldest->last_ms))

@@ -20,8 +20,13 @@ struct ratelimit_settings {
 #define RATELIMIT_LINUX_DEFAULTS {.ratelimit_ms = 1000, .msgs_per_sec = 1000, .msgs_burst = 50}
 
 /* Linux's XRLIM_BURST_FACTOR: a destination that has been quiet may get
- * this many errors at once. */
-enum { RATELIMIT_PEER_BURST = 6, RATELIMIT_PEERS = 64 };
+ * this many errors at once. Linux remembers every destination it sent an
+ * error to lately (inet_peer); we remember up to RATELIMIT_PEERS, found by
+ * a hash of the address in a set of RATELIMIT_WAYS places. A destination
+ * forgotten comes back with a full bucket, so the table must hold every
+ * destination of a flood from many sources, or the flood gets more errors
+ * than Linux would send it. */
+enum { RATELIMIT_PEER_BURST = 6, RATELIMIT_PEERS = 4096, RATELIMIT_WAYS = 4 };
 
 /* One destination's bucket (Linux's struct inet_peer: rate_tokens,
  * rate_last), in milliseconds. */

@@ -14,6 +14,7 @@
  */
 #include "support.h"
 
+#include "bytes.h"
 #include "ratelimit.h"
 
 static const uint8_t A[4] = {192, 0, 2, 1}, B[4] = {192, 0, 2, 9};
@@ -162,20 +163,39 @@ static void zero_is_off(void **unused)
     assert_int_equal(sent(A, 100000, 1), 100000);
 }
 
-/* More destinations than buckets: the one unused longest is forgotten,
- * and comes back with a full bucket, as a peer Linux forgot. */
-static void more_destinations_than_buckets(void **unused)
+/* A flood from many sources: each keeps its own bucket, as Linux keeps a
+ * peer for each, so 200 sources get 6 errors each, then nothing until a
+ * token comes back (the flood of make bench's part 4). */
+static void every_source_of_a_flood_is_remembered(void **unused)
 {
     (void)unused;
     settings.msgs_per_sec = 0;
     uint8_t to[4] = {198, 51, 100, 0};
 
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < 200; i++) {
+            to[2] = (uint8_t)(100 + i / 256);
+            to[3] = (uint8_t)i;
+            assert_int_equal(sent(to, 10, 100000), round == 0 ? 6 : 0);
+        }
+}
+
+/* More destinations than the table holds: the one unused longest is
+ * forgotten, and comes back with a full bucket, as a peer Linux forgot.
+ * Four times RATELIMIT_PEERS destinations after A leave no place unused. */
+static void more_destinations_than_buckets(void **unused)
+{
+    (void)unused;
+    settings.msgs_per_sec = 0;
+    uint8_t to[4] = {10, 0, 0, 0};
+
     assert_int_equal(sent(A, 6, 100000), 6);
-    for (int i = 0; i < RATELIMIT_PEERS; i++) {
-        to[3] = (uint8_t)i;
-        assert_int_equal(sent(to, 1, 100001 + (uint64_t)i), 1);
+    assert_int_equal(sent(A, 1, 100001), 0);
+    for (uint32_t i = 0; i < 4 * RATELIMIT_PEERS; i++) {
+        write_be32(to, 0x0a000000u + i);
+        assert_int_equal(sent(to, 1, 100002), 1);
     }
-    assert_int_equal(sent(A, 10, 100001 + RATELIMIT_PEERS), 6);
+    assert_int_equal(sent(A, 10, 100003), 6);
 }
 
 int main(void)
@@ -188,6 +208,7 @@ int main(void)
         cmocka_unit_test_setup(all_destinations, setup),
         cmocka_unit_test_setup(both_buckets, setup),
         cmocka_unit_test_setup(zero_is_off, setup),
+        cmocka_unit_test_setup(every_source_of_a_flood_is_remembered, setup),
         cmocka_unit_test_setup(more_destinations_than_buckets, setup),
     };
     return cmocka_run_group_tests_name("ratelimit", tests, NULL, NULL);
