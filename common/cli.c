@@ -183,6 +183,11 @@ static int parse_options(int argc, char **argv, struct step_options *options,
                             : option == 'M' ? &options->ratelimit.msgs_per_sec
                             : &options->ratelimit.msgs_burst, why, why_len) < 0)
                 return -1;
+            if (option == 'B' && options->ratelimit.msgs_burst == 0) {
+                snprintf(why, why_len, "--icmp-msgs-burst 0 would let no error out at all: give "
+                         "1 or more (--icmp-msgs-per-sec 0 turns the global limit off).");
+                return -1;
+            }
             options->ratelimit_given = 1;
             break;
         case 'a':

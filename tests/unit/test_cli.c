@@ -216,6 +216,10 @@ static void rate_limits(void **state)
         assert_non_null(strstr(why, "--icmp-msgs-burst '"));
         assert_non_null(strstr(why, "is not a whole number from 0 to 1000000"));
     }
+    /* A burst of 0: Linux's bucket could then never hold a credit. */
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--icmp-msgs-burst", "0", NULL), -1);
+    assert_string_equal(why, "--icmp-msgs-burst 0 would let no error out at all: give 1 or more "
+                        "(--icmp-msgs-per-sec 0 turns the global limit off).");
     assert_int_equal(parse(&o, why, sizeof why, "step", "--icmp-ratelimit", "5",
                            "--icmp-ratelimit", "6", NULL), -1);
     assert_string_equal(why, "--icmp-ratelimit is given twice: give it once (run 'step -h' for "
