@@ -31,8 +31,9 @@ sysctl -qw net.ipv6.conf.tun1.disable_ipv6=1
 sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=1000000 \
     net.ipv4.icmp_msgs_burst=1000000
 
-for bin in "$root"/build/asan/bin/*; do
-    name=$(basename "$bin")
+# The steps there are (not whatever an older build left in build/asan/bin).
+for dir in "$root"/steps/[0-9][0-9]-*/; do
+    name=$(basename "$dir")
     [[ $name < 06 ]] && continue
     # Two addresses of its own (tools/difftest.c maps 192.0.2.7 to the
     # kernel's 198.51.100.7), as the lab's default plus one.
