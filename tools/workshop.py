@@ -107,14 +107,23 @@ def handout(number):
     """The lesson with every run of solution lines in its code blocks
     replaced by the exercise's TODO. A run counts only if one of its lines
     is long enough to be the solution's own (a lone `}` or `return 0;`
-    elsewhere in a listing stays)."""
+    elsewhere in a listing stays), and if it is at least half of its
+    region."""
     with open(os.path.join(step_dir(number), "README.md"), encoding="utf-8") as f:
         text = f.read().splitlines(True)
     answers = solution_lines(number)
     out, run, fence = [], [], None
 
+    # How many lines each region has: a run must show at least half of
+    # its region, so a line the solution shares with another function (a
+    # declaration, a refuse() call) stays where that function is listed.
+    region_size = {}
+    for todo in answers.values():
+        region_size[todo] = region_size.get(todo, 0) + 1
+
     def flush():
-        if run and any(len(code.strip()) >= 20 for _, code, _ in run):
+        if (run and any(len(code.strip()) >= 20 for _, code, _ in run)
+                and 2 * len(run) >= region_size[answers[run[0][1].strip()]]):
             prefix, code, _ = run[0]
             indent = code[:len(code) - len(code.lstrip())]
             out.append("%s%s%s\n" % (prefix if prefix != "-" else " ", indent, answers[code.strip()]))
