@@ -259,8 +259,9 @@ int main(int argc, char **argv)
         in.watcher = open_packet_socket(argv[2], ETH_P_ALL, &watch_link);
     }
     if (!in.dir && (in.sender < 0 || in.watcher < 0)) {
-        fprintf(stderr, "inject: cannot open a packet socket on %s (%s)\n", argv[2],
-                strerror(errno));
+        fprintf(stderr, "inject: cannot open a packet socket on %s (%s): %s\n", argv[2],
+                strerror(errno), errno == EPERM ? "it needs root, run it with sudo"
+                : "is there a tun of that name?");
         return 1;
     }
 

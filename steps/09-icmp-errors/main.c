@@ -442,7 +442,7 @@ static enum verdict udp_input(struct datagram *d, FILE *log)
     char from[16];
 
     dotted(from, d->ip.src);
-    /* [exercise 09: check the UDP header (8 bytes, a length from 8 to what IP carries, a checksum that verifies unless it is 0), then ask for a port unreachable about the datagram cut to the UDP length] */
+    /* [exercise 09: check the UDP header (8 bytes, a length from 8 to what IP carries, a checksum that verifies unless it is 0), then ask for a port unreachable about the datagram cut to the UDP length (port_unreachable()); refuse with refuse(log, UDP_TOO_SHORT, "UDP datagram of %zu bytes from %s, shorter than its 8-byte header", ...), refuse(log, UDP_TOO_SHORT, "UDP length %zu from %s, but IP carries %zu bytes", ...) and refuse(log, BAD_UDP_CHECKSUM, "UDP checksum 0x%04x from %s does not verify", ...) (transport_checksum_ok()): the tests compare those lines] */
     const uint8_t *udp = d->ip.payload;
     if (d->ip.payload_len < UDP_HEADER_LEN)
         return refuse(log, UDP_TOO_SHORT, "UDP datagram of %zu bytes from %s, shorter than its "
