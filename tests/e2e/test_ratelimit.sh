@@ -58,22 +58,23 @@ check "one source: the kernel's per-destination bucket is on (${kernel_one:-?} e
 # each error costs a random 0, 1 or 2 credits, so its own count wanders
 # (measured: 118 to 195 for the same burst). Five bursts, a second and a
 # half apart (each source uses 2 of its 6 per-destination tokens a burst
-# and gets more than 1 back in between); each of the step's counts must
-# fall within the kernel's range, widened by a tenth.
+# and gets more than 1 back in between). The first burst of a run finds
+# the bucket full and varies most (measured: the kernel 154 to 200, the
+# step 174), so single counts are not compared: the median of the step's
+# five must be within a quarter of the kernel's median. A step without a
+# global limit sends all 400.
 kernel_all=() step_all=()
 for run in 1 2 3 4 5; do
     read -r k s < <(burst 400 200 100)
     kernel_all+=("${k:-0}") step_all+=("${s:-0}")
     sleep 1.5
 done
-low=$(printf '%s\n' "${kernel_all[@]}" | sort -n | head -n 1)
+median() { printf '%s\n' "$@" | sort -n | sed -n 3p; }
+kernel_median=$(median "${kernel_all[@]}") step_median=$(median "${step_all[@]}")
 high=$(printf '%s\n' "${kernel_all[@]}" | sort -n | tail -n 1)
-inside=1
-for s in "${step_all[@]}"; do
-    [ "$s" -ge $((low * 9 / 10)) ] && [ "$s" -le $((high * 11 / 10)) ] || inside=0
-done
-check "200 sources, 400 datagrams in 100 ms, five times: the step's errors (${step_all[*]}) fall within the kernel's (${kernel_all[*]}), give or take a tenth" \
-    test "$inside" = 1
+low=$(printf '%s\n' "${kernel_all[@]}" | sort -n | head -n 1)
+check "200 sources, 400 datagrams in 100 ms, five times: the median of the step's errors (${step_all[*]}: $step_median) is within a quarter of the kernel's (${kernel_all[*]}: $kernel_median)" \
+    test "$step_median" -ge $((kernel_median * 3 / 4)) -a "$step_median" -le $((kernel_median * 5 / 4))
 check "200 sources: the kernel's global bucket is on (at most $high errors for 400 datagrams: fewer than 250)" \
     test "$high" -lt 250 -a "$low" -gt 0
 stop_step
