@@ -42,6 +42,7 @@
 #include "fields.h"
 #include "icmp.h"
 #include "ipv4.h"
+#include "mapping.h"
 #include "pcapfile.h"
 #include "tun.h"
 
@@ -257,16 +258,22 @@ static int run_step(struct step *s, size_t index, const struct packet *request, 
  * exchanged, and the kernel's reply is mapped back. The recordings were
  * made by kernel-oracle, which rewrote the header's addresses only; their
  * replies are mapped back one way (198.51.100.x to 192.0.2.x), and in the
- * options only the addresses the kernel wrote.
+ * options only the addresses the kernel wrote (live too: those that differ
+ * from the request's). A request's options are
+ * mapped one way too (192.0.2.x to 198.51.100.x): a source route that
+ * already names the kernel's network stays one the kernel can answer along
+ * (mapped to 192.0.2.x, its hops have no route in the private namespace).
  */
-static void map_address(uint8_t *a, int both_ways)
+enum way { TO_STEPS = 1, TO_KERNEL = 2, BOTH_WAYS = 3 };
+
+static void map_address(uint8_t *a, enum way way)
 {
     static const uint8_t STEP_NET[3] = {192, 0, 2}, KERNEL_NET[3] = {198, 51, 100};
     const uint8_t *to;
 
-    if (memcmp(a, KERNEL_NET, 3) == 0)
+    if ((way & TO_STEPS) && memcmp(a, KERNEL_NET, 3) == 0)
         to = STEP_NET;
-    else if (both_ways && memcmp(a, STEP_NET, 3) == 0)
+    else if ((way & TO_KERNEL) && memcmp(a, STEP_NET, 3) == 0)
         to = KERNEL_NET;
     else
         return;
@@ -275,11 +282,34 @@ static void map_address(uint8_t *a, int both_ways)
         a[3] = (uint8_t)(3 - a[3]);
 }
 
+/* How one packet is mapped: its header's addresses `way`, and the
+ * addresses of its options `options_way`, except those the same as in
+ * `asked` (the request's options, or NULL): there the kernel wrote none of
+ * its own. `sent`: the request's options as the kernel got them. */
+struct mapping {
+    enum way way, options_way;
+    struct options { const uint8_t *bytes; size_t len; } asked, sent;
+};
+
+/* The options of a request, if it has any ({NULL, 0} if not). */
+static struct options options_of(const struct packet *p)
+{
+    size_t header_len = p && p->len >= IPV4_MIN_HEADER_LEN ? (size_t)(p->bytes[0] & 0x0f) * 4 : 0;
+
+    if (header_len <= IPV4_MIN_HEADER_LEN || header_len > p->len)
+        return (struct options){NULL, 0};
+    return (struct options){p->bytes + IPV4_MIN_HEADER_LEN, header_len - IPV4_MIN_HEADER_LEN};
+}
+
+/* Whether the 4 bytes at `at` are not those of `o` there. */
+static int differs_from(const uint8_t *slot, size_t at, struct options o)
+{
+    return !o.bytes || at + 4 > o.len || memcmp(slot, o.bytes + at, 4) != 0;
+}
+
 /* The addresses inside Record Route, source routes (from byte 3) and
- * Timestamp with flag 1 or 3 ((address, time) pairs from byte 4). One the
- * same as in `asked` (the request's options, or NULL) is left alone: there
- * the kernel wrote none of its own. */
-static void map_options(uint8_t *o, size_t len, int both_ways, const uint8_t *asked, size_t asked_len)
+ * Timestamp with flag 1 or 3 ((address, time) pairs from byte 4). */
+static void map_options(uint8_t *o, size_t len, uint8_t *arrived, const struct mapping *m)
 {
     size_t at = 0;
 
@@ -298,58 +328,37 @@ static void map_options(uint8_t *o, size_t len, int both_ways, const uint8_t *as
         if (type == 68 && opt_len >= 4 && ((o[at + 3] & 0x0f) == 1 || (o[at + 3] & 0x0f) == 3))
             first = at + 4, step = 8;
         for (size_t w = first; step && w + 4 <= at + opt_len; w += step)
-            if (!asked || w + 4 > asked_len || memcmp(o + w, asked + w, 4) != 0)
-                map_address(o + w, both_ways);
+            if (differs_from(o + w, w, m->asked)) {
+                int stamped = m->sent.bytes && differs_from(o + w, w, m->sent);
+                map_address(o + w, m->options_way);
+                if (arrived && stamped)
+                    memcpy(arrived + w, o + w, 4);
+            }
         at += opt_len;
     }
 }
 
-/* TCP and UDP checksums cover the addresses too (a pseudo-header). RFC
- * 1624's incremental update moves them along with the addresses, so that
- * a right one stays right and a wrong one wrong. */
-static void update_transport_checksum(uint8_t *p, size_t len, const uint8_t old_addresses[8])
+/* compare's header_mapper (tools/mapping.h). */
+static void map_header(uint8_t *header, size_t header_len, uint8_t *arrived, void *context)
 {
-    size_t header_len = (size_t)(p[0] & 0x0f) * 4;
-    size_t at = p[9] == 6 ? 16 : 6;
+    const struct mapping *m = context;
 
-    if ((p[9] != 6 && p[9] != 17) || (read_be16(p + 6) & 0x1fff) != 0 ||
-        header_len + at + 2 > len)
-        return;                     /* no transport header here */
-    uint8_t *field = p + header_len + at;
-    if (p[9] == 17 && read_be16(field) == 0)
-        return;                     /* UDP without a checksum */
-    uint32_t sum = (uint16_t)~read_be16(field);
-    for (int i = 0; i < 8; i += 2)
-        sum += (uint16_t)~read_be16(old_addresses + i) + (uint32_t)read_be16(p + 12 + i);
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    uint16_t updated = (uint16_t)~sum;
-    write_be16(field, p[9] == 17 && updated == 0 ? 0xffff : updated);
+    map_address(header + 12, m->way);
+    map_address(header + 16, m->way);
+    map_options(header + IPV4_MIN_HEADER_LEN, header_len - IPV4_MIN_HEADER_LEN,
+                arrived ? arrived + IPV4_MIN_HEADER_LEN : NULL, m);
 }
 
-/* Maps a packet's addresses (see map_options for `asked`); a header
- * checksum that verified is recomputed, one that did not stays wrong. */
-static void map_packet(uint8_t *p, size_t len, int both_ways, const struct packet *asked)
+/* Maps a packet's addresses, and those of the datagram an error quotes;
+ * the checksums follow them (a right one stays right, a wrong one wrong):
+ * the header's, the TCP, UDP or UDP-Lite one, the quote's, the error's. */
+static void map_packet(uint8_t *p, size_t len, enum way way, enum way options_way,
+                       const struct packet *asked, const struct packet *sent)
 {
-    size_t header_len = (size_t)(p[0] & 0x0f) * 4;
+    struct mapping m = {way, options_way, options_of(asked), options_of(sent)};
 
-    if (len < IPV4_MIN_HEADER_LEN || header_len < IPV4_MIN_HEADER_LEN || header_len > len)
-        return;
-    int verified = inet_checksum_ok(p, header_len);
-    uint8_t old_addresses[8];
-    memcpy(old_addresses, p + 12, 8);
-    map_address(p + 12, both_ways);
-    map_address(p + 16, both_ways);
-    update_transport_checksum(p, len, old_addresses);
-    size_t asked_len = asked && asked->len >= IPV4_MIN_HEADER_LEN ?
-                       (size_t)(asked->bytes[0] & 0x0f) * 4 : 0;
-    if (asked && asked_len > asked->len)
-        asked_len = 0;
-    map_options(p + IPV4_MIN_HEADER_LEN, header_len - IPV4_MIN_HEADER_LEN, both_ways,
-                asked_len > IPV4_MIN_HEADER_LEN ? asked->bytes + IPV4_MIN_HEADER_LEN : NULL,
-                asked_len > IPV4_MIN_HEADER_LEN ? asked_len - IPV4_MIN_HEADER_LEN : 0);
-    write_be16(p + 10, 0);
-    write_be16(p + 10, (uint16_t)(inet_checksum(p, header_len) ^ (verified ? 0 : 1)));
+    if (map_datagram(p, len, 0, map_header, &m))
+        map_error_quote(p, len, map_header, &m);
 }
 
 /* ---- the kernel: recorded ------------------------------------------------ */
@@ -397,7 +406,7 @@ static int recorded_reply(const struct packet *request, struct packet *reply)
         const struct packet *r = &recordings[i].request;
         if (r->len == request->len && memcmp(r->bytes, request->bytes, r->len) == 0) {
             *reply = copy_packet(recordings[i].reply.bytes, recordings[i].reply.len);
-            map_packet(reply->bytes, reply->len, 0, request);
+            map_packet(reply->bytes, reply->len, TO_STEPS, TO_STEPS, request, request);
             return 1;
         }
     }
@@ -463,10 +472,13 @@ static int live_reply(int tun, unsigned number, const struct packet *request, st
     static uint8_t buffer[MAX_PACKET];
     struct pollfd readable = {.fd = tun, .events = POLLIN};
 
-    memcpy(buffer, request->bytes, request->len);
-    map_packet(buffer, request->len, 1, NULL);
+    static uint8_t sent_bytes[MAX_PACKET];
+    struct packet sent = {sent_bytes, request->len};
+
+    memcpy(sent_bytes, request->bytes, request->len);
+    map_packet(sent_bytes, request->len, BOTH_WAYS, TO_KERNEL, NULL, NULL);
     /* A packet the kernel refuses to take (write() fails) gets no answer. */
-    (void)!write(tun, buffer, request->len);
+    (void)!write(tun, sent_bytes, request->len);
     size_t len = sentinel(buffer, number);
     if (write(tun, buffer, len) != (ssize_t)len)
         return -1;
@@ -478,7 +490,7 @@ static int live_reply(int tun, unsigned number, const struct packet *request, st
             return 0;
         if (!reply->bytes) {
             *reply = copy_packet(buffer, (size_t)n);
-            map_packet(reply->bytes, reply->len, 1, NULL);
+            map_packet(reply->bytes, reply->len, BOTH_WAYS, BOTH_WAYS, request, &sent);
         }
     }
     return -1;

@@ -81,6 +81,7 @@
 
 #include "bytes.h"
 #include "checksum.h"
+#include "mapping.h"
 #include "packet_socket.h"
 #include "pcapfile.h"
 #include "tun.h"
@@ -144,13 +145,6 @@ static void map_options(uint8_t *o, size_t len)
     }
 }
 
-/* UDP and UDP-Lite (RFC 3828) share a header: ports, a length (UDP-Lite:
- * how many bytes the checksum covers, 0 for all), a checksum. */
-static int udp_like(uint8_t protocol)
-{
-    return protocol == 17 || protocol == 136;
-}
-
 /* TCP, UDP and UDP-Lite checksums cover a pseudo-header with the
  * addresses: the generator writes them right with this (a case that wants
  * a wrong one breaks it afterwards). */
@@ -189,84 +183,22 @@ static void fix_header_checksum(uint8_t *p)
     write_be16(p + 10, inet_checksum(p, header_len));
 }
 
-/* One's complement sum of `len` bytes as 16-bit big-endian words. */
-static uint32_t sum_words(const uint8_t *p, size_t len)
+/* difftest's header_mapper: every address both ways (map_address). */
+static void map_header(uint8_t *header, size_t header_len, uint8_t *arrived, void *context)
 {
-    uint32_t sum = 0;
-    for (size_t i = 0; i + 1 < len; i += 2)
-        sum += read_be16(p + i);
-    if (len % 2)
-        sum += (uint32_t)p[len - 1] << 8;
-    return sum;
-}
-
-/* RFC 1624's incremental update (HC' = ~(~HC + ~m + m')): the checksum
- * at `field` covered `before` and now covers `after` (the same `len`
- * bytes, from the same even offset of what it covers). A right checksum
- * stays right and a wrong one stays exactly as wrong, so whatever the
- * kernel wrote (even a stale checksum in a quote) survives the mapping.
- * UDP's field (`udp`) keeps 0 for "no checksum" and never becomes 0. */
-static void move_checksum(uint8_t *field, const uint8_t *before, const uint8_t *after,
-                          size_t len, int udp)
-{
-    uint16_t old = read_be16(field);
-    if (udp && old == 0)
-        return;
-    uint32_t sum = (uint16_t)~old + sum_words(after, len);
-    uint32_t minus = sum_words(before, len);
-    while (minus >> 16)
-        minus = (minus & 0xffff) + (minus >> 16);
-    sum += (uint16_t)~minus;
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    uint16_t updated = (uint16_t)~sum;
-    write_be16(field, udp && updated == 0 ? 0xffff : updated);
-}
-
-/* Maps one IP header and what it carries: addresses, the addresses in
- * options, the header checksum, and the TCP or UDP checksum when the
- * transport header is there (`len` may end inside the datagram: a quote).
- * Returns 0 when this is not an IPv4 header it can read. */
-static int map_datagram(uint8_t *p, size_t len)
-{
-    if (len < 20 || (p[0] >> 4) != 4)
-        return 0;
-    size_t header_len = (size_t)(p[0] & 0x0f) * 4;
-    if (header_len < 20 || header_len > len)
-        return 0;
-    static uint8_t before[60];
-    memcpy(before, p, header_len);
-    map_address(p + 12);
-    map_address(p + 16);
-    map_options(p + 20, header_len - 20);
-    move_checksum(p + 10, before, p, header_len, 0);
-    size_t at = p[9] == 6 ? 16 : 6;
-    if ((p[9] == 6 || udp_like(p[9])) && (read_be16(p + 6) & 0x1fff) == 0 &&
-        header_len + at + 2 <= len)
-        move_checksum(p + header_len + at, before + 12, p + 12, 8, udp_like(p[9]));
-    return 1;
+    (void)arrived;
+    (void)context;
+    map_address(header + 12);
+    map_address(header + 16);
+    map_options(header + 20, header_len - 20);
 }
 
 /* Maps a packet between the two address spaces, and the datagram an ICMP
- * error quotes, whose checksums (its header's, its UDP or TCP checksum,
- * which covers the quoted addresses too) move the same way; then the
- * error's own ICMP checksum follows its changed quote. */
+ * error quotes (tools/mapping.h). */
 static void map_packet(uint8_t *p, size_t len)
 {
-    if (!map_datagram(p, len))
-        return;
-    size_t header_len = (size_t)(p[0] & 0x0f) * 4;
-    uint8_t *icmp = p + header_len;
-    size_t icmp_len = len - header_len;
-    if (p[9] != 1 || icmp_len < 8 + 20 || (read_be16(p + 6) & 0x1fff) != 0)
-        return;
-    uint8_t type = icmp[0];
-    if (type != 3 && type != 4 && type != 5 && type != 11 && type != 12)
-        return;
-    static uint8_t before[MAX_PACKET];
-    memcpy(before, icmp, icmp_len);
-    if (map_datagram(icmp + 8, icmp_len - 8))
-        move_checksum(icmp + 2, before, icmp, icmp_len, 0);
+    if (map_datagram(p, len, 0, map_header, NULL))
+        map_error_quote(p, len, map_header, NULL);
 }
 
 /* ---- the generator ------------------------------------------------------ */
