@@ -707,38 +707,58 @@ static void row_value(const struct row *row, const struct parsed *p, const struc
 /* ---- why they differ ------------------------------------------------------- */
 
 /* One line per difference the lessons explain, keyed by the steps it
- * applies to and the row. */
+ * applies to, the row, and the ICMP type of the step's reply (ANY_TYPE:
+ * whatever it is); the first that fits is said. Step 09's come from
+ * docs/differences.md, section 09-icmp-errors. */
+enum { ANY_TYPE = -1, TIMESTAMP_REPLY = 14, PARAMETER_PROBLEM = 12 };
+
 static const struct reason {
     int first, last;                /* steps */
-    const char *row;
-    const char *why;
-    int same_data;                  /* 1: only when the data is the same */
+    const char *row, *why;
+    int same_data;                  /* only if the data is the same */
+    int type;                       /* the step's reply's ICMP type, or ANY_TYPE */
 } REASONS[] = {
-    {1, 1, "Answer", "step 01 only reads and hex-dumps: no reply", 0},
-    {2, 2, "Answer", "step 02 parses and prints: no reply yet", 0},
-    {3, 5, "Answer", "03-05 answer echo requests to any address; no errors", 0},
-    {6, 8, "Answer", "see the step's log line below; no ICMP errors before 09", 0},
-    {3, 3, "Checksum", "step 03 sends no checksum: the post's first reply", 0},
-    {3, 3, "Data", "zeros: the post's first reply sent no data back", 0},
-    {4, 4, "Checksum", "still no checksum: step 05 adds RFC 1071's", 0},
-    {5, 8, "Checksum", "all-zero message: Linux writes 0x0000, RFC 1624 0xffff", 1},
-    {5, 8, "Checksum", "it covers the ICMP fields that differ", 0},
-    {3, 8, "Flags", "the steps set DF; Linux's ICMP socket clears it", 0},
-    {3, 8, "Code", "Linux copies the request's code; RFC 792 says 0", 0},
-    {3, 6, "TOS", "TOS 0 before step 07; Linux copies the request's", 0},
-    {3, 6, "Options", "options ignored before step 07; Linux echoes them", 0},
-    {3, 6, "IHL", "no options before step 07: a 20-byte header", 0},
-    {3, 6, "Total Length", "no options before step 07: a 20-byte header", 0},
-    {7, 8, "Options", "prespecified Timestamp: each stamps only its own address", 0},
+    {1, 1, "Answer", "step 01 only reads and hex-dumps: no reply", 0, ANY_TYPE},
+    {2, 2, "Answer", "step 02 parses and prints: no reply yet", 0, ANY_TYPE},
+    {3, 5, "Answer", "03-05 answer echo requests to any address; no errors", 0, ANY_TYPE},
+    {6, 8, "Answer", "see the step's log line below; no ICMP errors before 09", 0, ANY_TYPE},
+    {9, 9, "Answer", "fragments wait for step 10; sources no host has: RFC 1122",
+     0, ANY_TYPE},
+    {3, 3, "Checksum", "step 03 sends no checksum: the post's first reply", 0, ANY_TYPE},
+    {3, 3, "Data", "zeros: the post's first reply sent no data back", 0, ANY_TYPE},
+    {4, 4, "Checksum", "still no checksum: step 05 adds RFC 1071's", 0, ANY_TYPE},
+    {9, 9, "Checksum", "it covers the times: each side stamps its own clock", 0,
+     TIMESTAMP_REPLY},
+    {5, 9, "Checksum", "all-zero message: Linux writes 0x0000, RFC 1624 0xffff", 1, ANY_TYPE},
+    {5, 9, "Checksum", "it covers the ICMP fields that differ", 0, ANY_TYPE},
+    {3, 9, "Flags", "the steps set DF; Linux's ICMP socket clears it", 0, ANY_TYPE},
+    {3, 9, "Code", "Linux copies the request's code; RFC 792 says 0", 0, ANY_TYPE},
+    {3, 6, "TOS", "TOS 0 before step 07; Linux copies the request's", 0, ANY_TYPE},
+    {3, 6, "Options", "options ignored before step 07; Linux echoes them", 0, ANY_TYPE},
+    {3, 6, "IHL", "no options before step 07: a 20-byte header", 0, ANY_TYPE},
+    {3, 6, "Total Length", "no options before step 07: a 20-byte header", 0, ANY_TYPE},
+    {9, 9, "Destination", "the route's last hop 198.51.100.2 is Linux's peer: 192.0.2.1", 0,
+     PARAMETER_PROBLEM},
+    {9, 9, "Options", "the route's last hop 198.51.100.2 is Linux's peer: 192.0.2.1", 0,
+     PARAMETER_PROBLEM},
+    {7, 9, "Options", "prespecified Timestamp: each stamps only its own address", 0, ANY_TYPE},
 };
 
-static const char *reason_for(const struct step *s, const char *row, int data_differs)
+/* The ICMP type of a step's reply, or ANY_TYPE if it is none. */
+static int reply_type(const struct packet *reply)
+{
+    struct parsed p = parse(reply);
+    return p.icmp ? p.message.type : ANY_TYPE;
+}
+
+static const char *reason_for(const struct step *s, const char *row, int data_differs, int type)
 {
     int number = atoi(s->number);
 
     for (size_t i = 0; i < sizeof REASONS / sizeof REASONS[0]; i++)
         if (number >= REASONS[i].first && number <= REASONS[i].last &&
-            strcmp(REASONS[i].row, row) == 0 && !(REASONS[i].same_data && data_differs))
+            strcmp(REASONS[i].row, row) == 0 && !(REASONS[i].same_data && data_differs) &&
+            (REASONS[i].type == ANY_TYPE || REASONS[i].type == type))
             return REASONS[i].why;
     return "not in the lessons: see docs/differences.md";
 }
@@ -861,11 +881,13 @@ static void print_reasons(struct comparison *c, size_t r, const int *marked)
         for (int s = 0; s < c->step_count; s++) {
             if (!marked[s * MAX_ROWS + (int)i] || said[s * MAX_ROWS + (int)i])
                 continue;
-            const char *why = reason_for(&c->steps[s], rows[i].label, data_differs[s]);
+            const char *why = reason_for(&c->steps[s], rows[i].label, data_differs[s],
+                                         reply_type(&c->steps[s].replies[r]));
             int which[MAX_STEPS] = {0};
             for (int t = s; t < c->step_count; t++)
                 if (marked[t * MAX_ROWS + (int)i] &&
-                    reason_for(&c->steps[t], rows[i].label, data_differs[t]) == why)
+                    reason_for(&c->steps[t], rows[i].label, data_differs[t],
+                               reply_type(&c->steps[t].replies[r])) == why)
                     which[t] = said[t * MAX_ROWS + (int)i] = 1;
             name_steps(c, which, names, sizeof names);
             snprintf(line, sizeof line, "* %s %s: %s", names, rows[i].label, why);
