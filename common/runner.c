@@ -7,7 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
+#include <sys/eventfd.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,31 +50,59 @@ static void catch_signals(void)
 }
 
 /*
- * Live, the signals come as a file descriptor instead (signalfd), watched
- * with the tun in the same poll(). They are blocked, so they can never
- * interrupt us halfway through a packet, nor slip in between "should I
- * stop?" and the wait; and poll() reports them even under a flood that
- * keeps the tun always readable, when a wait would never be interrupted.
- * Returns the descriptor, or -1.
+ * Live, a signal must also end the wait for a packet, which is a read()
+ * that blocks (see run_live()). The handlers are installed without
+ * SA_RESTART, so a read() or poll() under way when one comes returns EINTR.
+ * One that comes just before the wait begins would interrupt nothing, and
+ * the wait could last until the next packet; so the handler also makes
+ * sure that no wait can begin: it makes the tun non-blocking (the read
+ * returns EAGAIN at once) and wakes the eventfd that every poll() watches
+ * (the "self-pipe trick"). fcntl() and write() are async-signal-safe.
  */
-static int signals_as_descriptor(void)
-{
-    sigset_t signals;
+static int live_tun = -1, live_wake = -1, tun_flags;
 
-    sigemptyset(&signals);
-    for (size_t i = 0; i < CAUGHT; i++)
-        sigaddset(&signals, caught[i]);
-    sigprocmask(SIG_BLOCK, &signals, NULL);
-    return signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
+static void on_live_signal(int signal_number)
+{
+    int saved_errno = errno;
+    uint64_t one = 1;
+
+    on_signal(signal_number);
+    fcntl(live_tun, F_SETFL, tun_flags | O_NONBLOCK);
+    if (write(live_wake, &one, sizeof one) < 0) {
+        /* the eventfd is full of wake-ups already: nothing is lost */
+    }
+    errno = saved_errno;
 }
 
-/* Reads the signals that arrived, as on_signal() would have taken them. */
-static void take_signals(int signals)
+/* Returns 0, or -1 with errno when no eventfd can be had. */
+static int catch_live_signals(int tun)
 {
-    struct signalfd_siginfo info;
+    struct sigaction action;
 
-    while (read(signals, &info, sizeof info) == (ssize_t)sizeof info)
-        on_signal((int)info.ssi_signo);
+    live_tun = tun;
+    tun_flags = fcntl(tun, F_GETFL) & ~O_NONBLOCK;
+    live_wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (live_wake < 0)
+        return -1;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_live_signal;
+    sigfillset(&action.sa_mask);        /* one handler at a time */
+    for (size_t i = 0; i < CAUGHT; i++)
+        sigaction(caught[i], &action, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+/* After a signal: the tun blocks again and the wake-ups are read, before
+ * the flags are looked at, so that a signal coming after this is seen. */
+static void rearm_after_signals(void)
+{
+    uint64_t count;
+
+    fcntl(live_tun, F_SETFL, tun_flags);
+    if (read(live_wake, &count, sizeof count) < 0) {
+        /* nothing to read: no wake-up since the last time */
+    }
 }
 
 struct session {
@@ -258,33 +286,47 @@ static void answer(struct session *s, int fd, const uint8_t *packet, size_t len)
     live_log_end(s->log);
 }
 
-/* At most this many packets between two looks at the signals: the budget
- * Linux gives a network card's poll (NAPI) too. */
-enum { BATCH = 64 };
+/*
+ * Reads the next packet and answers it. The read blocks until a packet
+ * comes, exactly as in the bare loop of tools/bare-loop.c: a reply costs
+ * one read() and one write(), and under load the next packet is already
+ * waiting, so the read returns at once. Returns 1 when it answered a
+ * packet, 0 when a signal ended the wait, -1 when reading failed.
+ */
+static int answer_next(struct session *s, int fd, uint8_t *packet, const char *ifname)
+{
+    /* A read returns exactly one packet. A buffer smaller than the packet
+     * would cut it short without a word, hence 65535 bytes. */
+    ssize_t n = read(fd, packet, STEP_MAX_PACKET);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return 0;                   /* a signal: the loop looks at its flag */
+    if (n < 0) {
+        say(now_ms() + EXIT_WAIT_MS, "%s: reading %s failed (%s).\n", s->step->name, ifname,
+            strerror(errno));
+        return -1;
+    }
+    answer(s, fd, packet, (size_t)n);
+    return 1;
+}
 
 /*
- * Batching: everything the tun holds is read and answered before the log
- * is written and we wait again, so that under load one wait and one log
- * write serve many packets. The tun is non-blocking, so the read that finds
- * it empty returns EAGAIN instead of waiting. Returns 0, or -1 when reading
- * fails.
+ * Something besides the tun needs us: the log has lines that standard
+ * output did not take yet. Then we wait in poll() for a packet, for room
+ * on standard output, or for a signal's wake-up, whichever comes first;
+ * returns 1 when a packet is waiting to be read.
  */
-static int answer_all_waiting(struct session *s, int fd, uint8_t *packet, const char *ifname)
+static int wait_for_packet_or_log(struct session *s, int fd)
 {
-    for (int i = 0; i < BATCH; i++) {
-        /* A read returns exactly one packet. A buffer smaller than the
-         * packet would cut it short without a word, hence 65535 bytes. */
-        ssize_t n = read(fd, packet, STEP_MAX_PACKET);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            break;                  /* empty: time to write the log, and wait */
-        if (n < 0) {
-            say(now_ms() + EXIT_WAIT_MS, "%s: reading %s failed (%s).\n", s->step->name,
-                ifname, strerror(errno));
-            return -1;
-        }
-        answer(s, fd, packet, (size_t)n);
-    }
-    return 0;
+    enum { TUN, LOG, WAKE };
+    struct pollfd watch[] = {[TUN] = {.fd = fd, .events = POLLIN},
+                             [LOG] = {.fd = STDOUT_FILENO, .events = POLLOUT},
+                             [WAKE] = {.fd = live_wake, .events = POLLIN}};
+
+    if (poll(watch, 3, -1) < 0)
+        return 0;                   /* EINTR: a signal */
+    if (watch[LOG].revents)
+        live_log_flush(s->log, 0);
+    return (watch[TUN].revents & POLLIN) != 0;
 }
 
 static int run_live(struct session *s, const char *ifname, const char *user)
@@ -307,12 +349,8 @@ static int run_live(struct session *s, const char *ifname, const char *user)
         free(packet);
         return 1;
     }
-    /* Our own descriptor, shared with nobody: non-blocking is safe here. */
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    catch_signals();                /* SIGPIPE ignored */
-    int signals = signals_as_descriptor();
-    if (signals < 0) {
-        fprintf(stderr, "%s: cannot watch for Ctrl-C (signalfd: %s).\n", s->step->name,
+    if (catch_live_signals(fd) < 0) {
+        fprintf(stderr, "%s: cannot watch for Ctrl-C (eventfd: %s).\n", s->step->name,
                 strerror(errno));
         close(fd);
         free(packet);
@@ -320,35 +358,31 @@ static int run_live(struct session *s, const char *ifname, const char *user)
     }
     fprintf(stderr, "%s: reading %s (Ctrl-C to stop)\n", s->step->name, ifname);
 
-    /* We wait for a packet, a signal, or room on standard output when the
-     * log has lines waiting for it. */
-    enum { TUN, SIGNALS, LOG };
-    struct pollfd watch[] = {[TUN] = {.fd = fd, .events = POLLIN},
-                             [SIGNALS] = {.fd = signals, .events = POLLIN},
-                             [LOG] = {.fd = -1, .events = POLLOUT}};
+    /* One packet at a time: read it, answer it, hand its log line to
+     * standard output (as far as it takes it now), look at the signals. */
     while (!stop_requested) {
-        watch[LOG].fd = live_log_waiting(s->log) > 0 ? STDOUT_FILENO : -1;
-        if (poll(watch, 3, -1) < 0)
-            continue;
-        if (watch[SIGNALS].revents & POLLIN)
-            take_signals(signals);
         if (report_requested) {
             report_requested = 0;
             report(s, "so far", 0);
         }
-        if (stop_requested)
-            break;
-        if (answer_all_waiting(s, fd, packet, ifname) < 0) {
+        if (live_log_waiting(s->log) > 0 && !wait_for_packet_or_log(s, fd)) {
+            rearm_after_signals();
+            continue;
+        }
+        int answered = answer_next(s, fd, packet, ifname);
+        if (answered < 0) {
             status = 1;
             break;
         }
-        live_log_flush(s->log, 0);  /* what stdout takes now; the rest waits */
+        if (!answered)
+            rearm_after_signals();
+        live_log_flush(s->log, 0);
     }
     uint64_t deadline = now_ms() + EXIT_WAIT_MS;
     live_log_flush(s->log, ms_left(deadline));
     live_log_abandon(s->log);
     report(s, "stopped after", deadline);
-    close(signals);
+    close(live_wake);
     close(fd);
     free(packet);
     return status;

@@ -8,8 +8,8 @@
 #     tools/bare-loop.c, and every answering step, each as a ratio to the
 #     kernel and to the bare loop. Windows 1 and 32, payloads 56 and 1400,
 #     the median of BENCH_RUNS runs of BENCH_SECONDS each.
-#  3. How promptly SIGTERM ends each step under a flood with its standard
-#     output stalled (a pipe nobody reads).
+#  3. How promptly SIGTERM ends each step: idle, under a flood, and under a
+#     flood with its standard output stalled (a pipe nobody reads).
 #  4. The amplification question, for steps that send errors (09 on): a
 #     flood of UDP to closed ports at a fixed rate (tools/udp-flood.c),
 #     from one source and from 200, against the kernel (veth, its default
@@ -179,36 +179,52 @@ for payload in ("56", "1400"):
                   cpu(name, payload, window)))
 PY
 
-# ---- 3. SIGTERM under a flood, standard output stalled ----------------------
+# ---- 3. SIGTERM: idle, under a flood, under a flood with stdout stalled ----
+# The three ways the runner can be waiting when it comes: in the read that
+# blocks (idle), between packets (a flood, standard output taking
+# everything), in poll() (a flood, its log waiting for a reader who never
+# reads).
 echo
-echo "== 3. from SIGTERM to exit, under a flood of 3 x 32 requests in flight, stdout a pipe"
-echo "      nobody reads (-v), median and worst of $runs"
+echo "== 3. from SIGTERM to exit: idle; under a flood of 3 x 32 requests in flight with stdout"
+echo "      /dev/null; and the same with stdout a pipe nobody reads (-v), median and worst of $runs"
+sigterm_ms() {  # sigterm_ms LOADS OUT [-v]: one run, the time in ms
+    local loads=$1 out=$2 pids=()
+    shift 2
+    OUT=$out start_on_tun "bin/$name" -i tun0 "$@"
+    for _ in $(seq "$loads"); do
+        build/tools/echo-load -w 32 -t 3 192.0.2.2 >/dev/null 2>&1 &   # fails once the tun is gone
+        pids+=($!)
+    done
+    sleep 1
+    local start=$EPOCHREALTIME
+    kill -TERM "$responder"
+    wait "$responder" 2>/dev/null
+    local end=$EPOCHREALTIME
+    responder=""
+    [ ${#pids[@]} = 0 ] || wait "${pids[@]}" 2>/dev/null
+    python3 -c "print(round(($end - $start) * 1000, 1))"
+}
+summary() {     # summary TIMES...: "median, worst"
+    local sorted
+    sorted=$(printf '%s\n' "$@" | sort -g)
+    printf 'median %6s ms, worst %6s ms' "$(sed -n "$(( (runs + 1) / 2 ))p" <<<"$sorted")" \
+        "$(tail -n 1 <<<"$sorted")"
+}
 for name in "${steps[@]}"; do
-    times=()
+    idle=() flood=() stalled=()
     for run in $(seq "$runs"); do
+        idle+=("$(sigterm_ms 0 /dev/null)")
+        flood+=("$(sigterm_ms 3 /dev/null)")
         mkfifo "$work/stalled"
         sleep 100000 <"$work/stalled" &     # holds the pipe open, reads nothing
         holder=$!
-        OUT=$work/stalled start_on_tun "bin/$name" -i tun0 -v
-        loads=()
-        for _ in 1 2 3; do
-            build/tools/echo-load -w 32 -t 3 192.0.2.2 >/dev/null 2>&1 &   # fails once the tun is gone
-            loads+=($!)
-        done
-        sleep 1
-        start=$EPOCHREALTIME
-        kill -TERM "$responder"
-        wait "$responder" 2>/dev/null
-        end=$EPOCHREALTIME
-        responder=""
-        times+=("$(python3 -c "print(round(($end - $start) * 1000, 1))")")
-        wait "${loads[@]}" 2>/dev/null
+        stalled+=("$(sigterm_ms 3 "$work/stalled" -v)")
         kill $holder 2>/dev/null; wait $holder 2>/dev/null
         rm -f "$work/stalled"
     done
-    sorted=$(printf '%s\n' "${times[@]}" | sort -g)
-    printf '%-22s median %6s ms, worst %6s ms\n' "$name" \
-        "$(sed -n "$(( (runs + 1) / 2 ))p" <<<"$sorted")" "$(tail -n 1 <<<"$sorted")"
+    printf '%-22s idle:    %s\n' "$name" "$(summary "${idle[@]}")"
+    printf '%-22s flood:   %s\n' "" "$(summary "${flood[@]}")"
+    printf '%-22s stalled: %s\n' "" "$(summary "${stalled[@]}")"
 done
 
 # ---- 4. a flood of UDP to closed ports: does the host amplify it? ----------

@@ -11,12 +11,13 @@
 #   clang          libFuzzer, for `make fuzz` (with its runtime, libclang-rt-*-dev)
 #   traceroute, iputils-tracepath, netcat-openbsd
 #                  the tools a host must satisfy from step 06 on (the lab, make demo)
+#   strace         counts the system calls a reply costs (test_syscalls.sh)
 #
 # Called by `make deps`, by `make test` and `make demo` when something is
 # missing, and by .ci/run. Safe to run twice: it installs only what is absent.
 set -eu
 
-PACKAGES="build-essential pkg-config libcmocka-dev libpcap-dev iputils-ping tshark graphviz iproute2 bsdextrautils util-linux libcap2-bin python3 clang jq xxd traceroute iputils-tracepath netcat-openbsd"
+PACKAGES="build-essential pkg-config libcmocka-dev libpcap-dev iputils-ping tshark graphviz iproute2 bsdextrautils util-linux libcap2-bin python3 clang jq xxd traceroute iputils-tracepath netcat-openbsd strace"
 
 missing=""
 for p in $PACKAGES; do

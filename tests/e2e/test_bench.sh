@@ -46,8 +46,13 @@ for payload in 56 1400; do
     done
 done
 for step in "${steps[@]}"; do
-    check "part 3: $step: how long SIGTERM took" \
-        grep -Eq "^$step +median +$number ms, worst +$number ms$" <<<"$out"
+    check "part 3: $step: how long SIGTERM took, idle, under a flood, with stdout stalled" \
+        grep -Eq "^$step +idle: +median +$number ms, worst +$number ms$" <<<"$out"
+    below=$(grep -A2 -E "^$step +idle:" <<<"$out")
+    for wait in flood stalled; do
+        check "part 3: $step: how long SIGTERM took, $wait" \
+            grep -Eq "^ +$wait: +median +$number ms, worst +$number ms$" <<<"$below"
+    done
 done
 # Part 4, for the steps that send errors: the kernel and step 09, from one
 # source and from 200, each with every count (not how many: that is

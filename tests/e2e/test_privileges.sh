@@ -80,11 +80,11 @@ check_equal "root: the bounding set emptied" 0000000000000000 "$(field CapBnd)"
 check_lacks "root: the inherited /etc/shadow is closed, on fd 3 and on standard input" \
     "/etc/shadow" "$fds"
 check_equal "root: standard input is /dev/null" "0 /dev/null" "$(grep '^0 ' <<<"$fds")"
-signal_fd=$(sed -n 's/^\([0-9]*\) anon_inode:\[signalfd\]$/\1/p' <<<"$fds")
+signal_fd=$(sed -n 's/^\([0-9]*\) anon_inode:\[eventfd\]$/\1/p' <<<"$fds")
 check_equal "root: it holds 0, 1, 2 and the tun, nothing else" "0 1 2 3" \
     "$(cut -d' ' -f1 <<<"$fds" | sort -n | grep -v "^$signal_fd$" | paste -sd' ')"
-check_equal "root: and the descriptor its signals come through (the runner's signalfd)" \
-    "anon_inode:[signalfd]" "$(sed -n "s/^$signal_fd //p" <<<"$fds")"
+check_equal "root: and the descriptor its signals wake it through (the runner's eventfd)" \
+    "anon_inode:[eventfd]" "$(sed -n "s/^$signal_fd //p" <<<"$fds")"
 
 # Root whose parent told the kernel to keep capabilities across setuid()
 # (SECBIT_NO_SETUID_FIXUP): the step empties them itself.
