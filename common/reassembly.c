@@ -1,0 +1,627 @@
+/* Putting fragments back together, as Linux 6.x does: see reassembly.h.
+ *
+ * The Linux functions this file follows, all in net/ipv4/ip_fragment.c and
+ * net/ipv4/inet_fragment.c:
+ *
+ *   ip_defrag()               one fragment in: find its datagram, queue it
+ *   inet_frag_find()          the memory limit, then find or create
+ *   ip_frag_too_far()         ipfrag_max_dist, and ip_frag_reinit()
+ *   ip_frag_queue()           where the fragment goes, and its consistency
+ *   inet_frag_queue_insert()  duplicates and overlaps
+ *   ip_frag_reasm()           the whole datagram, its header rewritten
+ *   ip_expire()               the timer: time exceeded if the first came
+ *
+ * Linux keeps a datagram's fragments in a red-black tree of "runs" (a run is
+ * fragments that arrived one after the other, each starting where the one
+ * before ended). We keep the same runs in a list sorted by offset: a datagram
+ * has at most 65535 / 8 pieces, and walking them is easier to read than a
+ * tree. What is a duplicate and what is an overlap depends on the runs, so we
+ * keep them exactly as Linux does (see insert_piece()).
+ */
+#include "reassembly.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "bytes.h"
+#include "checksum.h"
+
+enum {
+    /* Linux's net.ipv4.ipfrag_max_dist default: a datagram that waits while
+     * more than this many fragments from the same source arrive is started
+     * again (ip_frag_too_far), because its missing pieces are likely lost
+     * and an identification that came round again would mix two datagrams. */
+    REASSEMBLY_MAX_DIST = 64,
+    /* What malloc keeps beside each block it hands out (glibc: 8 to 16
+     * bytes), counted so that the charge is close to what memory costs. */
+    MALLOC_OVERHEAD = 16,
+    BUCKETS = 4096,             /* hash buckets, for datagrams and sources */
+};
+
+/* ECN (RFC 3168) codepoints, the low two bits of the TOS byte. */
+enum { ECN_NOT_ECT = 0, ECN_ECT_1 = 1, ECN_ECT_0 = 2, ECN_CE = 3, ECN_MASK = 3 };
+
+/* One fragment's bytes, payload only, except the first fragment (offset 0),
+ * which also keeps its header: the whole datagram gets that header, and an
+ * ICMP time exceeded quotes it. */
+struct piece {
+    struct piece *next;
+    size_t offset;              /* where its payload starts in the datagram */
+    size_t len;                 /* payload bytes held (end - offset) */
+    size_t header_len;          /* 0 unless offset is 0 */
+    uint8_t bytes[];            /* header (if any), then payload */
+};
+
+/* Pieces that arrived one after the other, each at the end of the one
+ * before: Linux's "run" (FRAG_CB(skb)->frag_run_len). */
+struct run {
+    struct run *next;           /* runs, sorted by offset, never overlapping */
+    size_t start, end;
+    struct piece *first, *last;
+};
+
+/* A source's count of fragments (Linux's inet_peer rid), for max_dist. */
+struct source {
+    struct source *next;        /* in its hash bucket */
+    uint8_t address[4];
+    unsigned fragments;         /* counts every fragment; wraps around */
+    unsigned datagrams;         /* datagrams that point here; freed at 0 */
+};
+
+/* A datagram being put together: Linux's struct ipq. */
+struct datagram {
+    struct datagram *hash_next, *hash_prev;     /* same hash bucket */
+    struct datagram *older, *newer;             /* by deadline */
+    size_t bucket;
+    uint8_t src[4], dst[4];
+    uint8_t protocol;
+    uint16_t identification;
+    uint64_t deadline_ms;
+    struct source *source;
+    unsigned rid;               /* source->fragments when ours last came */
+    int first_in, last_in;      /* INET_FRAG_FIRST_IN, INET_FRAG_LAST_IN */
+    size_t len;                 /* q.len: the end as known so far */
+    size_t meat;                /* q.meat: payload bytes held */
+    uint8_t ecn;                /* the ECN codepoints seen, one bit each */
+    size_t max_size;            /* largest fragment, header included */
+    size_t max_df_size;         /* largest fragment that had DF set */
+    struct run *runs;
+    struct run *last_run;       /* q.last_run_head: the run ending last */
+    size_t charge;              /* what this datagram has charged */
+};
+
+struct reassembly {
+    struct reassembly_settings settings;
+    size_t memory;              /* Linux's frag_mem_limit() */
+    size_t count;
+    uint32_t seed;
+    struct datagram *buckets[BUCKETS];
+    struct source *sources[BUCKETS];
+    struct datagram *oldest, *newest;           /* by deadline */
+};
+
+/* ---- the table ---------------------------------------------------------- */
+
+struct reassembly *reassembly_new(const struct reassembly_settings *settings)
+{
+    struct reassembly *table = calloc(1, sizeof *table);
+    if (table == NULL)
+        return NULL;
+    table->settings = *settings;
+    /* Linux seeds its hash (rhashtable) with a random number, so that
+     * nobody can choose keys that all land in one bucket; so do we. The
+     * seed changes where a datagram is kept, never what happens to it. */
+    if (getrandom(&table->seed, sizeof table->seed, GRND_NONBLOCK) != sizeof table->seed)
+        table->seed = (uint32_t)time(NULL);
+    return table;
+}
+
+static void free_pieces(struct datagram *d)
+{
+    struct run *run = d->runs;
+    while (run != NULL) {
+        struct run *next_run = run->next;
+        struct piece *piece = run->first;
+        while (piece != NULL) {
+            struct piece *next = piece->next;
+            free(piece);
+            piece = next;
+        }
+        free(run);
+        run = next_run;
+    }
+    d->runs = d->last_run = NULL;
+}
+
+void reassembly_free(struct reassembly *table)
+{
+    if (table == NULL)
+        return;
+    struct datagram *d = table->oldest;
+    while (d != NULL) {
+        struct datagram *next = d->newer;
+        free_pieces(d);
+        free(d);
+        d = next;
+    }
+    for (size_t i = 0; i < BUCKETS; i++) {
+        struct source *s = table->sources[i];
+        while (s != NULL) {
+            struct source *next = s->next;
+            free(s);
+            s = next;
+        }
+    }
+    free(table);
+}
+
+static void charge(struct reassembly *table, struct datagram *d, size_t bytes)
+{
+    table->memory += bytes;
+    if (d != NULL)
+        d->charge += bytes;
+}
+
+static void uncharge(struct reassembly *table, struct datagram *d, size_t bytes)
+{
+    table->memory -= bytes;
+    if (d != NULL)
+        d->charge -= bytes;
+}
+
+static uint32_t mix(uint32_t hash, uint32_t value)
+{
+    hash ^= value;
+    hash *= 0x9e3779b1u;            /* Knuth's multiplicative hash */
+    return hash ^ (hash >> 15);
+}
+
+static size_t key_bucket(const struct reassembly *table, const struct ipv4_view *ip)
+{
+    uint32_t hash = mix(table->seed, read_be32(ip->src));
+    hash = mix(hash, read_be32(ip->dst));
+    hash = mix(hash, (uint32_t)ip->identification << 8 | ip->protocol);
+    return hash % BUCKETS;
+}
+
+static size_t source_bucket(const struct reassembly *table, const uint8_t address[4])
+{
+    return mix(table->seed ^ 0x5bd1e995u, read_be32(address)) % BUCKETS;
+}
+
+/* ---- sources (ipfrag_max_dist) ------------------------------------------ */
+
+static struct source *source_get(struct reassembly *table, const uint8_t address[4])
+{
+    struct source **head = &table->sources[source_bucket(table, address)];
+    for (struct source *s = *head; s != NULL; s = s->next)
+        if (memcmp(s->address, address, 4) == 0) {
+            s->datagrams++;
+            return s;
+        }
+    struct source *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    memcpy(s->address, address, 4);
+    s->datagrams = 1;
+    s->next = *head;
+    *head = s;
+    /* Linux's inet_peer is not charged to fragment memory; ours is, so that
+     * the limit bounds everything reassembly holds. */
+    charge(table, NULL, sizeof *s + MALLOC_OVERHEAD);
+    return s;
+}
+
+static void source_put(struct reassembly *table, struct source *source)
+{
+    if (--source->datagrams > 0)
+        return;
+    struct source **link = &table->sources[source_bucket(table, source->address)];
+    while (*link != source)
+        link = &(*link)->next;
+    *link = source->next;
+    free(source);
+    uncharge(table, NULL, sizeof *source + MALLOC_OVERHEAD);
+}
+
+/* ---- datagrams ---------------------------------------------------------- */
+
+static int same_key(const struct datagram *d, const struct ipv4_view *ip)
+{
+    return memcmp(d->src, ip->src, 4) == 0 && memcmp(d->dst, ip->dst, 4) == 0 &&
+           d->protocol == ip->protocol && d->identification == ip->identification;
+}
+
+static struct datagram *find_datagram(const struct reassembly *table, const struct ipv4_view *ip)
+{
+    for (struct datagram *d = table->buckets[key_bucket(table, ip)]; d != NULL; d = d->hash_next)
+        if (same_key(d, ip))
+            return d;
+    return NULL;
+}
+
+/* Puts `d` last in the deadline list: its deadline is the latest, because
+ * every deadline is "now + ipfrag_time" and now only goes forward. */
+static void append_by_deadline(struct reassembly *table, struct datagram *d)
+{
+    d->newer = NULL;
+    d->older = table->newest;
+    if (table->newest != NULL)
+        table->newest->newer = d;
+    else
+        table->oldest = d;
+    table->newest = d;
+}
+
+static void remove_by_deadline(struct reassembly *table, struct datagram *d)
+{
+    if (d->older != NULL)
+        d->older->newer = d->newer;
+    else
+        table->oldest = d->newer;
+    if (d->newer != NULL)
+        d->newer->older = d->older;
+    else
+        table->newest = d->older;
+}
+
+static uint64_t deadline_after(const struct reassembly *table, uint64_t now_ms)
+{
+    return now_ms + (uint64_t)table->settings.time_s * 1000;
+}
+
+/* inet_frag_create(): a new, empty datagram; its timer starts now and is
+ * never pushed back by later fragments (Linux's comment: "RFC791 is wrong
+ * proposing to prolongate timer each fragment arrival by TTL"). */
+static struct datagram *create_datagram(struct reassembly *table, const struct ipv4_view *ip,
+                                        uint64_t now_ms)
+{
+    struct datagram *d = calloc(1, sizeof *d);
+    if (d == NULL)
+        return NULL;
+    d->source = source_get(table, ip->src);
+    if (d->source == NULL) {
+        free(d);
+        return NULL;
+    }
+    memcpy(d->src, ip->src, 4);
+    memcpy(d->dst, ip->dst, 4);
+    d->protocol = ip->protocol;
+    d->identification = ip->identification;
+    d->deadline_ms = deadline_after(table, now_ms);
+    charge(table, d, sizeof *d + MALLOC_OVERHEAD);
+
+    d->bucket = key_bucket(table, ip);
+    struct datagram **head = &table->buckets[d->bucket];
+    d->hash_next = *head;
+    if (*head != NULL)
+        (*head)->hash_prev = d;
+    *head = d;
+    append_by_deadline(table, d);
+    table->count++;
+    return d;
+}
+
+/* inet_frag_kill() and inet_frag_destroy(): forgets the datagram and frees
+ * all it held. A later fragment with the same key starts a new one. */
+static void destroy_datagram(struct reassembly *table, struct datagram *d)
+{
+    if (d->hash_prev != NULL)
+        d->hash_prev->hash_next = d->hash_next;
+    else
+        table->buckets[d->bucket] = d->hash_next;
+    if (d->hash_next != NULL)
+        d->hash_next->hash_prev = d->hash_prev;
+    remove_by_deadline(table, d);
+    free_pieces(d);
+    source_put(table, d->source);
+    table->memory -= d->charge;
+    table->count--;
+    free(d);
+}
+
+/* ip_frag_reinit(): throws away what the datagram held and starts its
+ * timer again. Like Linux, it keeps max_size and max_df_size, which
+ * decide DF on the whole datagram later (see build_datagram()). */
+static void restart_datagram(struct reassembly *table, struct datagram *d, uint64_t now_ms)
+{
+    free_pieces(d);
+    uncharge(table, d, d->charge - (sizeof *d + MALLOC_OVERHEAD));
+    d->first_in = d->last_in = 0;
+    d->len = d->meat = 0;
+    d->ecn = 0;
+    d->deadline_ms = deadline_after(table, now_ms);
+    remove_by_deadline(table, d);
+    append_by_deadline(table, d);
+}
+
+/* ip_frag_too_far(): every fragment from a source counts; if more than
+ * REASSEMBLY_MAX_DIST of them came since this datagram last got one, and
+ * it holds something, its pieces are likely lost for good. */
+static int too_far(struct datagram *d)
+{
+    unsigned start = d->rid;
+    unsigned end = ++d->source->fragments;
+    d->rid = end;
+    return d->runs != NULL && end - start > REASSEMBLY_MAX_DIST;
+}
+
+/* ---- one fragment in ------------------------------------------------------ */
+
+enum insert_result { INSERTED, DUPLICATE, OVERLAP };
+
+/* Where the piece [offset, end) goes, as inet_frag_queue_insert() decides
+ * (RFC 5722 section 4, amended by errata 3089, written for IPv6 and applied
+ * by Linux to IPv4 since 4.19, after FragmentSmack, CVE-2018-5391): bytes
+ * that lie wholly inside one run are a duplicate, dropped while the datagram
+ * waits on; any other overlap ends the datagram, because choosing whose
+ * bytes win is how overlapping fragments used to slip past firewalls (RFC
+ * 1858) and crash stacks (teardrop). Only the run decides, so [0, 16) after
+ * [8, 16) then [0, 8) overlaps: they are two runs, as in Linux. */
+static enum insert_result place_piece(struct datagram *d, size_t offset, size_t end,
+                                      struct run **before)
+{
+    *before = NULL;
+    if (d->last_run != NULL && d->last_run->end < end)
+        /* The usual case: the piece goes past everything held. */
+        return offset < d->last_run->end ? OVERLAP : INSERTED;
+    for (struct run *run = d->runs; run != NULL; run = run->next) {
+        if (end <= run->start)
+            return INSERTED;
+        if (offset < run->end)
+            return offset >= run->start && end <= run->end ? DUPLICATE : OVERLAP;
+        *before = run;
+    }
+    return INSERTED;
+}
+
+static struct piece *new_piece(const uint8_t *packet, const struct ipv4_view *ip,
+                               size_t offset, size_t end)
+{
+    size_t header_len = offset == 0 ? ip->header_len : 0;
+    struct piece *piece = malloc(sizeof *piece + header_len + (end - offset));
+    if (piece == NULL)
+        return NULL;
+    piece->next = NULL;
+    piece->offset = offset;
+    piece->len = end - offset;
+    piece->header_len = header_len;
+    memcpy(piece->bytes, packet, header_len);
+    memcpy(piece->bytes + header_len, ip->payload, end - offset);
+    return piece;
+}
+
+/* Links `piece` in where place_piece() said: at the end of the last run if
+ * it starts where that run ends (fragrun_append_to_last), else as a run of
+ * its own (fragrun_create). Returns 0 if memory is short. */
+static int link_piece(struct reassembly *table, struct datagram *d, struct piece *piece,
+                      struct run *before)
+{
+    size_t end = piece->offset + piece->len;
+    if (d->last_run != NULL && d->last_run->end < end && d->last_run->end == piece->offset) {
+        d->last_run->last->next = piece;
+        d->last_run->last = piece;
+        d->last_run->end = end;
+        return 1;
+    }
+    struct run *run = malloc(sizeof *run);
+    if (run == NULL)
+        return 0;
+    charge(table, d, sizeof *run + MALLOC_OVERHEAD);
+    run->start = piece->offset;
+    run->end = end;
+    run->first = run->last = piece;
+    if (before == NULL && d->last_run != NULL && d->last_run->end < end)
+        before = d->last_run;       /* past everything: after the last run */
+    run->next = before != NULL ? before->next : d->runs;
+    if (before != NULL)
+        before->next = run;
+    else
+        d->runs = run;
+    if (run->next == NULL)
+        d->last_run = run;
+    return 1;
+}
+
+/* The ECN codepoints of all fragments together, RFC 3168 section 5.3, as
+ * Linux's ip_frag_ecn_table: CE on any fragment with ECT on the others
+ * makes the whole datagram CE; Not-ECT mixed with anything else is
+ * invalid (-1: drop it); anything else leaves the first fragment's bits. */
+static int ecn_to_add(uint8_t seen)
+{
+    const uint8_t not_ect = 1 << ECN_NOT_ECT, ce = 1 << ECN_CE;
+    if ((seen & not_ect) && seen != not_ect)
+        return -1;
+    if ((seen & ce) && seen != ce)
+        return ECN_CE;
+    return 0;
+}
+
+/* ip_frag_reasm(): writes the whole datagram. The header is the first
+ * fragment's, options and all, with total length, ECN, flags and
+ * checksum new. Returns its length, 0 past 65535, -1 for a bad ECN mix. */
+static long build_datagram(const struct datagram *d, uint8_t *out)
+{
+    int ecn = ecn_to_add(d->ecn);
+    if (ecn < 0)
+        return -1;
+    const struct piece *first = d->runs->first;
+    size_t len = first->header_len + d->len;
+    if (len > IPV4_MAX_PACKET_LEN)
+        return 0;               /* "Oversized IP packet": the ping of death */
+    memcpy(out, first->bytes, first->header_len);
+    for (const struct run *run = d->runs; run != NULL; run = run->next)
+        for (const struct piece *p = run->first; p != NULL; p = p->next)
+            memcpy(out + first->header_len + p->offset, p->bytes + p->header_len, p->len);
+    write_be16(out + 2, (uint16_t)len);
+    out[1] |= (uint8_t)ecn;
+    /* DF on the whole only if the largest fragment had DF, so that a
+     * router forwarding it cuts it no smaller than the sender did (Linux:
+     * "We only set DF/IPSKB_FRAG_PMTU if such DF fragment was the largest
+     * frag seen"). Offset and MF are gone either way. */
+    write_be16(out + 6, d->max_df_size == d->max_size ? 0x4000 : 0);
+    write_be16(out + 10, 0);
+    write_be16(out + 10, inet_checksum(out, first->header_len));
+    return (long)len;
+}
+
+/* ip_frag_queue()'s checks on where the fragment ends, in its order. Sets
+ * *end; returns 0 if the datagram must be dropped. Like Linux it records
+ * the end before knowing whether the fragment is a duplicate. */
+static int fragment_end_consistent(struct datagram *d, const struct ipv4_view *ip, size_t *end)
+{
+    size_t offset = ip->fragment_offset;
+    *end = offset + ip->payload_len;
+    if (!ip->more_fragments) {
+        /* The last fragment: nothing held may lie past it, and a second
+         * last fragment must end where the first did. */
+        if (*end < d->len || (d->last_in && *end != d->len))
+            return 0;
+        d->last_in = 1;
+        d->len = *end;
+    } else {
+        /* Every fragment but the last carries a multiple of 8 bytes (RFC
+         * 791: offsets count 8-byte units); Linux keeps the whole 8s and
+         * ignores the rest. */
+        *end &= ~(size_t)7;
+        if (*end > d->len) {
+            if (d->last_in)
+                return 0;       /* past the end a last fragment set */
+            d->len = *end;
+        }
+    }
+    return *end != offset;      /* an empty fragment is dropped, and its datagram */
+}
+
+/* Records what the fragment tells about the whole: Linux does it only for
+ * fragments it keeps. */
+static void note_fragment(struct datagram *d, const struct ipv4_view *ip, size_t offset,
+                          size_t end)
+{
+    size_t fragsize = (end - offset) + ip->header_len;
+    d->meat += end - offset;
+    d->ecn |= (uint8_t)(1 << (ip->tos & ECN_MASK));
+    if (offset == 0)
+        d->first_in = 1;
+    if (fragsize > d->max_size)
+        d->max_size = fragsize;
+    if (ip->dont_fragment && fragsize > d->max_df_size)
+        d->max_df_size = fragsize;
+}
+
+static enum reassembly_outcome queue_fragment(struct reassembly *table, struct datagram *d,
+                                              const uint8_t *packet, const struct ipv4_view *ip,
+                                              uint64_t now_ms, uint8_t *datagram,
+                                              size_t *datagram_len)
+{
+    if (too_far(d))
+        restart_datagram(table, d, now_ms);
+
+    size_t offset = ip->fragment_offset, end;
+    if (!fragment_end_consistent(d, ip, &end)) {
+        destroy_datagram(table, d);
+        return REASSEMBLY_INCONSISTENT;
+    }
+    struct run *before;
+    enum insert_result where = place_piece(d, offset, end, &before);
+    if (where == DUPLICATE)
+        return REASSEMBLY_DUPLICATE;
+    if (where == OVERLAP) {
+        destroy_datagram(table, d);
+        return REASSEMBLY_OVERLAP;
+    }
+    struct piece *piece = new_piece(packet, ip, offset, end);
+    if (piece == NULL || !link_piece(table, d, piece, before)) {
+        /* Linux, out of memory here, drops the datagram too. */
+        free(piece);
+        destroy_datagram(table, d);
+        return REASSEMBLY_NO_MEMORY;
+    }
+    charge(table, d, sizeof *piece + piece->header_len + piece->len + MALLOC_OVERHEAD);
+    note_fragment(d, ip, offset, end);
+
+    if (!(d->first_in && d->last_in && d->meat == d->len))
+        return REASSEMBLY_HELD;
+    long len = build_datagram(d, datagram);
+    destroy_datagram(table, d);
+    if (len < 0)
+        return REASSEMBLY_INCONSISTENT;
+    if (len == 0)
+        return REASSEMBLY_TOO_LONG;
+    *datagram_len = (size_t)len;
+    return REASSEMBLY_COMPLETE;
+}
+
+enum reassembly_outcome reassembly_add(struct reassembly *table, const uint8_t *packet,
+                                       const struct ipv4_view *ip, uint64_t now_ms,
+                                       uint8_t *datagram, size_t *datagram_len)
+{
+    *datagram_len = 0;
+    /* inet_frag_find(): past the limit, no fragment is taken, not even one
+     * that would complete a datagram; memory comes back only as datagrams
+     * complete, fail or time out. Linux 6.x has no evictor (since 4.17),
+     * and checks before adding: the charge may pass the limit by one
+     * fragment, never more. */
+    if (table->settings.high_thresh == 0 || table->memory > table->settings.high_thresh)
+        return REASSEMBLY_NO_MEMORY;
+    struct datagram *d = find_datagram(table, ip);
+    if (d == NULL)
+        d = create_datagram(table, ip, now_ms);
+    if (d == NULL)
+        return REASSEMBLY_NO_MEMORY;
+    return queue_fragment(table, d, packet, ip, now_ms, datagram, datagram_len);
+}
+
+/* ---- time ----------------------------------------------------------------- */
+
+int reassembly_expire(struct reassembly *table, uint64_t now_ms, uint8_t *first,
+                      size_t *first_len)
+{
+    *first_len = 0;
+    struct datagram *d = table->oldest;
+    if (d == NULL || d->deadline_ms > now_ms)
+        return 0;
+    /* ip_expire(): only a datagram whose first fragment came gets its
+     * time exceeded, quoting that fragment (RFC 792: "if fragment zero is
+     * not available then no time exceeded need be sent at all"). Linux
+     * quotes what it kept of it: the header as it came, and the payload
+     * cut to a multiple of 8 bytes. */
+    if (d->first_in) {
+        const struct piece *p = d->runs->first;
+        memcpy(first, p->bytes, p->header_len + p->len);
+        *first_len = p->header_len + p->len;
+    }
+    destroy_datagram(table, d);
+    return 1;
+}
+
+uint64_t reassembly_next_expiry(const struct reassembly *table)
+{
+    return table->oldest != NULL ? table->oldest->deadline_ms : UINT64_MAX;
+}
+
+size_t reassembly_memory(const struct reassembly *table)
+{
+    return table->memory;
+}
+
+size_t reassembly_count(const struct reassembly *table)
+{
+    return table->count;
+}
+
+const char *reassembly_outcome_name(enum reassembly_outcome outcome)
+{
+    switch (outcome) {
+    case REASSEMBLY_HELD: return "fragment-held";
+    case REASSEMBLY_COMPLETE: return "reassembled";
+    case REASSEMBLY_DUPLICATE: return "fragment-duplicate";
+    case REASSEMBLY_OVERLAP: return "fragments-overlap";
+    case REASSEMBLY_TOO_LONG: return "datagram-too-long";
+    case REASSEMBLY_INCONSISTENT: return "fragments-inconsistent";
+    case REASSEMBLY_NO_MEMORY: return "reassembly-memory-full";
+    }
+    return "unknown";
+}
