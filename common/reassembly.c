@@ -118,6 +118,11 @@ struct reassembly *reassembly_new(const struct reassembly_settings *settings)
     return table;
 }
 
+void reassembly_set_settings(struct reassembly *table, const struct reassembly_settings *settings)
+{
+    table->settings = *settings;
+}
+
 static void free_pieces(struct datagram *d)
 {
     struct run *run = d->runs;

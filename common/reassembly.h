@@ -36,6 +36,10 @@ struct reassembly;            /* a table of datagrams being put together */
 /* A new, empty table; NULL if memory is short. `settings` is copied. */
 struct reassembly *reassembly_new(const struct reassembly_settings *settings);
 void reassembly_free(struct reassembly *table);
+/* New settings from now on (Linux's sysctls change a live table too): a
+ * lower high_thresh refuses fragments until enough memory comes back; a new
+ * time_s applies to datagrams that start after. */
+void reassembly_set_settings(struct reassembly *table, const struct reassembly_settings *settings);
 
 /* `packet` is one fragment as read (ip = its ipv4_parse view, already
  * checked); on REASSEMBLY_COMPLETE `datagram` (65535 bytes of room) holds
