@@ -42,7 +42,8 @@ void reassembly_free(struct reassembly *table);
 void reassembly_set_settings(struct reassembly *table, const struct reassembly_settings *settings);
 
 /* `packet` is one fragment as read (ip = its ipv4_parse view, already
- * checked); on REASSEMBLY_COMPLETE `datagram` (65535 bytes of room) holds
+ * checked; a fragment is a packet with More Fragments or an offset: Linux's
+ * ip_is_fragment()); on REASSEMBLY_COMPLETE `datagram` (65535 bytes of room) holds
  * the whole datagram, header from the first fragment with offset/MF
  * cleared, total length and header checksum new, as ip_frag_reasm writes it.
  * `now_ms` is any clock that only goes forward, in milliseconds. */
@@ -51,9 +52,14 @@ enum reassembly_outcome reassembly_add(struct reassembly *table, const uint8_t *
                                        uint8_t *datagram, size_t *datagram_len);
 
 /* Frees one datagram whose time is up at now_ms; returns 1 if it did (0: none
- * due). If its first fragment had arrived, copies it (as it arrived) to
- * `first` (65535 bytes of room) and sets *first_len, else *first_len = 0.
- * Call until it returns 0. */
+ * due). If its first fragment had arrived, copies it to `first` (65535 bytes
+ * of room) and sets *first_len, else *first_len = 0: its header as it
+ * arrived, then the payload Linux kept, cut to a multiple of 8 bytes (a
+ * first fragment of 13 payload bytes gives 20 + 8, its total length still
+ * saying 33: what ip_expire() quotes, measured, tests/fixtures/kernel-replies/
+ * fragment-timeout-cut.pcap). Send time exceeded, code 1, quoting it.
+ * Call until it returns 0; call it before reassembly_add() at the same time,
+ * as Linux's timer would have fired. */
 int reassembly_expire(struct reassembly *table, uint64_t now_ms,
                       uint8_t *first, size_t *first_len);
 

@@ -63,9 +63,9 @@ def parse(path=FIXTURE):
             step = {"kind": kind, "line": number}
             if kind == "frag":
                 step.update(offset=int(args[0]), len=int(args[1]), mf=False, df=False,
-                            tos=0, id=1, restart=False)
+                            tos=0, id=1, restart=False, opt=False)
                 for word in args[2:]:
-                    if word in ("mf", "df", "restart"):
+                    if word in ("mf", "df", "restart", "opt"):
                         step[word] = True
                     elif "=" in word:
                         key, value = word.split("=")
@@ -79,7 +79,7 @@ def parse(path=FIXTURE):
                 for word in args[1:]:
                     step["quote"] = int(word.split("=")[1])
             elif kind == "datagram":
-                step.update(id=1)
+                step.update(id=1, opt=0)
                 for word in args:
                     key, value = word.split("=")
                     step[key] = int(value, 0)
@@ -100,9 +100,12 @@ def message(size, ident):
     return bytes(body)
 
 
-def header(total, ident, tos, flags_offset, src=PEER, dst=ME):
-    h = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, tos, total, ident, flags_offset, 64, 1,
-                              0, src, dst))
+OPTIONS = bytes([1, 1, 1, 0])   # `opt`: three No Operation options and an End of List
+
+
+def header(total, ident, tos, flags_offset, options=b"", src=PEER, dst=ME):
+    h = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45 + len(options) // 4, tos, total, ident,
+                              flags_offset, 64, 1, 0, src, dst) + options)
     struct.pack_into("!H", h, 10, checksum(bytes(h)))
     return bytes(h)
 
@@ -113,14 +116,16 @@ def fragment(size, step):
     data = bytes(whole[i] if i < size else i % 256
                  for i in range(step["offset"], step["offset"] + step["len"]))
     flags = (0x2000 if step["mf"] else 0) | (0x4000 if step["df"] else 0) | step["offset"] // 8
-    return header(20 + len(data), step["id"], step["tos"], flags) + data
+    options = OPTIONS if step.get("opt") else b""
+    return header(20 + len(options) + len(data), step["id"], step["tos"], flags, options) + data
 
 
 def expected_datagram(size, sequence_steps, step):
     """What the kernel delivers: the first fragment's header with total
     length, TOS and DF as the `datagram` line says; then the message."""
-    return header(20 + size, step["id"], step["tos"], 0x4000 if step["df"] else 0) + \
-        message(size, step["id"])
+    options = OPTIONS if step["opt"] else b""
+    return header(20 + len(options) + size, step["id"], step["tos"],
+                  0x4000 if step["df"] else 0, options) + message(size, step["id"])
 
 
 # ---- the kernel's view -----------------------------------------------------
@@ -252,8 +257,9 @@ def run_sequence(name, size, steps, record=None):
                 except BlockingIOError:
                     break
             check(want in delivered, "line %d: the whole datagram (id %d) as delivered, header "
-                  "%s (got headers %s)" % (step["line"], step["id"], want[:20].hex(),
-                                           ", ".join(g[:20].hex() for g in delivered) or "none"))
+                  "%s (got headers %s)" % (step["line"], step["id"], want[:want[0] % 16 * 4].hex(),
+                                           ", ".join(g[:g[0] % 16 * 4].hex() for g in delivered)
+                                           or "none"))
         elif kind in ("replies", "errors"):
             sent += drain(fd, 0.3)
             if kind == "replies":

@@ -67,12 +67,17 @@ static void build_message(uint8_t *message, size_t size, uint16_t ident)
     write_be16(message + 2, inet_checksum(message, size < 65515 ? size : 65515));
 }
 
+/* `opt`: three No Operation options and an End of Option List. */
+static const uint8_t OPTIONS[4] = {1, 1, 1, 0};
+
+/* Writes a header (20 bytes, or 24 with OPTIONS) and returns its length. */
 static size_t build_header(uint8_t *h, size_t total, uint16_t ident, uint8_t tos,
-                           uint16_t flags_offset)
+                           uint16_t flags_offset, int options)
 {
     static const uint8_t src[4] = {192, 0, 2, 1}, dst[4] = {192, 0, 2, 2};
+    size_t len = options ? 24 : 20;
     memset(h, 0, 20);
-    h[0] = 0x45;
+    h[0] = (uint8_t)(0x40 | len / 4);
     h[1] = tos;
     write_be16(h + 2, (uint16_t)total);
     write_be16(h + 4, ident);
@@ -81,13 +86,15 @@ static size_t build_header(uint8_t *h, size_t total, uint16_t ident, uint8_t tos
     h[9] = 1;
     memcpy(h + 12, src, 4);
     memcpy(h + 16, dst, 4);
-    write_be16(h + 10, inet_checksum(h, 20));
-    return 20;
+    if (options)
+        memcpy(h + 20, OPTIONS, 4);
+    write_be16(h + 10, inet_checksum(h, len));
+    return len;
 }
 
 struct frag {
     size_t offset, len;
-    int mf, df, restart;
+    int mf, df, restart, opt;
     unsigned tos, id;
     char outcome[48];
 };
@@ -98,7 +105,8 @@ static size_t build_fragment(uint8_t *p, size_t size, const struct frag *f)
     for (size_t i = size; i < f->offset + f->len; i++)
         whole[i] = (uint8_t)(i % 256);         /* past the message: the pattern goes on */
     uint16_t flags = (uint16_t)((f->mf ? 0x2000 : 0) | (f->df ? 0x4000 : 0) | f->offset / 8);
-    size_t h = build_header(p, 20 + f->len, (uint16_t)f->id, (uint8_t)f->tos, flags);
+    size_t h = build_header(p, (f->opt ? 24 : 20) + f->len, (uint16_t)f->id, (uint8_t)f->tos,
+                            flags, f->opt);
     memcpy(p + h, whole + f->offset, f->len);
     return h + f->len;
 }
@@ -164,6 +172,8 @@ static struct frag parse_frag(const char *text, int number)
             f.df = 1;
         else if (strcmp(word, "restart") == 0)
             f.restart = 1;
+        else if (strcmp(word, "opt") == 0)
+            f.opt = 1;
         else if (strncmp(word, "tos=", 4) == 0)
             f.tos = (unsigned)strtoul(word + 4, NULL, 0);
         else if (strncmp(word, "id=", 3) == 0)
@@ -268,7 +278,7 @@ static void step_wait(struct run_state *st)
 
 static void step_datagram(struct run_state *st, const char *text, int number)
 {
-    unsigned tos = 0, df = 0, id = 1;
+    unsigned tos = 0, df = 0, id = 1, opt = 0;
     char copy[512], *save = NULL;
     snprintf(copy, sizeof copy, "%s", text);
     strtok_r(copy, " \t\n", &save);
@@ -280,27 +290,29 @@ static void step_datagram(struct run_state *st, const char *text, int number)
             df = value;
         else if (strncmp(word, "id=", 3) == 0)
             id = value;
+        else if (strncmp(word, "opt=", 4) == 0)
+            opt = value;
     }
-    size_t size = st->seq->size;
-    uint8_t *want = malloc(20 + size);
+    size_t size = st->seq->size, hlen = opt ? 24 : 20;
+    uint8_t *want = malloc(hlen + size);
     assert_non_null(want);
-    build_header(want, 20 + size, (uint16_t)id, (uint8_t)tos, df ? 0x4000 : 0);
-    build_message(want + 20, size, (uint16_t)id);
+    build_header(want, hlen + size, (uint16_t)id, (uint8_t)tos, df ? 0x4000 : 0, (int)opt);
+    build_message(want + hlen, size, (uint16_t)id);
     int found = 0;
     for (int i = 0; i < st->reassembled && i < MAX_DATAGRAMS; i++)
         if (read_be16(st->datagrams[i] + 4) == id) {
             found = 1;
-            assert_int_equal(st->datagram_lens[i], 20 + size);
-            if (memcmp(st->datagrams[i], want, 20) != 0) {
-                char got_hex[41], want_hex[41];
-                for (int b = 0; b < 20; b++) {
+            assert_int_equal(st->datagram_lens[i], hlen + size);
+            if (memcmp(st->datagrams[i], want, hlen) != 0) {
+                char got_hex[49], want_hex[49];
+                for (size_t b = 0; b < hlen; b++) {
                     sprintf(got_hex + 2 * b, "%02x", st->datagrams[i][b]);
                     sprintf(want_hex + 2 * b, "%02x", want[b]);
                 }
                 fail_msg("fragments.txt:%d: header %s, the kernel's %s", number, got_hex,
                          want_hex);
             }
-            assert_memory_equal(st->datagrams[i] + 20, want + 20, size);
+            assert_memory_equal(st->datagrams[i] + hlen, want + hlen, size);
         }
     free(want);
     if (!found)
