@@ -56,8 +56,8 @@ enum reassembly_outcome reassembly_add(struct reassembly *table, const uint8_t *
  * of room) and sets *first_len, else *first_len = 0: its header as it
  * arrived, then the payload Linux kept, cut to a multiple of 8 bytes (a
  * first fragment of 13 payload bytes gives 20 + 8, its total length still
- * saying 33: what ip_expire() quotes, measured, tests/fixtures/kernel-replies/
- * fragment-timeout-cut.pcap). Send time exceeded, code 1, quoting it.
+ * saying 33: what ip_expire() quotes, measured, tests/fixtures/fragments/
+ * fragment-timeout-cut.kernel.pcap). Send time exceeded, code 1, quoting it.
  * Call until it returns 0; call it before reassembly_add() at the same time,
  * as Linux's timer would have fired. */
 int reassembly_expire(struct reassembly *table, uint64_t now_ms,

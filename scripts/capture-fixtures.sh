@@ -43,10 +43,12 @@ CRAFTED_09=(udp-closed udp-large udp-short-length protocol-unknown bad-option-po
             record-route-error tos-error tcp-syn tcp-syn-tos tcp-ack-data tcp-syn-fin-data
             tcp-record-route udplite-closed rr-then-bad-option cipso-error
             lsrr-then-bad-option)
-# Step 10's time exceeded (11/1): a sequence of tests/fixtures/fragments.txt
-# whose first fragment times out in a namespace where net.ipv4.ipfrag_time
-# is 1; the request is that first fragment, the reply the kernel's error
-# (from 192.0.2.2, the kernel's own address there, to 192.0.2.1).
+# Step 10's time exceeded (11/1): a sequence of
+# tests/fixtures/fragments/sequences.txt whose first fragment times out in a
+# namespace where net.ipv4.ipfrag_time is 1, kept as fragments/NAME.request.pcap
+# (that first fragment) and fragments/NAME.kernel.pcap (the kernel's error,
+# from 192.0.2.2, its own address there, to 192.0.2.1). Not in requests/:
+# no step answers a lone fragment.
 declare -A FRAGMENT_SEQUENCES=(
     [fragment-timeout]=timeout-first            # 512 bytes: quoted whole
     [fragment-timeout-cut]=timeout-first-cut    # 13 bytes: 8 of them quoted
@@ -112,8 +114,10 @@ done
 for name in "${names[@]}"; do
     [ -n "${FRAGMENT_SEQUENCES[$name]+set}" ] || continue
     python3 "$root/tests/docs/kernel_fragments.py" --record "${FRAGMENT_SEQUENCES[$name]}" \
-        "$requests/$name.pcap" "$replies/$name.pcap" >/dev/null
-    [ -s "$replies/$name.pcap" ] || { echo "no time exceeded for $name" >&2; exit 1; }
+        "$root/tests/fixtures/fragments/$name.request.pcap" \
+        "$root/tests/fixtures/fragments/$name.kernel.pcap" >/dev/null
+    [ -s "$root/tests/fixtures/fragments/$name.kernel.pcap" ] ||
+        { echo "no time exceeded for $name" >&2; exit 1; }
 done
 
 # The oracle: a second tun whose own address the kernel answers for.

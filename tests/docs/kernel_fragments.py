@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """kernel_fragments: what Linux does with each fragment sequence of
-tests/fixtures/fragments.txt, measured. tests/unit/test_reassembly.c holds
+tests/fixtures/fragments/sequences.txt, measured. tests/unit/test_reassembly.c holds
 common/reassembly.c to the same file, so a claim there that "Linux does X"
 fails here if the kernel does not.
 
@@ -32,7 +32,7 @@ import time
 
 TUNSETIFF, IFF_TUN, IFF_NO_PI = 0x400454CA, 0x0001, 0x1000
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURE = os.path.join(ROOT, "tests", "fixtures", "fragments.txt")
+FIXTURE = os.path.join(ROOT, "tests", "fixtures", "fragments", "sequences.txt")
 PEER, ME = bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])
 TIME_S = 1          # net.ipv4.ipfrag_time in the namespace of a sequence that waits
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What tests/fixtures/fragments.txt claims Linux does with each fragment
+# What tests/fixtures/fragments/sequences.txt claims Linux does with each fragment
 # sequence, measured on this kernel: see tests/docs/kernel_fragments.py.
 # tests/unit/test_reassembly.c holds common/reassembly.c to the same file.
 set -uo pipefail

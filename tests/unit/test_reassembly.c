@@ -1,7 +1,7 @@
 /*
  * Reassembly (common/reassembly.c) held to what the Linux kernel does.
  *
- * Each sequence of tests/fixtures/fragments.txt is one test here: its
+ * Each sequence of tests/fixtures/fragments/sequences.txt is one test here: its
  * fragments go through reassembly_add() and each outcome must be the one the
  * file names. The same file is measured against the kernel by
  * tests/docs/kernel_fragments.py (make test), so an outcome written there is
@@ -116,7 +116,7 @@ static size_t build_fragment(uint8_t *p, size_t size, const struct frag *f)
 static void load_sequences(void)
 {
     char path[1024], line[512];
-    snprintf(path, sizeof path, "%s/tests/fixtures/fragments.txt", PROJECT_ROOT);
+    snprintf(path, sizeof path, "%s/tests/fixtures/fragments/sequences.txt", PROJECT_ROOT);
     FILE *in = fopen(path, "r");
     if (in == NULL) {
         fprintf(stderr, "cannot read %s\n", path);
@@ -162,7 +162,7 @@ static struct frag parse_frag(const char *text, int number)
     strtok_r(copy, " \t\n", &save);             /* "frag" */
     char *offset = strtok_r(NULL, " \t\n", &save), *len = strtok_r(NULL, " \t\n", &save);
     if (offset == NULL || len == NULL)
-        fail_msg("fragments.txt:%d: frag OFFSET LEN ...", number);
+        fail_msg("sequences.txt:%d: frag OFFSET LEN ...", number);
     f.offset = strtoul(offset, NULL, 0);
     f.len = strtoul(len, NULL, 0);
     for (char *word; (word = strtok_r(NULL, " \t\n", &save)) != NULL;) {
@@ -215,7 +215,7 @@ static enum reassembly_outcome add(struct run_state *st, const struct frag *f, i
         }
         st->reassembled++;
     } else if (out_len != 0) {
-        fail_msg("fragments.txt:%d: %s, but a datagram length of %zu", number,
+        fail_msg("sequences.txt:%d: %s, but a datagram length of %zu", number,
                  reassembly_outcome_name(got), out_len);
     }
     return got;
@@ -227,10 +227,10 @@ static void step_frag(struct run_state *st, const char *text, int number)
     size_t count_before = reassembly_count(st->table);
     enum reassembly_outcome got = add(st, &f, number);
     if (strcmp(reassembly_outcome_name(got), f.outcome) != 0)
-        fail_msg("fragments.txt:%d: fragment %zu+%zu%s: expected %s, got %s", number, f.offset,
+        fail_msg("sequences.txt:%d: fragment %zu+%zu%s: expected %s, got %s", number, f.offset,
                  f.len, f.mf ? " MF" : "", f.outcome, reassembly_outcome_name(got));
     if (f.restart && reassembly_count(st->table) != count_before)
-        fail_msg("fragments.txt:%d: a restarted datagram is the same datagram", number);
+        fail_msg("sequences.txt:%d: a restarted datagram is the same datagram", number);
 }
 
 static void step_others(struct run_state *st, const char *text, int number)
@@ -241,7 +241,7 @@ static void step_others(struct run_state *st, const char *text, int number)
         struct frag f = {.offset = 0, .len = 8, .mf = 1, .id = 1000 + i};
         enum reassembly_outcome got = add(st, &f, number);
         if (got != REASSEMBLY_HELD)
-            fail_msg("fragments.txt:%d: other fragment %u: %s", number, i,
+            fail_msg("sequences.txt:%d: other fragment %u: %s", number, i,
                      reassembly_outcome_name(got));
     }
 }
@@ -309,14 +309,14 @@ static void step_datagram(struct run_state *st, const char *text, int number)
                     sprintf(got_hex + 2 * b, "%02x", st->datagrams[i][b]);
                     sprintf(want_hex + 2 * b, "%02x", want[b]);
                 }
-                fail_msg("fragments.txt:%d: header %s, the kernel's %s", number, got_hex,
+                fail_msg("sequences.txt:%d: header %s, the kernel's %s", number, got_hex,
                          want_hex);
             }
             assert_memory_equal(st->datagrams[i] + hlen, want + hlen, size);
         }
     free(want);
     if (!found)
-        fail_msg("fragments.txt:%d: no datagram with identification %u was reassembled", number,
+        fail_msg("sequences.txt:%d: no datagram with identification %u was reassembled", number,
                  id);
 }
 
@@ -330,10 +330,10 @@ static void step_count(struct run_state *st, const char *text, int number)
         quote = atoi(q + 6);
     int got = strcmp(kind, "replies") == 0 ? st->reassembled : st->errors;
     if (got != n)
-        fail_msg("fragments.txt:%d: %s %d, got %d", number, kind, n, got);
+        fail_msg("sequences.txt:%d: %s %d, got %d", number, kind, n, got);
     for (int i = 0; quote >= 0 && i < st->errors && i < 16; i++)
         if (st->quotes[i] != (size_t)quote)
-            fail_msg("fragments.txt:%d: a quote of %d bytes, got %zu", number, quote,
+            fail_msg("sequences.txt:%d: a quote of %d bytes, got %zu", number, quote,
                      st->quotes[i]);
 }
 
@@ -363,7 +363,7 @@ static void run_sequence(void **state)
         else if (strcmp(kind, "replies") == 0 || strcmp(kind, "errors") == 0)
             step_count(&st, text, number);
         else
-            fail_msg("fragments.txt:%d: unknown line %s", number, kind);
+            fail_msg("sequences.txt:%d: unknown line %s", number, kind);
     }
     /* Whatever is left times out, and every byte charged comes back. */
     size_t first_len;
