@@ -247,17 +247,24 @@ static struct datagram *find_datagram(const struct reassembly *table, const stru
     return NULL;
 }
 
-/* Puts `d` last in the deadline list: its deadline is the latest, because
- * every deadline is "now + ipfrag_time" and now only goes forward. */
-static void append_by_deadline(struct reassembly *table, struct datagram *d)
+/* Puts `d` in the deadline list, oldest first. Every deadline is "now +
+ * ipfrag_time", so it almost always goes last; searching from the end keeps
+ * the order right when the time setting was lowered meanwhile. */
+static void insert_by_deadline(struct reassembly *table, struct datagram *d)
 {
-    d->newer = NULL;
-    d->older = table->newest;
-    if (table->newest != NULL)
-        table->newest->newer = d;
+    struct datagram *older = table->newest;
+    while (older != NULL && older->deadline_ms > d->deadline_ms)
+        older = older->older;
+    d->older = older;
+    d->newer = older != NULL ? older->newer : table->oldest;
+    if (d->newer != NULL)
+        d->newer->older = d;
+    else
+        table->newest = d;
+    if (older != NULL)
+        older->newer = d;
     else
         table->oldest = d;
-    table->newest = d;
 }
 
 static void remove_by_deadline(struct reassembly *table, struct datagram *d)
@@ -304,7 +311,7 @@ static struct datagram *create_datagram(struct reassembly *table, const struct i
     if (*head != NULL)
         (*head)->hash_prev = d;
     *head = d;
-    append_by_deadline(table, d);
+    insert_by_deadline(table, d);
     table->count++;
     return d;
 }
@@ -339,7 +346,7 @@ static void restart_datagram(struct reassembly *table, struct datagram *d, uint6
     d->ecn = 0;
     d->deadline_ms = deadline_after(table, now_ms);
     remove_by_deadline(table, d);
-    append_by_deadline(table, d);
+    insert_by_deadline(table, d);
 }
 
 /* ip_frag_too_far(): every fragment from a source counts; if more than

@@ -48,7 +48,7 @@ def checksum(data):
 
 # ---- the fixture (test_reassembly.c parses the same lines) -----------------
 
-def parse(path=FIXTURE):
+def parse(path):
     """[(name, size, [steps])]; a step is a dict with its "kind"."""
     sequences = []
     with open(path) as f:
@@ -63,7 +63,7 @@ def parse(path=FIXTURE):
             step = {"kind": kind, "line": number}
             if kind == "frag":
                 step.update(offset=int(args[0]), len=int(args[1]), mf=False, df=False,
-                            tos=0, id=1, restart=False, opt=False)
+                            tos=0, id=1, restart=False, opt=False, outcome="?")
                 for word in args[2:]:
                     if word in ("mf", "df", "restart", "opt"):
                         step[word] = True
@@ -72,6 +72,8 @@ def parse(path=FIXTURE):
                         step[key] = int(value, 0)
                     else:
                         step["outcome"] = word
+                if step["offset"] == 0 and not step["mf"]:
+                    raise SystemExit("%s:%d: offset 0 without mf is no fragment" % (path, number))
             elif kind in ("others", "replies"):
                 step["count"] = int(args[0])
             elif kind == "errors":
@@ -295,8 +297,73 @@ def write_pcap(path, packets):
             f.write(struct.pack("<IIII", 0, 0, len(p), len(p)) + p)
 
 
+def random_sequence(rng, number):
+    """A random sequence: a datagram cut in pieces of 8-byte units, sent
+    shuffled, some twice, some cut short, shifted or grown, some empty."""
+    size = rng.choice([64, 200, 512, 1400])
+    cuts = sorted(set([0, size] + [8 * rng.randrange(1, (size - 1) // 8 + 1)
+                                   for _ in range(rng.randrange(1, 5))]))
+    pieces = [(a, b - a, b != size) for a, b in zip(cuts, cuts[1:])]
+    frags = list(pieces)
+    for _ in range(rng.randrange(0, 4)):
+        offset, length, mf = rng.choice(pieces)
+        change = rng.randrange(6)
+        if change == 0:
+            frags.append((offset, length, mf))                  # again
+        elif change == 1:
+            frags.append((offset, max(0, length - rng.randrange(1, 12)), mf))   # shorter
+        elif change == 2:
+            frags.append((offset + 8, length, mf))              # shifted
+        elif change == 3:
+            frags.append((offset, length + 8 * rng.randrange(1, 3), mf))       # longer
+        elif change == 4:
+            frags.append((offset, length, not mf))              # the other MF
+        else:
+            frags.append((max(0, offset - 8), 8 if rng.randrange(2) else 0, True))
+    # Offset 0 without More Fragments is no fragment: a whole datagram,
+    # which never meets reassembly.
+    frags = [(o, n, mf or o == 0) for o, n, mf in frags]
+    rng.shuffle(frags)
+    lines = ["sequence random-%d %d" % (number, size)]
+    lines += ["frag %d %d%s" % (o, n, " mf" if mf else "") for o, n, mf in frags]
+    return lines
+
+
+def generate(seed, count):
+    """Prints `count` random sequences with what the kernel did with each
+    fragment (run in namespaces of their own), in sequences.txt's words."""
+    import random
+    import tempfile
+    rng = random.Random(seed)
+    for number in range(1, count + 1):
+        lines = random_sequence(rng, number)
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+            f.write("\n".join(lines + ["replies 0"]) + "\n")
+        out = subprocess.run(["unshare", "--net", sys.executable, __file__, "--inside",
+                              lines[0].split()[1], "--fixture", f.name],
+                             capture_output=True, text=True).stdout
+        os.unlink(f.name)
+        got = [l.split("(got ", 1)[1][:-1] for l in out.splitlines() if ", fragment " in l]
+        replies = [l.split("(got ", 1)[1][:-1] for l in out.splitlines() if "echo replies" in l]
+        print(lines[0])
+        for line, outcome in zip(lines[1:], got):
+            outcome = outcome.replace("dropped (fragments-inconsistent or datagram-too-long)",
+                                      "fragments-inconsistent")
+            print("%s %s" % (line, outcome))
+        print("replies %s" % replies[0])
+        print()
+
+
 def main(argv):
-    sequences = parse()
+    global FIXTURE
+    if "--fixture" in argv:
+        at = argv.index("--fixture")
+        FIXTURE = argv[at + 1]
+        del argv[at:at + 2]
+    if argv[:1] == ["--generate"]:
+        generate(int(argv[1]), int(argv[2]))
+        return 0
+    sequences = parse(FIXTURE)
     if argv[:1] == ["--inside"]:
         record = argv[2:4] if len(argv) >= 4 else None
         for name, size, steps in sequences:
