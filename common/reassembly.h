@@ -25,10 +25,14 @@ enum reassembly_outcome {
     REASSEMBLY_COMPLETE,      /* whole: written to `datagram` */
     REASSEMBLY_DUPLICATE,     /* only bytes already held: this fragment dropped */
     REASSEMBLY_OVERLAP,       /* overlaps otherwise: the whole datagram dropped */
-    REASSEMBLY_TOO_LONG,      /* would end past 65535 bytes: whole datagram dropped */
+    REASSEMBLY_TOO_LONG,      /* would end past 65535 bytes: whole datagram dropped
+                                 (as Linux, only once it is whole: until then a
+                                 fragment past 65535 is held like any other) */
     REASSEMBLY_INCONSISTENT,  /* empty, past a last fragment's end, a second
-                                 different end: whole datagram dropped (Linux) */
-    REASSEMBLY_NO_MEMORY,     /* over high_thresh: this fragment dropped */
+                                 different end, or (once whole) an invalid ECN
+                                 mix: whole datagram dropped (Linux) */
+    REASSEMBLY_NO_MEMORY,     /* over high_thresh: this fragment dropped (if
+                                 malloc fails, its datagram is dropped too) */
 };
 
 struct reassembly;            /* a table of datagrams being put together */
