@@ -61,6 +61,11 @@ build/tests/asan/%: %.c $(COMMON_SRC) $(COMMON_HDR) $(wildcard steps/*/main.c) t
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(COMMON_SRC) $(TEST_LIBS)
 
+# test_reassembly makes malloc fail on purpose: its allocations go through
+# __wrap_malloc and __wrap_calloc, defined in the test.
+build/tests/plain/test_reassembly build/tests/asan/test_reassembly: \
+    TEST_LIBS += -Wl,--wrap=malloc -Wl,--wrap=calloc
+
 unit-tests: $(UNIT_BINS)
 
 # The steps themselves, with sanitizers, for the end-to-end bad-input tests.

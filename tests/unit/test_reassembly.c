@@ -20,6 +20,31 @@
 #include "ipv4.h"
 #include "reassembly.h"
 
+/* Allocations can be made to fail: the Makefile links this test with
+ * --wrap=malloc and --wrap=calloc, so that every malloc() and calloc() in
+ * common/ and here comes through these. */
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t count, size_t size);
+void *__wrap_malloc(size_t size);
+void *__wrap_calloc(size_t count, size_t size);
+
+static long fail_after = -1;    /* -1: none fails; n: the one after n more */
+
+static int this_one_fails(void)
+{
+    return fail_after >= 0 && fail_after-- == 0;
+}
+
+void *__wrap_malloc(size_t size)
+{
+    return this_one_fails() ? NULL : __real_malloc(size);
+}
+
+void *__wrap_calloc(size_t count, size_t size)
+{
+    return this_one_fails() ? NULL : __real_calloc(count, size);
+}
+
 enum { MAX_LINES = 128, MAX_SEQUENCES = 128, MAX_DATAGRAMS = 4, MAX_FIRSTS = 8 };
 
 /* One sequence of the fixture: its name, message size and lines. */
@@ -487,6 +512,55 @@ static void a_lower_time_applies_to_new_datagrams(void **unused)
     reassembly_free(table);
 }
 
+/* Each allocation reassembly makes fails in turn, in a sequence that
+ * makes every kind (a table, a datagram, a source, a piece, a run): the
+ * fragment is refused as reassembly-memory-full (its datagram dropped with
+ * it), nothing leaks (AddressSanitizer checks), every byte charged comes
+ * back, and the table works on. */
+static void every_failed_allocation_is_handled(void **unused)
+{
+    (void)unused;
+    const struct reassembly_settings settings = REASSEMBLY_LINUX_DEFAULTS;
+    fail_after = 0;
+    assert_null(reassembly_new(&settings));
+    static const struct frag steps[] = {
+        {.offset = 0, .len = 512, .mf = 1, .id = 1},        /* datagram, source, piece, run */
+        {.offset = 512, .len = 512, .mf = 1, .id = 1},      /* piece, same run */
+        {.offset = 0, .len = 512, .mf = 1, .id = 2},        /* datagram, piece, run */
+        {.offset = 1024, .len = 376, .id = 2},              /* piece, run of its own */
+        {.offset = 1024, .len = 376, .id = 1},              /* whole */
+        {.offset = 512, .len = 512, .mf = 1, .id = 2},      /* whole */
+    };
+    int failures = 0;
+    for (long k = 0;; k++) {
+        struct reassembly *table = reassembly_new(&settings);
+        assert_non_null(table);
+        fail_after = k;
+        int refused = 0;
+        for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+            size_t n = build_fragment(packet, 1400, &steps[i]), out_len;
+            struct ipv4_view ip;
+            assert_int_equal(ipv4_parse(packet, n, &ip), IPV4_OK);
+            enum reassembly_outcome got = reassembly_add(table, packet, &ip, 0, out, &out_len);
+            assert_true(got == REASSEMBLY_HELD || got == REASSEMBLY_COMPLETE ||
+                        got == REASSEMBLY_NO_MEMORY);
+            refused += got == REASSEMBLY_NO_MEMORY;
+        }
+        int none_failed = fail_after >= 0;
+        fail_after = -1;
+        assert_int_equal(refused, none_failed ? 0 : 1);
+        size_t first_len;
+        while (reassembly_expire(table, UINT64_MAX - 1, out, &first_len))
+            ;
+        assert_int_equal(reassembly_memory(table), 0);
+        reassembly_free(table);
+        if (none_failed)
+            break;
+        failures++;
+    }
+    assert_true(failures >= 9);     /* every allocation the sequence makes */
+}
+
 static void every_outcome_has_a_name(void **unused)
 {
     (void)unused;
@@ -502,7 +576,7 @@ static void every_outcome_has_a_name(void **unused)
 int main(void)
 {
     load_sequences();
-    static struct CMUnitTest tests[MAX_SEQUENCES + 4];
+    static struct CMUnitTest tests[MAX_SEQUENCES + 5];
     int n = 0;
     for (int i = 0; i < sequence_count; i++)
         tests[n++] = (struct CMUnitTest){.name = sequences[i].name, .test_func = run_sequence,
@@ -512,6 +586,8 @@ int main(void)
                                      .test_func = the_timer_is_not_pushed_back};
     tests[n++] = (struct CMUnitTest){.name = "a_lower_time_applies_to_new_datagrams",
                                      .test_func = a_lower_time_applies_to_new_datagrams};
+    tests[n++] = (struct CMUnitTest){.name = "every_failed_allocation_is_handled",
+                                     .test_func = every_failed_allocation_is_handled};
     tests[n++] = (struct CMUnitTest){.name = "every_outcome_has_a_name",
                                      .test_func = every_outcome_has_a_name};
     int failed = _cmocka_run_group_tests("reassembly", tests, (size_t)n, NULL, NULL);
