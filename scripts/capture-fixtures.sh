@@ -53,12 +53,34 @@ declare -A FRAGMENT_SEQUENCES=(
     [fragment-timeout]=timeout-first            # 512 bytes: quoted whole
     [fragment-timeout-cut]=timeout-first-cut    # 13 bytes: 8 of them quoted
 )
+# Step 11's IPv6 fixtures, all named ipv6-* and kept in tests/fixtures/ipv6/
+# (requests/, kernel-replies/): echo requests from ping -6
+# (tun0 carries 2001:db8::1/64, the host is 2001:db8::2), and the requests
+# of tests/fixtures/craft-11.py (ipv6/requests/ipv6-NAME.txt). The kernel is
+# asked on a tun of its own that owns 2001:db8:1::1/64 and fe80::1/64
+# (kernel-oracle --all --or-silence): ipv6/kernel-replies/ipv6-NAME.pcap
+# holds its answer, or no packet when it said nothing, and
+# ipv6/kernel-replies/ipv6-kernel.txt one line per request, tshark's reading of
+# the answer and the kernel's counters (nstat) that moved.
+declare -A PING6_ARGS=(
+    [ipv6-default]="2001:db8::2"
+    [ipv6-s0]="-s 0 2001:db8::2"
+    [ipv6-s1]="-s 1 2001:db8::2"
+    [ipv6-s1232]="-s 1232 2001:db8::2"      # 1280 bytes: the minimum MTU
+    [ipv6-tclass]="-Q 0xb8 2001:db8::2"     # DSCP 46 (expedited forwarding)
+    [ipv6-tclass-ecn]="-Q 0xbb 2001:db8::2" # and ECN CE
+    [ipv6-multicast]="-I 2001:db8::1 ff02::1%tun0"
+)
+ORDER6=(ipv6-default ipv6-s0 ipv6-s1 ipv6-s1232 ipv6-tclass ipv6-tclass-ecn ipv6-multicast)
+CRAFTED_11=($(python3 "$root/tests/fixtures/craft-11.py" /dev/null --names))
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${ORDER[@]}" "${CRAFTED[@]}" "${CRAFTED_09[@]}" ipv6-router-solicitation
-                                 "${!FRAGMENT_SEQUENCES[@]}")
+                                 "${!FRAGMENT_SEQUENCES[@]}" "${ORDER6[@]}" "${CRAFTED_11[@]}")
 
 requests=$root/tests/fixtures/requests
 replies=$root/tests/fixtures/kernel-replies
+requests6=$root/tests/fixtures/ipv6/requests     # step 11's, apart: the IPv4
+replies6=$root/tests/fixtures/ipv6/kernel-replies # tests read every file above
 work=$(mktemp -d)
 cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -72,6 +94,8 @@ sysctl -qw net.ipv4.ping_group_range="1 0"      # root's ping: a raw socket
 "$root/bin/01-open-tun" -i tun0 >/dev/null 2>&1 &
 for _ in $(seq 100); do ip link show tun0 >/dev/null 2>&1 && break; sleep 0.05; done
 ip addr add 192.0.2.1/24 dev tun0
+# nodad: usable at once (no duplicate address detection on a tun alone).
+ip addr add 2001:db8::1/64 dev tun0 nodad
 ip link set tun0 up
 dumpcap -q -i tun0 -w "$work/all.pcap" 2>/dev/null &
 dumper=$!
@@ -86,6 +110,13 @@ for name in "${names[@]}"; do
     ping -c 1 -W 0.3 ${PING_ARGS[$name]} 192.0.2.2 >/dev/null || true
     pinged+=("$name")
 done
+pinged6=()
+for name in "${names[@]}"; do
+    [ -n "${PING6_ARGS[$name]+set}" ] || continue
+    # shellcheck disable=SC2086
+    ping -6 -c 1 -W 0.3 ${PING6_ARGS[$name]} >/dev/null || true
+    pinged6+=("$name")
+done
 if [[ " ${names[*]} " == *" ipv6-router-solicitation "* ]]; then
     # The kernel sends a router solicitation on a new link within seconds.
     for _ in $(seq 100); do
@@ -93,12 +124,22 @@ if [[ " ${names[*]} " == *" ipv6-router-solicitation "* ]]; then
         sleep 0.1
     done
 fi
+# dumpcap writes what it saw a moment later: wait for the last request.
+for _ in $(seq 50); do
+    [ "$(tshark -r "$work/all.pcap" -Y 'icmpv6.type == 128' 2>/dev/null | wc -l)" -ge ${#pinged6[@]} ] && break
+    sleep 0.1
+done
 kill -INT $dumper; wait $dumper || true
 
 frames=($(tshark -r "$work/all.pcap" -Y 'icmp.type == 8' -T fields -e frame.number 2>/dev/null))
 [ ${#frames[@]} = ${#pinged[@]} ] || { echo "expected ${#pinged[@]} requests, captured ${#frames[@]}" >&2; exit 1; }
 for i in "${!pinged[@]}"; do
     editcap -F pcap -r "$work/all.pcap" "$requests/${pinged[$i]}.pcap" "${frames[$i]}"
+done
+frames6=($(tshark -r "$work/all.pcap" -Y 'icmpv6.type == 128' -T fields -e frame.number 2>/dev/null))
+[ ${#frames6[@]} = ${#pinged6[@]} ] || { echo "expected ${#pinged6[@]} IPv6 requests, captured ${#frames6[@]}" >&2; exit 1; }
+for i in "${!pinged6[@]}"; do
+    editcap -F pcap -r "$work/all.pcap" "$requests6/${pinged6[$i]}.pcap" "${frames6[$i]}"
 done
 if [[ " ${names[*]} " == *" ipv6-router-solicitation "* ]]; then
     rs=$(tshark -r "$work/all.pcap" -Y 'icmpv6.type == 133' -T fields -e frame.number 2>/dev/null | head -n 1)
@@ -134,6 +175,46 @@ for name in "${pinged[@]}"; do
     "$root/build/tools/kernel-oracle" "${all[@]}" -i tun1 "$requests/$name.pcap" "$replies/$name.pcap"
 done
 ip tuntap del mode tun name tun1
+
+# The IPv6 oracle: tun2 owns 2001:db8:1::1/64 and fe80::1/64, nodad (usable
+# at once). addrgenmode none: no link-local address of the kernel's own
+# making, so no router solicitation or MLD report of its own to skip, and
+# the same fe80::1 every time.
+asked6=()
+for name in "${names[@]}"; do
+    [[ $name == ipv6-* && $name != ipv6-router-solicitation ]] || continue
+    if [[ " ${CRAFTED_11[*]} " == *" $name "* ]]; then
+        python3 "$root/tests/fixtures/craft-11.py" "$requests6" >/dev/null
+        text2pcap -q -F pcap -l 101 "$requests6/$name.txt" "$requests6/$name.pcap"
+    fi
+    asked6+=("$name")
+done
+if [ ${#asked6[@]} -gt 0 ]; then
+    ip tuntap add mode tun name tun2
+    ip link set tun2 addrgenmode none
+    sysctl -qw net.ipv6.conf.tun2.accept_dad=0
+    ip link set tun2 up
+    ip addr add 2001:db8:1::1/64 dev tun2 nodad
+    ip addr add fe80::1/64 dev tun2 nodad
+    sysctl -qw net.ipv6.icmp.ratelimit=0
+    summary=$replies6/ipv6-kernel.txt
+    [ $# -gt 0 ] && [ -f "$summary" ] || printf '%s\n' \
+        "# What Linux $(uname -r | cut -d. -f1,2) did with each IPv6 request (scripts/capture-fixtures.sh):" \
+        "# NAME: its answer as tshark reads it, or silence; the counters (nstat) that moved" \
+        "# (namespace-wide: a router solicitation tun0 sent meanwhile shows among them)." > "$summary"
+    for name in "${asked6[@]}"; do
+        nstat -n
+        "$root/build/tools/kernel-oracle" --all --or-silence -i tun2 "$requests6/$name.pcap" \
+            "$replies6/$name.pcap" 2>/dev/null
+        counters=$(nstat 2>/dev/null | awk '/^(Ip6|Icmp6|Udp6|Tcp)/ {printf "%s %s ", $1, $2}')
+        answer=$(tshark -r "$replies6/$name.pcap" -T fields -e _ws.col.Info 2>/dev/null | head -n 1)
+        sed -i "/^$name:/d" "$summary"
+        echo "$name: ${answer:-silence} | $counters" >> "$summary"
+    done
+    { grep '^#' "$summary"; grep -v '^#' "$summary" | LC_ALL=C sort; } > "$work/summary"
+    cp "$work/summary" "$summary"
+    ip tuntap del mode tun name tun2
+fi
 
 if [ $# -eq 0 ]; then
     # One capture of every kind, in the order a lesson walks through them.
