@@ -92,25 +92,27 @@ struct icmpv6_error {
 };
 
 /*
- * RFC 4443 2.4 (e), as Linux icmp6_send() applies it: may an error about
- * the packet `ip` is a view of be sent? No when that packet is itself an
- * ICMPv6 error (or an unreadable one: `upper` is where its ICMPv6 header
- * starts, 0 when the walk did not reach one) (e.1); when it went to a
- * multicast address, unless the error is packet too big or parameter
- * problem code 2 for an option type 10xxxxxx (e.3, `error_to_multicast`);
- * when its source is unspecified or multicast (e.5, e.4). Returns NULL
- * when it may, else the reason in a few words.
+ * RFC 4443 2.4 (e), as Linux icmp6_send() applies it, in its order: may
+ * `error` about the packet `ip` is a view of be sent? Not when that packet
+ * went to a multicast address, unless the error is packet too big, or a
+ * parameter problem code 2 about an option type 10xxxxxx
+ * (`error_to_multicast`, from the walk) (e.3); not when its source is
+ * unspecified or multicast (e.5, e.4); not when it is an ICMPv6 error, or an
+ * ICMPv6 message too short to show its type (e.1; found past the extension
+ * headers as Linux's ipv6_skip_exthdr() finds it). Returns NULL when it may,
+ * else the reason in a few words. (The rate limit, e.6, is ratelimit.h's.)
  */
-const char *icmpv6_error_forbidden(const struct ipv6_view *ip, const uint8_t *packet,
-                                   size_t packet_len, size_t upper, uint8_t upper_protocol,
-                                   const struct icmpv6_error *error, int error_to_multicast);
+const char *icmpv6_error_forbidden(const struct ipv6_view *ip, const struct icmpv6_error *error,
+                                   int error_to_multicast);
 
 /*
  * Writes to `out` the error about `packet` (`packet_len` bytes, its IPv6
  * header first, as it came), which came from `ip->src`: an IPv6 header
- * from error->src back to ip->src, the ICMPv6 header, and as much of the
- * packet as keeps the whole error within 1280 bytes (RFC 4443 2.4 (c)).
- * Returns its length.
+ * from error->src back to ip->src (traffic class and hop limit from `error`,
+ * flow label 0), the ICMPv6 header, and as much of the packet as keeps the
+ * whole error within 1280 bytes (RFC 4443 2.4 (c)): its header and
+ * ip->payload_bytes of payload at most, never the link's padding. Returns
+ * its length, at most 1280.
  */
 size_t icmpv6_error_write(uint8_t *out, const struct ipv6_view *ip, const uint8_t *packet,
                           size_t packet_len, const struct icmpv6_error *error);

@@ -26,21 +26,25 @@ enum {
 
 /*
  * The fields of a header that ipv6_parse() accepted. `payload` points just
- * past the 40-byte header, and `payload_len` is what the payload length
- * field says follows it: bytes read beyond that are padding, counted in
- * `padding_len`, and never part of the payload (Linux trims them:
- * pskb_trim_rcsum in ip6_rcv_core).
+ * past the 40-byte header, and `payload_bytes` is how many bytes of payload
+ * the packet holds: what the payload length field says (bytes read beyond
+ * that are link padding, counted in `padding_len`, never part of the
+ * payload: Linux trims them, pskb_trim_rcsum in ip6_rcv_core), except when
+ * the field is 0 and a hop-by-hop header follows: then it may be a
+ * jumbogram (RFC 2675), and Linux takes every byte read as payload, leaving
+ * the hop-by-hop header's Jumbo Payload option to say more (the walk).
  */
 struct ipv6_view {
     uint8_t version;
     uint8_t traffic_class;          /* DSCP << 2 | ECN */
     uint32_t flow_label;            /* 20 bits */
-    uint16_t payload_len;
+    uint16_t payload_len;           /* the field */
     uint8_t next_header;
     uint8_t hop_limit;
     uint8_t src[IPV6_ADDRESS_LEN];
     uint8_t dst[IPV6_ADDRESS_LEN];
     const uint8_t *payload;
+    size_t payload_bytes;
     size_t padding_len;
 };
 
@@ -52,8 +56,6 @@ enum ipv6_status {
     IPV6_TOO_SHORT,                 /* fewer than 40 bytes */
     IPV6_NOT_VERSION_6,
     IPV6_PAYLOAD_LEN_PAST_END,      /* 40 + payload length is more than we read */
-    IPV6_JUMBOGRAM,                 /* payload length 0 before a hop-by-hop header:
-                                       a jumbogram (RFC 2675), which no tun carries */
 };
 
 /* Checks the structure of `packet` (`len` bytes) and fills `view`. Reads no
@@ -95,9 +97,15 @@ enum ipv6_drop_reason {
                                        carrying non-zero bytes (Linux ip6_parse_tlv) */
     IPV6_DROP_OPTION_PAST_END,      /* an option's length runs past its header */
     IPV6_DROP_TOO_MANY_OPTIONS,     /* more unknown options than Linux allows (8) */
-    IPV6_DROP_HEADER_TOO_LONG,      /* options header longer than Linux allows */
-    IPV6_DROP_ROUTING_TO_MULTICAST, /* a routing header with segments left
-                                       to a multicast destination */
+    IPV6_DROP_ROUTING_TO_MULTICAST, /* any routing header to a multicast destination
+                                       (RFC 4291 2.7; Linux ipv6_rthdr_rcv) */
+    IPV6_DROP_ROUTING_DISABLED,     /* segment routing (type 4, RFC 8754) or RPL (type 3,
+                                       RFC 6554): Linux drops them while
+                                       net.ipv6.conf.*.seg6_enabled and
+                                       rpl_seg_enabled are 0, as they are by default */
+    IPV6_DROP_BAD_OPTION,           /* a router alert whose length is not 2, a
+                                       jumbo payload option cut short or misaligned */
+    IPV6_DROP_JUMBO_TRUNCATED,      /* a jumbo payload longer than what was read */
 };
 
 /* A fragment header's fields (RFC 8200 4.5). */
@@ -124,20 +132,27 @@ struct ipv6_walk {
                                        multicast (RFC 4443 2.4 (e.3)) */
     enum ipv6_drop_reason drop_reason; /* DROP */
     int router_alert;               /* a hop-by-hop router alert option was seen */
-    struct ipv6_fragment_header fragment; /* FRAGMENT */
+    int atomic_fragment;            /* a fragment header with offset 0 and M 0 was
+                                       walked past: the packet is whole (RFC 6946) */
+    struct ipv6_fragment_header fragment; /* FRAGMENT, or the atomic fragment's */
     unsigned headers;               /* extension headers walked past */
 };
 
 /*
  * Walks the extension headers of the packet `ip` is a view of (ip->payload,
- * ip->payload_len bytes) in RFC 8200 section 4.1's rules, as Linux does:
+ * ip->payload_bytes bytes) in RFC 8200 section 4.1's rules, as Linux does:
  * hop-by-hop only first (anywhere else it is an unknown next header, code
  * 1); options by their type's top two bits (00 skip, 01 drop, 10 drop and
  * parameter problem code 2 at the type, 11 the same unless the destination
  * is multicast); routing headers with segments left 0 skipped, any other
  * (type 0: RFC 5095) a parameter problem code 0 at the type field;
- * destination options like hop-by-hop; a fragment header stops the walk;
- * next header 59 ends it. Fills `walk` and returns walk->verdict.
+ * destination options like hop-by-hop; a fragment header stops the walk
+ * unless it is an atomic fragment (RFC 6946), whose header is walked past;
+ * next header 59 ends it. A header cut short drops the packet, except a
+ * fragment header: parameter problem code 0 pointing at it, as Linux's
+ * ipv6_frag_rcv. At most 8 options that are not padding per header (Linux's
+ * net.ipv6.max_hbh_opts_number and max_dst_opts_number). Fills `walk` and
+ * returns walk->verdict.
  */
 enum ipv6_walk_verdict ipv6_walk_headers(const struct ipv6_view *ip, struct ipv6_walk *walk);
 
