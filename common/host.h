@@ -83,10 +83,12 @@ void host_solicited_node(const uint8_t address[16], uint8_t group[16]);
 /* What `address` is to `host`. */
 enum host_address6_kind host_classify6(const struct host *host, const uint8_t address[16]);
 
-/* The address Linux would answer from when a packet came to `to`, which
- * is not one of ours (a multicast group): the host's first address, or
- * NULL if it has none. (Linux picks by RFC 6724 among the tun's
- * addresses; with a global one and no link-local, that one: measured.) */
+/* The address to answer from, to `to`, when the packet came to an address
+ * that is not one of ours (a multicast group): by RFC 6724 section 5 as
+ * Linux picks, rule 2 (the same scope: link-local for a link-local peer)
+ * then rule 8 (the longest common prefix); NULL if the host has none.
+ * Measured: the kernel answered an echo to ff02::1 from fe80::2 from
+ * fe80::1, and from 2001:db8:1::2 from 2001:db8:1::1. */
 const uint8_t *host_source6_for(const struct host *host, const uint8_t to[16]);
 
 #endif

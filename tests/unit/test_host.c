@@ -6,6 +6,8 @@
  * no broadcast address at all (RFC 3021). */
 #include "support.h"
 
+#include <arpa/inet.h>
+
 #include "host.h"
 
 static struct host host;
@@ -275,6 +277,200 @@ static void our_own_address_wins_in_any_order(void **state)
     assert_int_equal(classify(192, 0, 2, 255), HOST_OWN);
 }
 
+/* ---- IPv6 ----------------------------------------------------------------
+ * What ping -6 reads an address as is what glibc's inet_pton(AF_INET6)
+ * reads it as (getaddrinfo with a numeric host): the independent reference
+ * for every form. An address the host accepts must mean the same bytes to
+ * inet_pton; one that inet_pton refuses, the host must refuse too. */
+
+static int add6(const char *text)
+{
+    why[0] = '\0';
+    return host_add_address6(&host, text, why, sizeof why);
+}
+
+static void assert_parsed_as_inet_pton(const char *address_text)
+{
+    uint8_t ours[16], theirs[16];
+
+    if (host_parse_ipv6(address_text, ours) != 0)
+        fail_msg("'%s' was refused", address_text);
+    assert_int_equal(inet_pton(AF_INET6, address_text, theirs), 1);
+    assert_memory_equal(ours, theirs, 16);
+}
+
+/* RFC 4291 2.2's three forms, each with an example of the RFC's own. */
+static void ipv6_text_forms_mean_what_inet_pton_says(void **state)
+{
+    (void)state;
+    static const char *const GOOD[] = {
+        "2001:DB8:0:0:8:800:200C:417A",     /* 2.2 (1): the full form */
+        "FF01:0:0:0:0:0:0:101", "0:0:0:0:0:0:0:1", "0:0:0:0:0:0:0:0",
+        "2001:DB8::8:800:200C:417A",        /* 2.2 (2): "::" */
+        "FF01::101", "::1", "::", "2001:db8::", "2001:db8::2", "fe80::1", "ff02::1:ff00:2",
+        "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1::8", "1:2:3:4:5:6::8",
+        "0:0:0:0:0:0:13.1.68.3",            /* 2.2 (3): a dotted quad last */
+        "0:0:0:0:0:FFFF:129.144.52.38", "::13.1.68.3", "::FFFF:129.144.52.38",
+        "2001:db8:0:0:0:0:192.0.2.1", "0001:0db8::00aa",
+    };
+    for (size_t i = 0; i < sizeof GOOD / sizeof GOOD[0]; i++)
+        assert_parsed_as_inet_pton(GOOD[i]);
+}
+
+/* Refused by both: the host says why in one sentence. Some inet_pton takes
+ * and the host refuses on purpose are below. */
+static void malformed_ipv6_text_is_refused(void **state)
+{
+    (void)state;
+    static const char *const BAD[] = {
+        "", ":", ":::", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "1::2::3", ":1::2", "1::2:",
+        "1:2:3:4:5:6:7:8::", "::1:2:3:4:5:6:7:8", "12345::1", "g::1", "1:2:3:4:5:6:7:8:",
+        "::1.2.3", "::1.2.3.4.5", "::256.1.1.1", "::1.2.3.4:5", "1.2.3.4", " ::1", "::1 ",
+        "2001:db8::2%tun0", "[2001:db8::2]", "2001:db8::-2", "2001:db8::+2",
+        "1:2:3:4:5:6:7:1.2.3.4", "1:2:3:4:5:6::7:1.2.3.4",
+    };
+    uint8_t bytes[16];
+    char sentence[256];
+    for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+        if (host_parse_ipv6(BAD[i], bytes) != -1)
+            fail_msg("'%s' was accepted", BAD[i]);
+        if (strchr(BAD[i], '%') == NULL && strchr(BAD[i], '[') == NULL)
+            assert_int_equal(inet_pton(AF_INET6, BAD[i], bytes), 0);
+        assert_int_equal(add6(BAD[i]), -1);
+        snprintf(sentence, sizeof sentence, "'%s' is not an IPv6 address with a prefix length: "
+                 "write it as --address 2001:db8::2/64.", BAD[i]);
+        assert_string_equal(why, sentence);
+    }
+    /* A leading zero in the dotted quad: glibc refuses it too (inet_aton
+     * would read 010 as octal, and the host reads no number two ways). */
+    assert_int_equal(host_parse_ipv6("::ffff:192.0.2.010", bytes), -1);
+    assert_int_equal(inet_pton(AF_INET6, "::ffff:192.0.2.010", bytes), 0);
+    /* A zone ("%tun0") is ping's, for a link-local peer; an address of the
+     * host has none. */
+    assert_int_equal(add6("fe80::2%tun0/64"), -1);
+}
+
+static void ipv6_prefix_lengths(void **state)
+{
+    (void)state;
+    static const uint8_t LAB[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+
+    assert_int_equal(add6("2001:db8::2/64"), 0);
+    assert_memory_equal(host.addresses6[0].address, LAB, 16);
+    assert_int_equal(host.addresses6[0].prefix_len, 64);
+    assert_int_equal(add6("2001:db8::3"), 0);               /* no "/N": a /128 */
+    assert_int_equal(host.addresses6[1].prefix_len, 128);
+    assert_int_equal(add6("2001:db8::4/128"), 0);
+    assert_int_equal(add6("2001:db8::5/0"), 0);
+    assert_int_equal(host.count6, 4);
+    assert_int_equal(host.count, 0);                        /* IPv4 untouched */
+    static const char *const BAD[] = {
+        "2001:db8::6/129", "2001:db8::6/", "2001:db8::6/064", "2001:db8::6/64/64",
+        "2001:db8::6/-1", "2001:db8::6/6a", "/64",
+    };
+    for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++)
+        assert_int_equal(add6(BAD[i]), -1);
+    assert_int_equal(host.count6, 4);
+}
+
+static void ipv6_addresses_no_host_may_have(void **state)
+{
+    (void)state;
+    assert_int_equal(add6("::/64"), -1);
+    assert_string_equal(why, "--address ::/64 is the unspecified address, which no host may "
+                        "have: choose a unicast address, for example 2001:db8::2/64.");
+    assert_int_equal(add6("::1/128"), -1);
+    assert_string_equal(why, "--address ::1/128 is the loopback address, which no host may "
+                        "have: choose a unicast address, for example 2001:db8::2/64.");
+    assert_int_equal(add6("ff02::1"), -1);
+    assert_string_equal(why, "--address ff02::1 is a multicast address, which no host may have: "
+                        "choose a unicast address, for example 2001:db8::2/64.");
+    assert_int_equal(add6("::ffff:192.0.2.2/96"), -1);
+    assert_string_equal(why, "--address ::ffff:192.0.2.2/96 is an IPv4-mapped address, which no "
+                        "host may have: choose a unicast address, for example 2001:db8::2/64.");
+    assert_int_equal(add6("2001:db8::2/64"), 0);
+    assert_int_equal(add6("2001:db8:0::2/48"), -1);
+    assert_string_equal(why, "--address 2001:db8:0::2/48 is given twice: give each address once.");
+    assert_int_equal(add6("fe80::2/64"), 0);                /* link-local: a host's */
+    for (int i = 0; i < 6; i++) {
+        char text[32];
+        snprintf(text, sizeof text, "2001:db8::%d/64", 10 + i);
+        assert_int_equal(add6(text), 0);
+    }
+    assert_int_equal(add6("2001:db8::99/64"), -1);
+    assert_string_equal(why, "--address 2001:db8::99/64 is one too many: a host here has at "
+                        "most 8 IPv6 addresses.");
+}
+
+static void the_ipv6_default_is_the_labs(void **state)
+{
+    (void)state;
+    assert_string_equal(HOST_DEFAULT_ADDRESS6, "2001:db8::2/64");
+    assert_int_equal(add6(HOST_DEFAULT_ADDRESS6), 0);
+}
+
+static enum host_address6_kind classify6(const char *text)
+{
+    uint8_t address[16];
+    assert_int_equal(inet_pton(AF_INET6, text, address), 1);
+    return host_classify6(&host, address);
+}
+
+/* RFC 4291 2.7.1: the solicited-node group is ff02:0:0:0:0:1:ff00::/104
+ * and the address's low 24 bits: 2001:db8::2 -> ff02::1:ff00:2,
+ * fe80::9dcd:18b0:e4d:b576 -> ff02::1:ff4d:b576 (0x0e4d's low byte 4d,
+ * then b576). Linux joins them, and ff02::1, on every interface. */
+static void ipv6_groups_and_what_an_address_is(void **state)
+{
+    (void)state;
+    uint8_t group[16], want[16], address[16];
+
+    assert_int_equal(inet_pton(AF_INET6, "fe80::9dcd:18b0:e4d:b576", address), 1);
+    host_solicited_node(address, group);
+    assert_int_equal(inet_pton(AF_INET6, "ff02::1:ff4d:b576", want), 1);
+    assert_memory_equal(group, want, 16);
+
+    assert_int_equal(add6("2001:db8::2/64"), 0);
+    assert_int_equal(add6("2001:db8::1:abcd:ef01/64"), 0);
+    assert_int_equal(classify6("2001:db8::2"), HOST6_OWN);
+    assert_int_equal(classify6("2001:db8::1:abcd:ef01"), HOST6_OWN);
+    assert_int_equal(classify6("2001:db8::1"), HOST6_OTHER);        /* the peer */
+    assert_int_equal(classify6("2001:db8:1::2"), HOST6_OTHER);
+    assert_int_equal(classify6("ff02::1"), HOST6_MULTICAST_MEMBER);
+    assert_int_equal(classify6("ff02::1:ff00:2"), HOST6_MULTICAST_MEMBER);
+    assert_int_equal(classify6("ff02::1:ffcd:ef01"), HOST6_MULTICAST_MEMBER);
+    assert_int_equal(classify6("ff02::1:ff00:3"), HOST6_MULTICAST_OTHER);
+    assert_int_equal(classify6("ff02::2"), HOST6_MULTICAST_OTHER);  /* all routers */
+    assert_int_equal(classify6("ff01::1"), HOST6_MULTICAST_OTHER);  /* interface-local */
+    assert_int_equal(classify6("ff05::1"), HOST6_MULTICAST_OTHER);
+    assert_int_equal(classify6("ff02::16"), HOST6_MULTICAST_OTHER); /* MLDv2 routers */
+}
+
+/* The kernel's choice, measured (tests/fixtures/ipv6/kernel-replies:
+ * ipv6-multicast and ipv6-echo-multicast-link-local, to ff02::1 on a tun
+ * owning 2001:db8:1::1/64 and fe80::1/64): a global peer got its reply from
+ * the global address, a link-local peer from the link-local one. */
+static void the_source_of_an_answer_to_a_group(void **state)
+{
+    (void)state;
+    uint8_t to[16] = {0}, want[16];
+
+    assert_null(host_source6_for(&host, to));
+    assert_int_equal(add6("2001:db8:1::1/64"), 0);
+    assert_int_equal(add6("fe80::1/64"), 0);
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8:1::2", to), 1);
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8:1::1", want), 1);
+    assert_memory_equal(host_source6_for(&host, to), want, 16);
+    assert_int_equal(inet_pton(AF_INET6, "fe80::2", to), 1);
+    assert_int_equal(inet_pton(AF_INET6, "fe80::1", want), 1);
+    assert_memory_equal(host_source6_for(&host, to), want, 16);
+    /* Of two global ones, the longer common prefix (RFC 6724 rule 8). */
+    assert_int_equal(add6("2001:db8:2::1/64"), 0);
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8:2::9", to), 1);
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8:2::1", want), 1);
+    assert_memory_equal(host_source6_for(&host, to), want, 16);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, fresh)
@@ -291,6 +487,13 @@ int main(void)
         T(what_an_address_is_to_the_host),
         T(classify_without_a_broadcast),
         T(our_own_address_wins_in_any_order),
+        T(ipv6_text_forms_mean_what_inet_pton_says),
+        T(malformed_ipv6_text_is_refused),
+        T(ipv6_prefix_lengths),
+        T(ipv6_addresses_no_host_may_have),
+        T(the_ipv6_default_is_the_labs),
+        T(ipv6_groups_and_what_an_address_is),
+        T(the_source_of_an_answer_to_a_group),
     };
 #undef T
     return cmocka_run_group_tests_name("common/host.c", tests, NULL, NULL);
