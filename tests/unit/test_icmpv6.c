@@ -274,6 +274,10 @@ static void errors_as_the_kernels(void **state)
     assert_kernel_error("ipv6-hbh-jumbo-short", ICMPV6_PARAMETER_PROBLEM, 0, 44, 0);
     assert_kernel_error("ipv6-hbh-jumbo-with-length", ICMPV6_PARAMETER_PROBLEM, 0, 42, 0);
     assert_kernel_error("ipv6-fragment-header-cut", ICMPV6_PARAMETER_PROBLEM, 0, 40, 0);
+    /* No route to 2001:db8:2::99: from the address RFC 6724 picks for the
+     * source, not from the destination, which is not the kernel's. */
+    assert_kernel_error("ipv6-echo-to-off-link", ICMPV6_DESTINATION_UNREACHABLE,
+                        ICMPV6_UNREACHABLE_NO_ROUTE, 0, 0);
 }
 
 /* ---- what is never answered (RFC 4443 2.4 e) ----------------------------- */
