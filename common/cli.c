@@ -81,6 +81,41 @@ static int parse_limit(const char *name, const char *text, unsigned *value, char
     return 0;
 }
 
+/* Step 10's bounds on reassembly, with Linux's defaults (net.ipv4.ipfrag_time
+ * and ipfrag_high_thresh). A datagram gets from 1 second to an hour (Linux
+ * takes any number of seconds; more than an hour holds memory for nobody).
+ * The memory limit is at least 65536 bytes, room for the largest datagram
+ * there is, and at most 1 GiB. */
+enum { IPFRAG_TIME_DEFAULT = 30, IPFRAG_TIME_MAX = 3600 };
+#define IPFRAG_HIGH_THRESH_DEFAULT 4194304UL
+#define IPFRAG_HIGH_THRESH_MIN 65536UL
+#define IPFRAG_HIGH_THRESH_MAX 1073741824UL
+
+static int parse_ipfrag(int option, const char *text, struct step_options *options, char *why,
+                        size_t why_len)
+{
+    unsigned long min = option == 'T' ? 1 : IPFRAG_HIGH_THRESH_MIN;
+    unsigned long max = option == 'T' ? IPFRAG_TIME_MAX : IPFRAG_HIGH_THRESH_MAX;
+    const char *name = option == 'T' ? "--ipfrag-time" : "--ipfrag-high-thresh";
+    char *end;
+
+    errno = 0;
+    unsigned long number = strtoul(text, &end, 10);
+    if (*text < '0' || *text > '9' || *end != '\0' || errno == ERANGE || number < min ||
+        number > max) {
+        snprintf(why, why_len, "%s '%s' is not a whole number from %lu to %lu: give one, for "
+                 "example %s %lu (Linux's default).", name, text, min, max, name,
+                 option == 'T' ? (unsigned long)IPFRAG_TIME_DEFAULT : IPFRAG_HIGH_THRESH_DEFAULT);
+        return -1;
+    }
+    if (option == 'T')
+        options->ipfrag_time_s = (unsigned)number;
+    else
+        options->ipfrag_high_thresh = number;
+    options->ipfrag_given = 1;
+    return 0;
+}
+
 /* Options that take a value may be given once: a second one would silently
  * replace the first. Flags (-v, -h) may repeat, they say the same thing. */
 static int given_twice(int option, const char **seen, char *why, size_t why_len,
@@ -90,7 +125,9 @@ static int given_twice(int option, const char **seen, char *why, size_t why_len,
                                         ['r'] = "--replay", ['u'] = "--user",
                                         ['R'] = "--icmp-ratelimit",
                                         ['M'] = "--icmp-msgs-per-sec",
-                                        ['B'] = "--icmp-msgs-burst"};
+                                        ['B'] = "--icmp-msgs-burst",
+                                        ['T'] = "--ipfrag-time",
+                                        ['H'] = "--ipfrag-high-thresh"};
 
     if (!*seen) {
         *seen = names[option];
@@ -135,6 +172,8 @@ static int parse_options(int argc, char **argv, struct step_options *options,
         {"icmp-ratelimit", required_argument, NULL, 'R'},
         {"icmp-msgs-per-sec", required_argument, NULL, 'M'},
         {"icmp-msgs-burst", required_argument, NULL, 'B'},
+        {"ipfrag-time", required_argument, NULL, 'T'},
+        {"ipfrag-high-thresh", required_argument, NULL, 'H'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -148,6 +187,8 @@ static int parse_options(int argc, char **argv, struct step_options *options,
     memset(options, 0, sizeof *options);
     options->ifname = "tun0";
     options->ratelimit = linux_defaults;
+    options->ipfrag_time_s = IPFRAG_TIME_DEFAULT;
+    options->ipfrag_high_thresh = IPFRAG_HIGH_THRESH_DEFAULT;
 
     opterr = 0;                     /* we explain mistakes ourselves */
     optind = 0;                     /* glibc: start afresh, even after a parse
@@ -189,6 +230,13 @@ static int parse_options(int argc, char **argv, struct step_options *options,
                 return -1;
             }
             options->ratelimit_given = 1;
+            break;
+        case 'T':
+        case 'H':
+            if (given_twice(option, &seen[option], why, why_len, program) < 0)
+                return -1;
+            if (parse_ipfrag(option, optarg, options, why, why_len) < 0)
+                return -1;
             break;
         case 'a':
             /* The one option that may repeat: a host can have several. */
@@ -289,6 +337,12 @@ void cli_usage(FILE *out, const char *program, const char *summary)
             "                          step 09 on: N errors a second to all (default 1000;\n"
             "                          0: no limit, where Linux's sysctl 0 sends none)\n"
             "      --icmp-msgs-burst N step 09 on: of which N at once (default 50)\n"
+            "      --ipfrag-time SECONDS\n"
+            "                          step 10 on: how long a datagram's fragments are kept\n"
+            "                          waiting for the rest (default 30, 1 to 3600)\n"
+            "      --ipfrag-high-thresh BYTES\n"
+            "                          step 10 on: the most all those fragments may hold\n"
+            "                          (default 4194304, 65536 to 1073741824)\n"
             "  -h, --help              show this help\n"
             "\n"
             "It prints one line per packet and runs until Ctrl-C (SIGINT) or SIGTERM.\n");

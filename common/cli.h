@@ -18,6 +18,13 @@ struct step_options {
      * 09 on): Linux's defaults unless given; ratelimit_given says if any was */
     struct ratelimit_settings ratelimit;
     int ratelimit_given;
+    /* --ipfrag-time SECONDS, --ipfrag-high-thresh BYTES (step 10 on): how
+     * long a datagram may take to be put together, and how many bytes all
+     * those being put together may hold (Linux's net.ipv4.ipfrag_time and
+     * ipfrag_high_thresh, whose defaults apply unless given) */
+    unsigned ipfrag_time_s;
+    size_t ipfrag_high_thresh;
+    int ipfrag_given;
     int verbose;                    /* -v, --verbose: annotate every packet */
     int help;                       /* -h, --help */
 };

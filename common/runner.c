@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -113,6 +114,15 @@ struct session {
     uint8_t *reply;
     unsigned long packets, replies, skipped;
     int capture_failed;             /* said once; the exit status says it again */
+    /* Step 10 on, what the step's link needs: */
+    int fd;                         /* the tun (-1: --replay, nothing is written) */
+    const struct timeval *when;     /* --replay: the record's time, for --pcap */
+    const char *ifname;
+    int mtu_socket;                 /* for SIOCGIFMTU (-1: --replay) */
+    uint64_t mtu_read_at;           /* when the MTU was last read */
+    uint64_t expire_at;             /* when step->expire() has something due */
+    FILE *sent_notes;               /* -v: what the step sent while handling a
+                                       packet, annotated after the packet */
 };
 
 /* Once we answer, nothing may wait on standard error either: a line goes
@@ -180,11 +190,52 @@ static void record(struct session *s, const struct timeval *when,
     }
 }
 
+/* Never means never: for expire_at when the step has nothing due. */
+static const uint64_t NEVER = UINT64_MAX;
+
+/* Asks the step (10 on) to do what is due now; its answer says when to ask
+ * again. */
+static void expire_due(struct session *s, FILE *log, uint64_t now)
+{
+    if (!s->step->expire)
+        return;
+    int next_ms = s->step->expire(log);
+    s->expire_at = next_ms < 0 ? NEVER : now + (uint64_t)next_ms;
+}
+
+/* The link's send() (step 10 on): one packet to the tun, and to --pcap. */
+static void link_send(void *context, const uint8_t *packet, size_t len, FILE *log)
+{
+    struct session *s = context;
+    struct timeval now;
+
+    if (s->verbose) {
+        FILE *notes = s->sent_notes ? s->sent_notes : log;
+        fprintf(notes, "  sent:\n");
+        annotate_packet(notes, packet, len);
+    }
+    if (s->fd >= 0 && write(s->fd, packet, len) != (ssize_t)len) {
+        fprintf(log, "the kernel refused our %zu-byte packet (%s)\n", len, strerror(errno));
+        return;
+    }
+    s->replies++;
+    if (s->capture && !s->when)
+        gettimeofday(&now, NULL);
+    record(s, s->when ? s->when : &now, packet, len);
+}
+
 /* One packet through the step, its log (and -v annotation) to `log`;
- * returns the reply's length (0: none). */
+ * returns the reply's length (0: none, or sent through the link). */
 static size_t handle_one(struct session *s, FILE *log, const uint8_t *packet, size_t len)
 {
+    char *notes = NULL;
+    size_t notes_len = 0;
+
     s->packets++;
+    /* -v: what the step sends while handling the packet is annotated after
+     * the packet, as a reply is. */
+    if (s->verbose && s->step->link)
+        s->sent_notes = open_memstream(&notes, &notes_len);
     size_t reply_len = s->step->handle(packet, len, s->reply, log);
     if (s->verbose) {
         annotate_packet(log, packet, len);
@@ -193,6 +244,12 @@ static size_t handle_one(struct session *s, FILE *log, const uint8_t *packet, si
             annotate_packet(log, s->reply, reply_len);
         }
     }
+    if (s->sent_notes) {
+        fclose(s->sent_notes);
+        s->sent_notes = NULL;
+        fwrite(notes, 1, notes_len, log);
+    }
+    free(notes);
     return reply_len;
 }
 
@@ -204,11 +261,16 @@ static int replay_one(void *context, const struct timeval *when,
     struct session *s = context;
 
     record(s, when, packet, len);
+    s->when = when;
     size_t reply_len = handle_one(s, stdout, packet, len);
     if (reply_len > 0) {
         s->replies++;
         record(s, when, s->reply, reply_len);
     }
+    /* The step's clock is its own: a timeout falls due as time passes
+     * during the replay, not as the capture's times say. */
+    expire_due(s, stdout, now_ms());
+    s->when = NULL;
     if (fflush(stdout) == EOF) {
         fprintf(stderr, "%s: standard output %s: stopping.\n", s->step->name,
                 errno == EPIPE ? "was closed (its reader went away)" : strerror(errno));
@@ -237,6 +299,8 @@ static int run_replay(struct session *s, const char *path)
 
     catch_signals();
     int stopped = pcap_read_ip_packets(path, replay_one, replay_skip, s, why, sizeof why);
+    expire_due(s, stdout, now_ms());
+    fflush(stdout);
     if (stopped < 0) {
         fprintf(stderr, "%s: %s\n", s->step->name, why);
         return 1;
@@ -283,6 +347,9 @@ static void answer(struct session *s, int fd, const uint8_t *packet, size_t len)
             record(s, &now, s->reply, reply_len);
         }
     }
+    /* A fragment held may set a new deadline (nothing can be due yet: a
+     * reassembly gets a second at least, so nothing is written here). */
+    expire_due(s, log, now_ms());
     live_log_end(s->log);
 }
 
@@ -309,20 +376,79 @@ static int answer_next(struct session *s, int fd, uint8_t *packet, const char *i
     return 1;
 }
 
+/* Step 10 on: the link learns the tun's MTU, before the first packet. The
+ * socket is opened while we may still be root; SIOCGIFMTU on it needs
+ * nothing, and it is kept to read the MTU again. */
+static void open_link(struct session *s, int fd, const char *ifname)
+{
+    s->fd = fd;
+    s->ifname = ifname;
+    if (!s->step->link || fd < 0)
+        return;
+    s->mtu_socket = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    unsigned mtu = s->mtu_socket >= 0 ? tun_mtu(s->mtu_socket, ifname) : 0;
+    s->step->link->mtu = mtu ? mtu : 1500;  /* a new tun's, should the kernel not say */
+    s->mtu_read_at = now_ms();
+}
+
+/* The tun's MTU (step 10 on), read again at most once a second, so that
+ * `ip link set tun0 mtu N` is followed; a change is said in the log. */
+static void follow_mtu(struct session *s, uint64_t now)
+{
+    if (!s->step->link || s->mtu_socket < 0 || now - s->mtu_read_at < 1000)
+        return;
+    s->mtu_read_at = now;
+    unsigned mtu = tun_mtu(s->mtu_socket, s->ifname);
+    if (mtu == 0 || mtu == s->step->link->mtu)
+        return;
+    FILE *log = live_log_begin(s->log, now);
+    fprintf(log, "%s's MTU is now %u: longer packets go out in fragments\n", s->ifname, mtu);
+    live_log_end(s->log);
+    s->step->link->mtu = mtu;
+}
+
+/* Step 10 on, before each wait: the MTU followed, and what time alone
+ * makes due (a reassembly timed out) done. */
+static void keep_up(struct session *s)
+{
+    follow_mtu(s, now_ms());
+    if (s->step->expire && now_ms() >= s->expire_at) {
+        FILE *log = live_log_begin(s->log, now_ms());
+        expire_due(s, log, now_ms());
+        live_log_end(s->log);
+    }
+}
+
+/* The time until the step has something due, as poll() takes it (-1:
+ * nothing is, wait for ever). */
+static int ms_until_due(const struct session *s)
+{
+    uint64_t now = now_ms();
+
+    if (s->expire_at == NEVER)
+        return -1;
+    if (s->expire_at <= now)
+        return 0;
+    return s->expire_at - now > 60000 ? 60000 : (int)(s->expire_at - now);
+}
+
 /*
  * Something besides the tun needs us: the log has lines that standard
- * output did not take yet. Then we wait in poll() for a packet, for room
- * on standard output, or for a signal's wake-up, whichever comes first;
- * returns 1 when a packet is waiting to be read.
+ * output did not take yet, or the step has something due at a time of its
+ * own (step 10: a reassembly's timeout). Then we wait in poll() for a
+ * packet, for room on standard output, or for a signal's wake-up,
+ * whichever comes first, until that time at most; returns 1 when a packet
+ * is waiting to be read.
  */
 static int wait_for_packet_or_log(struct session *s, int fd)
 {
     enum { TUN, LOG, WAKE };
     struct pollfd watch[] = {[TUN] = {.fd = fd, .events = POLLIN},
-                             [LOG] = {.fd = STDOUT_FILENO, .events = POLLOUT},
+                             [LOG] = {.fd = live_log_waiting(s->log) > 0 ? STDOUT_FILENO : -1,
+                                      .events = POLLOUT},
                              [WAKE] = {.fd = live_wake, .events = POLLIN}};
 
-    if (poll(watch, 3, -1) < 0)
+    if (poll(watch, 3, ms_until_due(s)) < 0)
         return 0;                   /* EINTR: a signal */
     if (watch[LOG].revents)
         live_log_flush(s->log, 0);
@@ -337,6 +463,7 @@ static int run_live(struct session *s, const char *ifname, const char *user)
 
     s->log = live_log_open(STDOUT_FILENO);
     int fd = tun_open(ifname, why, sizeof why);
+    open_link(s, fd, ifname);
     if (fd < 0 || !packet || !s->log) {
         fprintf(stderr, "%s: %s\n", s->step->name, fd < 0 ? why : "out of memory.");
         if (fd >= 0)
@@ -365,7 +492,9 @@ static int run_live(struct session *s, const char *ifname, const char *user)
             report_requested = 0;
             report(s, "so far", 0);
         }
-        if (live_log_waiting(s->log) > 0 && !wait_for_packet_or_log(s, fd)) {
+        keep_up(s);
+        if ((live_log_waiting(s->log) > 0 || s->expire_at != NEVER) &&
+            !wait_for_packet_or_log(s, fd)) {
             rearm_after_signals();
             continue;
         }
@@ -384,6 +513,8 @@ static int run_live(struct session *s, const char *ifname, const char *user)
     report(s, "stopped after", deadline);
     close(live_wake);
     close(fd);
+    if (s->mtu_socket >= 0)
+        close(s->mtu_socket);
     free(packet);
     return status;
 }
@@ -442,7 +573,9 @@ static int set_addresses(const struct step *step, const struct step_options *opt
 int step_run(const struct step *step, int argc, char **argv)
 {
     struct step_options options;
-    struct session session = {.step = step};
+    /* A step with a clock of its own (10 on) is asked what is due at once. */
+    struct session session = {.step = step, .fd = -1, .mtu_socket = -1,
+                              .expire_at = step->expire ? 0 : NEVER};
     char why[512];
     int status;
 
@@ -469,6 +602,20 @@ int step_run(const struct step *step, int argc, char **argv)
     }
     if (step->ratelimit)
         *step->ratelimit = options.ratelimit;
+    if (options.ipfrag_given && !step->reassembly) {
+        fprintf(stderr, "%s: --ipfrag-time and --ipfrag-high-thresh are for steps that put "
+                "fragments back together (10 on): leave them out.\n", step->name);
+        return 2;
+    }
+    if (step->reassembly) {
+        step->reassembly->time_s = options.ipfrag_time_s;
+        step->reassembly->high_thresh = options.ipfrag_high_thresh;
+    }
+    if (step->link) {
+        step->link->mtu = 1500;     /* --replay's: a tun's default */
+        step->link->send = link_send;
+        step->link->context = &session;
+    }
     if (set_addresses(step, &options, why, sizeof why) < 0) {
         fprintf(stderr, "%s: %s\n", step->name, why);
         return 2;

@@ -9,6 +9,7 @@
 
 #include "host.h"
 #include "ratelimit.h"
+#include "reassembly.h"
 
 /* The largest IP packet a tun read() can return, and so the size of the
  * buffers a step reads into and writes its reply into. */
@@ -22,6 +23,23 @@ enum { STEP_MAX_PACKET = 65535 };
  */
 typedef size_t (*step_handler)(const uint8_t *packet, size_t len,
                                uint8_t *reply, FILE *log);
+
+/*
+ * From step 10 on, one packet read may call for several packets out (a
+ * reply cut into fragments), and time alone for one (a reassembly that
+ * timed out): such a step sends through its link, and its handler
+ * returns 0.
+ */
+struct step_link {
+    unsigned mtu;                   /* the tun's MTU, read before the first packet
+                                       and again at most once a second, so that
+                                       `ip link set tun0 mtu N` is followed
+                                       (--replay: 1500, a tun's default) */
+    /* Writes one packet to the tun (records it with --pcap, counts it as a
+     * reply); a write the kernel refuses is said in one line on `log`. */
+    void (*send)(void *context, const uint8_t *packet, size_t len, FILE *log);
+    void *context;                  /* the runner's */
+};
 
 struct step {
     const char *name;               /* "05-checksum" */
@@ -37,6 +55,14 @@ struct step {
     struct ratelimit_settings *ratelimit;   /* filled from --icmp-ratelimit,
                                                --icmp-msgs-per-sec, --icmp-msgs-burst
                                                (default Linux's) before the first packet */
+    /* From step 10 on: */
+    struct step_link *link;         /* filled by the runner before the first packet */
+    int (*expire)(FILE *log);       /* does what is due now (a reassembly timed
+                                       out); returns the milliseconds until
+                                       something is due again, -1: nothing is */
+    struct reassembly_settings *reassembly;  /* filled from --ipfrag-time and
+                                                --ipfrag-high-thresh (default
+                                                Linux's) before the first packet */
 };
 
 /* Runs `step` as its command line says; returns main()'s exit status. */

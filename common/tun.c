@@ -131,3 +131,14 @@ int tun_open(const char *name, char *why, size_t why_len)
     }
     return fd;
 }
+
+unsigned tun_mtu(int sock, const char *name)
+{
+    struct ifreq request;
+
+    memset(&request, 0, sizeof request);
+    snprintf(request.ifr_name, sizeof request.ifr_name, "%s", name);
+    if (ioctl(sock, SIOCGIFMTU, &request) < 0 || request.ifr_mtu <= 0)
+        return 0;
+    return (unsigned)request.ifr_mtu;
+}

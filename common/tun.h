@@ -19,4 +19,10 @@ int tun_open(const char *name, char *why, size_t why_len);
 void tun_explain_open_error(int error, char *why, size_t why_len);
 void tun_explain_create_error(int error, const char *name, char *why, size_t why_len);
 
+/* The MTU of the device `name` (SIOCGIFMTU, which needs no privileges, on
+ * `sock`, any AF_INET datagram socket in the device's namespace): the
+ * largest packet we may write to it. Returns it, or 0 if the kernel would
+ * not say (the device is gone). */
+unsigned tun_mtu(int sock, const char *name);
+
 #endif

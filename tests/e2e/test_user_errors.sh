@@ -69,6 +69,12 @@ expect_one_line "--user with a step that keeps no privileges" 2 \
 expect_one_line "--icmp-ratelimit with a step that sends no errors" 2 \
     "--icmp-ratelimit, --icmp-msgs-per-sec and --icmp-msgs-burst are for steps that send ICMP errors (09 on): leave them out." \
     "$root/bin/08-least-privilege" --icmp-ratelimit 0
+expect_one_line "--ipfrag-time with a step that does not reassemble" 2 \
+    "09-icmp-errors: --ipfrag-time and --ipfrag-high-thresh are for steps that put fragments back together (10 on): leave them out." \
+    "$root/bin/09-icmp-errors" -i tun6 --ipfrag-time 5
+expect_one_line "--ipfrag-high-thresh with step 05" 2 \
+    "05-checksum: --ipfrag-time and --ipfrag-high-thresh are for steps that put fragments back together (10 on): leave them out." \
+    "$bin" -i tun6 --ipfrag-high-thresh 65536
 expect_one_line "--icmp-msgs-per-sec that is not a number" 2 \
     "--icmp-msgs-per-sec 'lots' is not a whole number from 0 to 1000000: give one, for example --icmp-msgs-per-sec 1000 (0 turns the limit off)." \
     "$root/bin/09-icmp-errors" --icmp-msgs-per-sec lots

@@ -229,6 +229,53 @@ static void rate_limits(void **state)
                              "usage.");
 }
 
+/* Step 10's bounds on reassembly: Linux's defaults unless given (30 s,
+ * 4194304 bytes), whole numbers in their ranges, each once; the runner
+ * refuses them before step 10. */
+static void reassembly_bounds(void **state)
+{
+    (void)state;
+    struct step_options o;
+    char why[256];
+
+    assert_int_equal(parse(&o, why, sizeof why, "step", NULL), 0);
+    assert_false(o.ipfrag_given);
+    assert_int_equal(o.ipfrag_time_s, 30);
+    assert_int_equal(o.ipfrag_high_thresh, 4194304);
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--ipfrag-time", "2",
+                           "--ipfrag-high-thresh=65536", NULL), 0);
+    assert_true(o.ipfrag_given);
+    assert_int_equal(o.ipfrag_time_s, 2);
+    assert_int_equal(o.ipfrag_high_thresh, 65536);
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--ipfrag-time", "3600",
+                           "--ipfrag-high-thresh", "1073741824", NULL), 0);
+
+    const char *bad_time[] = {"0", "-1", "3601", "30s", " 5", "1e3", "99999999999999999999", ""};
+    for (size_t i = 0; i < sizeof bad_time / sizeof bad_time[0]; i++) {
+        assert_int_equal(parse(&o, why, sizeof why, "step", "--ipfrag-time", bad_time[i], NULL),
+                         -1);
+        assert_non_null(strstr(why, "--ipfrag-time '"));
+    }
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--ipfrag-time", "0", NULL), -1);
+    assert_string_equal(why, "--ipfrag-time '0' is not a whole number from 1 to 3600: give one, "
+                             "for example --ipfrag-time 30 (Linux's default).");
+    const char *bad_thresh[] = {"65535", "0", "1073741825", "4M", "-65536"};
+    for (size_t i = 0; i < sizeof bad_thresh / sizeof bad_thresh[0]; i++) {
+        assert_int_equal(parse(&o, why, sizeof why, "step", "--ipfrag-high-thresh",
+                               bad_thresh[i], NULL), -1);
+        assert_non_null(strstr(why, "is not a whole number from 65536 to 1073741824: give one, "
+                                    "for example --ipfrag-high-thresh 4194304 (Linux's "
+                                    "default)."));
+    }
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--ipfrag-time", "5",
+                           "--ipfrag-time", "6", NULL), -1);
+    assert_string_equal(why, "--ipfrag-time is given twice: give it once (run 'step -h' for "
+                             "usage).");
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--ipfrag-high-thresh", NULL), -1);
+    assert_string_equal(why, "option '--ipfrag-high-thresh' needs a value: run 'step -h' for "
+                             "usage.");
+}
+
 static void usage_names_every_option(void **state)
 {
     (void)state;
@@ -242,6 +289,8 @@ static void usage_names_every_option(void **state)
     assert_non_null(strstr(text, "--pcap FILE"));
     assert_non_null(strstr(text, "--replay FILE.pcap"));
     assert_non_null(strstr(text, "Step 01."));
+    assert_non_null(strstr(text, "--ipfrag-time SECONDS"));
+    assert_non_null(strstr(text, "--ipfrag-high-thresh BYTES"));
     free(text);
 }
 
@@ -282,6 +331,7 @@ int main(void)
         cmocka_unit_test(a_refusal_is_one_printable_line),
         cmocka_unit_test(usage_fits_a_terminal),
         cmocka_unit_test(rate_limits),
+        cmocka_unit_test(reassembly_bounds),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }
