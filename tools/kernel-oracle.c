@@ -5,11 +5,15 @@
  *   kernel-oracle -i TUN REQUESTS.pcap REPLIES.pcap
  *   kernel-oracle --all -i TUN REQUESTS.pcap REPLIES.pcap
  *   kernel-oracle --all --or-silence -i TUN REQUESTS.pcap REPLIES.pcap
+ *   kernel-oracle --every -i TUN REQUESTS.pcap REPLIES.pcap
  *
  * With --all, every IPv4 packet is asked, not only echo requests, and the
  * answer is the first IPv4 packet the kernel sends back to 198.51.100.2
  * (an ICMP error, a timestamp reply): each must have one (step 09's
- * fixtures). A UDP, UDP-Lite or TCP checksum, which covers the addresses, is moved
+ * fixtures). With --every, every IPv4 packet is asked too, and the answer is
+ * every IPv4 packet the kernel sends to the peer until it has been quiet for
+ * EVERY_QUIET_MS: none (a fragment the kernel holds), or several (a reply
+ * it cut into fragments: step 10's fixtures). A UDP, UDP-Lite or TCP checksum, which covers the addresses, is moved
  * along with them (RFC 1624), so that a right one stays right.
  *
  * TUN must already exist, be up, and carry 198.51.100.1/24 (the test scripts
@@ -65,11 +69,13 @@ static const uint8_t LAB_HOST6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};        
 static const uint8_t PEER6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 2};         /* 2001:db8:1::2 */
 static const uint8_t KERNEL6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1};       /* 2001:db8:1::1 */
 static const uint8_t LINK_LOCAL_PEER6[16] = {0xfe, 0x80, [15] = 2};                 /* fe80::2 */
-enum { REPLY_TIMEOUT_MS = 2000, MAX_PACKET = 65535, CARRIER_WAIT_MS = 3000 };
+enum { REPLY_TIMEOUT_MS = 2000, MAX_PACKET = 65535, CARRIER_WAIT_MS = 3000,
+       EVERY_QUIET_MS = 300 };
 
 struct oracle {
     int all;                        /* --all: every IPv4 packet, any answer */
     int or_silence;                 /* --or-silence: no answer is an answer */
+    int every;                      /* --every: every IPv4 packet, all answers */
     int tun;
     struct pcap_writer *replies;
     unsigned asked, answered;
@@ -221,6 +227,26 @@ static void rewrite6(uint8_t *p, size_t len)
     }
 }
 
+/* --every: all the IPv4 packets the kernel sends to the peer, until it has
+ * been quiet for EVERY_QUIET_MS, each saved with the request's time. */
+static int save_every_answer(struct oracle *o, const struct timeval *when, uint8_t *reply)
+{
+    struct pollfd readable = {.fd = o->tun, .events = POLLIN};
+    struct ipv4_view ip;
+
+    while (poll(&readable, 1, EVERY_QUIET_MS) == 1) {
+        ssize_t n = read(o->tun, reply, MAX_PACKET);
+        if (n < 0)
+            return -1;
+        if (ipv4_parse(reply, (size_t)n, &ip) != IPV4_OK || memcmp(ip.dst, PEER, 4) != 0)
+            continue;
+        o->answered++;
+        if (pcap_writer_add(o->replies, when, reply, (size_t)n) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int ask_kernel(void *context, const struct timeval *when,
                       const uint8_t *packet, size_t len)
 {
@@ -233,7 +259,7 @@ static int ask_kernel(void *context, const struct timeval *when,
      * router solicitations on tun0) is skipped, as it always was. */
     int ipv6 = o->all && len >= 40 && (packet[0] >> 4) == 6;
     int echo = !ipv6 && is_echo(packet, len, ICMP_ECHO_REQUEST, &icmp);
-    if (!ipv6 && !echo && !(o->all && ipv4_parse(packet, len, &ip) == IPV4_OK))
+    if (!ipv6 && !echo && !((o->all || o->every) && ipv4_parse(packet, len, &ip) == IPV4_OK))
         return 0;                   /* only echo requests have an answer */
 
     memcpy(request, packet, len);
@@ -253,6 +279,8 @@ static int ask_kernel(void *context, const struct timeval *when,
                 strerror(errno));
         return -1;
     }
+    if (o->every)
+        return save_every_answer(o, when, reply);
     ssize_t n = ipv6 ? await_any6(o, reply) : o->all ? await_any(o, reply)
                                                      : await_reply(o, &icmp, reply);
     if (n < 0 && o->or_silence) {
@@ -310,9 +338,14 @@ int main(int argc, char **argv)
         argc--;
         argv++;
     }
+    if (argc == 6 && !o.all && strcmp(argv[1], "--every") == 0) {
+        o.every = 1;
+        argc--;
+        argv++;
+    }
     if (argc != 5 || strcmp(argv[1], "-i") != 0) {
-        fprintf(stderr, "usage: kernel-oracle [--all [--or-silence]] -i TUN REQUESTS.pcap "
-                "REPLIES.pcap\n");
+        fprintf(stderr, "usage: kernel-oracle [--all [--or-silence] | --every] -i TUN "
+                "REQUESTS.pcap REPLIES.pcap\n");
         return 2;
     }
     o.tun = tun_open(argv[2], why, sizeof why);
