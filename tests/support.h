@@ -38,6 +38,49 @@ static inline size_t load_fixture(const char *name, uint8_t *bytes)
     return (size_t)len;
 }
 
+/* Every packet of a capture (step 10's fixtures hold several: a
+ * datagram's fragments), each in a block of its own. */
+enum { FIXTURE_MAX_PACKETS = 64 };
+struct fixture_packets {
+    size_t count;
+    uint8_t *packet[FIXTURE_MAX_PACKETS];
+    size_t len[FIXTURE_MAX_PACKETS];
+};
+
+static inline int keep_fixture_packet(void *context, const struct timeval *when,
+                                      const uint8_t *packet, size_t len)
+{
+    struct fixture_packets *all = context;
+
+    (void)when;
+    if (all->count == FIXTURE_MAX_PACKETS)
+        return -1;
+    all->packet[all->count] = malloc(len);
+    if (!all->packet[all->count])
+        return -1;
+    memcpy(all->packet[all->count], packet, len);
+    all->len[all->count++] = len;
+    return 0;
+}
+
+/* Loads every packet of tests/fixtures/NAME; free_fixture_packets() after. */
+static inline void load_fixture_packets(const char *name, struct fixture_packets *all)
+{
+    char path[1024], why[512] = "";
+
+    memset(all, 0, sizeof *all);
+    snprintf(path, sizeof path, "%s/tests/fixtures/%s", PROJECT_ROOT, name);
+    if (pcap_read_packets(path, keep_fixture_packet, all, why, sizeof why) != 0 || all->count == 0)
+        fail_msg("cannot load the packets of fixture %s: %s", path, why[0] ? why : "none");
+}
+
+static inline void free_fixture_packets(struct fixture_packets *all)
+{
+    for (size_t i = 0; i < all->count; i++)
+        free(all->packet[i]);
+    all->count = 0;
+}
+
 /* A step's packet function, as common/runner.h declares it. */
 typedef size_t (*test_handler)(const uint8_t *packet, size_t len, uint8_t *reply, FILE *log);
 

@@ -1,0 +1,36 @@
+/* Cutting a datagram that does not fit the link into fragments (RFC 791
+ * section 3.2, "fragmentation"), as Linux does it: step 10 on. */
+#ifndef ICMP_STEPS_FRAGMENT_H
+#define ICMP_STEPS_FRAGMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Cuts `datagram` (a whole IPv4 datagram, header checked) into fragments of
+ * at most `mtu` bytes as Linux's ip_do_fragment() does: the data of each but
+ * the last a multiple of 8 bytes, as many as fit; More Fragments on all but
+ * the last (and on the last too if `datagram` was itself a fragment that
+ * was not the last); offsets in 8-byte units, counted from the datagram's
+ * own; Don't Fragment clear; the first fragment with all the options, the
+ * later ones with every option whose copy flag is clear replaced by NOPs
+ * (ip_options_fragment(), so every header has the same length); each
+ * header's checksum new. The identification is the datagram's: the caller
+ * chooses it. Calls send() once for each fragment, in order.
+ *
+ * Returns the number of fragments (1, and `datagram` sent as it is, if it
+ * fits), or 0 if it cannot be cut (the MTU leaves no room for a header and
+ * 8 bytes of data), and then nothing is sent.
+ */
+size_t ipv4_fragment(const uint8_t *datagram, size_t len, unsigned mtu,
+                     void (*send)(void *context, const uint8_t *fragment, size_t len),
+                     void *context);
+
+/* ip_options_fragment(): in `options` (`len` bytes, a header's options),
+ * every option that is not to be copied into fragments after the first
+ * (the copy flag, the top bit of its type, is clear: Record Route and
+ * Timestamp) becomes NOPs. Stops where Linux stops: at End of Options, or
+ * at a length that cannot be. */
+void ipv4_options_for_later_fragments(uint8_t *options, size_t len);
+
+#endif
