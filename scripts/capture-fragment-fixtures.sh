@@ -11,6 +11,12 @@
 #                                        (1500 and 576): its reply cut into
 #                                        fragments its own way
 #
+#   tests/fixtures/kernel-replies/frag-first-only-timeout.pcap
+#                                        the time exceeded (11/1) the kernel
+#                                        sent when the first fragment of
+#                                        frag-s4000 stayed alone for its
+#                                        ipfrag_time (made 1 s)
+#
 #   scripts/capture-fragment-fixtures.sh     record them all again (as root)
 #
 # Everything happens inside a private network namespace that vanishes with
@@ -74,5 +80,13 @@ for mtu in "${MTUS[@]}"; do
             "$replies/$name-mtu$mtu.pcap"
     done
 done
+# A first fragment alone, and what the kernel sends when its datagram is
+# not whole in time: time exceeded, fragment reassembly (11/1). The
+# kernel's timeout made 1 s (net.ipv4.ipfrag_time), the oracle waits 2.5.
+editcap -F pcap -r "$requests/frag-s4000.pcap" "$requests/frag-first-only.pcap" 1
+sysctl -qw net.ipv4.ipfrag_time=1
+ip link set tun1 mtu 1500
+KERNEL_ORACLE_QUIET_MS=2500 "$root/build/tools/kernel-oracle" --every -i tun1 \
+    "$requests/frag-first-only.pcap" "$replies/frag-first-only-timeout.pcap"
 ip tuntap del mode tun name tun1
 echo "recorded: ${ORDER[*]} (replies through MTU ${MTUS[*]})"
