@@ -19,9 +19,31 @@ mkdir -p "$corpus/packets" "$corpus/options" "$corpus/pcap" "$corpus/cli"
 
 # One packet per capture: tshark prints its bytes, xxd turns them back.
 packet_bytes() { tshark -r "$1" -x 2>/dev/null | cut -c7-53 | xxd -r -p; }
+# One seed a capture; a capture of several packets (step 10's fragments)
+# gives one seed a packet, NAME-1, NAME-2, ..., which the replay reads in
+# order, so that a datagram is put back together.
+seeds_of() {
+    local count
+    count=$(tshark -r "$1" 2>/dev/null | grep -c '')
+    if [ "$count" -le 1 ]; then
+        packet_bytes "$1" >"$2"
+        return
+    fi
+    # tshark -x would add the datagram it reassembled: the records as read.
+    python3 - "$1" "$2" <<'PY'
+import struct, sys
+data = open(sys.argv[1], 'rb').read()
+at, n = 24, 0
+while at + 16 <= len(data):
+    length = struct.unpack('<I', data[at + 8:at + 12])[0]
+    n += 1
+    open('%s-%d' % (sys.argv[2], n), 'wb').write(data[at + 16:at + 16 + length])
+    at += 16 + length
+PY
+}
 for f in "$root"/tests/fixtures/requests/*.pcap "$root"/tests/fixtures/kernel-replies/*.pcap; do
     kind=$(basename "$(dirname "$f")")
-    packet_bytes "$f" >"$corpus/packets/$kind-$(basename "$f" .pcap)"
+    seeds_of "$f" "$corpus/packets/$kind-$(basename "$f" .pcap)"
 done
 request=$root/tests/fixtures/requests/default.pcap
 "$root/build/tools/inject" --to-dir "$corpus/packets" --malformed "$request" >/dev/null

@@ -795,8 +795,9 @@ static size_t handle_packet(const uint8_t *packet, size_t len, uint8_t *reply, F
 }
 
 /*
- * The runner calls this when something is due, and after each packet:
- * every datagram whose --ipfrag-time is up is freed, and if its first
+ * The runner calls this when something is due, and after each packet
+ * (tests and fuzzers through STEP_EXPIRE): every datagram whose
+ * --ipfrag-time is up is freed, and if its first
  * fragment had come, its source gets a time exceeded, fragment reassembly
  * (RFC 792 type 11, code 1) quoting that fragment, as Linux's ip_expire()
  * sends it: rate limited, and never about an ICMP error. Returns the
@@ -836,6 +837,7 @@ static int expire_reassembly(FILE *log)
         return -1;
     return next <= now ? 0 : next - now > 3600000 ? 3600000 : (int)(next - now);
 }
+#define STEP_EXPIRE expire_reassembly
 
 /* On SIGUSR1 and at exit: how many packets ended on each rung. */
 static void report_counters(FILE *out)

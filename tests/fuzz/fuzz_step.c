@@ -6,7 +6,11 @@
  * equal to what it wrote, and an echo reply inside; from step 09 on also a
  * timestamp reply, an ICMP error (never about an ICMP error, never to an
  * address that is not one host, at most 576 bytes) or a TCP reset, each
- * with its checksum right.
+ * with its checksum right. From step 10 on, what it sends through its link
+ * (an MTU of 576, so that replies are often cut) must be fragments of at
+ * most the MTU, each with a header that verifies, in order, the last
+ * without More Fragments; put back together, one such reply; and the
+ * clock moves on seven seconds an input, so reassemblies time out.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -36,7 +40,7 @@ static int tcp_checksum_ok(const uint8_t *ip, const uint8_t *tcp, size_t len)
     return sum == 0xffff;
 }
 
-/* An ICMP error (type 3 or 12), checked: within 576 bytes, to one host,
+/* An ICMP error (type 3, 11 or 12), checked: within 576 bytes, to one host,
  * and quoting an IPv4 header that is not itself an ICMP error's. */
 static int error_ok(const uint8_t *reply, size_t reply_len, const uint8_t *icmp, size_t icmp_len)
 {
@@ -80,6 +84,7 @@ static int reply_ok(const uint8_t *reply, size_t reply_len, size_t size)
     case 14:                        /* timestamp reply */
         return payload_len == 20 && inet_checksum_ok(payload, payload_len);
     case 3:
+    case 11:                        /* from step 10 on: reassembly time exceeded */
     case 12:
         return inet_checksum_ok(payload, payload_len) &&
                error_ok(reply, reply_len, payload, payload_len);
@@ -94,6 +99,67 @@ static int reply_ok(const uint8_t *reply, size_t reply_len, size_t size)
 static uint32_t stopped_clock(void)
 {
     return 12345678;
+}
+#endif
+
+#ifdef STEP_LINK
+enum { FUZZ_MTU = 576 };
+
+/* What the step sent through its link for one input, put back together. */
+static struct {
+    uint8_t whole[STEP_MAX_PACKET];
+    size_t end;                     /* bytes of `whole` so far */
+    size_t count;
+    int more;                       /* the last fragment had More Fragments */
+    int bad;
+} link_out;
+
+static void link_send(void *context, const uint8_t *packet, size_t len, FILE *log)
+{
+    (void)context;
+    (void)log;
+    size_t header_len = len >= 20 ? (size_t)(packet[0] & 0x0f) * 4 : 0;
+    if (len > FUZZ_MTU || header_len < 20 || len < header_len || (packet[0] >> 4) != 4 ||
+        read_be16(packet + 2) != len || !inet_checksum_ok(packet, header_len)) {
+        link_out.bad = 1;
+        return;
+    }
+    size_t offset = (size_t)(read_be16(packet + 6) & 0x1fff) * 8;
+    if (link_out.count == 0) {
+        memcpy(link_out.whole, packet, header_len);
+        link_out.end = header_len;
+    } else if (link_out.more == 0 || offset + (size_t)(link_out.whole[0] & 0x0f) * 4 !=
+               link_out.end || memcmp(packet + 4, link_out.whole + 4, 2) != 0) {
+        link_out.bad = 1;           /* not the next fragment of the same datagram */
+        return;
+    }
+    memcpy(link_out.whole + link_out.end, packet + header_len, len - header_len);
+    link_out.end += len - header_len;
+    link_out.more = (read_be16(packet + 6) & 0x2000) != 0;
+    link_out.count++;
+}
+
+/* The same input, the same answer: a clock that moves only between
+ * inputs, seven seconds each, so that --ipfrag-time's 30 s pass. */
+static uint64_t fuzz_uptime = 1000000;
+static uint64_t fuzz_clock(void)
+{
+    return fuzz_uptime;
+}
+
+/* What went out through the link, checked, and as one datagram. */
+static size_t link_reply(uint8_t *reply)
+{
+    if (link_out.count == 0)
+        return 0;
+    if (link_out.bad || link_out.more)
+        __builtin_trap();
+    memcpy(reply, link_out.whole, link_out.end);
+    write_be16(reply + 2, (uint16_t)link_out.end);
+    write_be16(reply + 6, 0);
+    write_be16(reply + 10, 0);
+    write_be16(reply + 10, inet_checksum(reply, (size_t)(reply[0] & 0x0f) * 4));
+    return link_out.end;
 }
 #endif
 
@@ -122,9 +188,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     STEP_RATELIMIT.ratelimit_ms = 0;
     STEP_RATELIMIT.msgs_per_sec = 0;
 #endif
+#ifdef STEP_LINK
+    STEP_LINK.mtu = FUZZ_MTU;
+    STEP_LINK.send = link_send;
+    STEP_UPTIME = fuzz_clock;
+    link_out.count = 0;
+    link_out.bad = link_out.more = 0;
+    fuzz_uptime += 7000;
+    /* An error about a datagram that timed out goes alone. */
+    STEP_EXPIRE(sink);
+    size_t expired_len = link_reply(reply);
+    if (expired_len > 0 && !reply_ok(reply, expired_len, STEP_MAX_PACKET))
+        __builtin_trap();
+    link_out.count = 0;
+    link_out.bad = link_out.more = 0;
+#endif
     /* Larger than any tun read, but --replay can deliver it: a capture's
      * record may hold more than 65535 bytes. */
     size_t reply_len = handle_packet(data, size, reply, sink);
+#ifdef STEP_LINK
+    reply_len = link_reply(reply);
+    /* A reply to a datagram put together from several inputs may be
+     * longer than this one input. */
+    size = STEP_MAX_PACKET;
+#endif
     if (reply_len == 0)
         return 0;
     if (!reply_ok(reply, reply_len, size))
