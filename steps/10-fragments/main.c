@@ -818,16 +818,22 @@ static int expire_reassembly(FILE *log)
             continue;
         }
         /* The first fragment climbed the ladder once: again, for its view
-         * and its options (the error's, and the quote's as they came). */
+         * and its options (the error's, and the quote's as they came). The
+         * table kept its data cut to a multiple of 8 bytes, as Linux does,
+         * under the header as it came: what its total length says past
+         * that is zeros here, and never quoted. */
+        size_t said = read_be16(first + 2);
+        if (said > first_len)
+            memset(first + first_len, 0, said - first_len);
         struct datagram d = {.packet = first, .reply = reply};
-        if (check_request(first, first_len, &d, log) != DELIVER)
+        if (check_request(first, said > first_len ? said : first_len, &d, log) != DELIVER)
             continue;
         fprintf(log, "reassembly of id %u from %s timed out after %u s: ", d.ip.identification,
                 dotted(from, d.ip.src), reassembly_settings.time_s);
         d.send_error = 1;
         d.error.type = ICMP_TIME_EXCEEDED;
         d.error.code = ICMP_TIME_EXCEEDED_REASSEMBLY;
-        d.quote_len = d.ip.total_len;
+        d.quote_len = first_len;
         counters[send_error(&d, REASSEMBLY_TIMEOUT, log)]++;
         if (d.reply_len > 0)
             send_datagram(reply, d.reply_len, log);

@@ -925,6 +925,36 @@ static void timeout_sends_time_exceeded_as_linux(void **state)
     free_fixture_packets(&request);
 }
 
+/* A first fragment whose data is not a multiple of 8 bytes (1001): the
+ * table keeps 1000, as Linux's ip_frag_queue() (`end &= ~7`), and the time
+ * exceeded quotes what was kept, under the header as it came (total
+ * length 1021): 20 + 548 bytes of it, the most 576 bytes allow. */
+static void timeout_quotes_the_first_fragment_as_kept(void **state)
+{
+    (void)state;
+    size_t len = load_fixture("requests/frag-first-only.pcap", packet);
+    char *text = NULL;
+    size_t size = 0;
+
+    assert_true(len > 1021);
+    len = 1021;
+    write_be16(packet + 2, 1021);
+    fix_header(packet);
+    uptime = 900000;
+    FILE *log = open_memstream(&text, &size);
+    assert_int_equal(the_step_handle_packet(packet, len, reply, log), 0);
+    uptime += 30000;
+    assert_int_equal(expire_reassembly(log), -1);
+    fclose(log);
+    assert_int_equal(outbox.count, 1);
+    assert_int_equal(outbox.len[0], 576);
+    assert_int_equal(outbox.packet[0][20], ICMP_TIME_EXCEEDED);
+    assert_int_equal(outbox.packet[0][21], ICMP_TIME_EXCEEDED_REASSEMBLY);
+    assert_memory_equal(outbox.packet[0] + 28, packet, 576 - 28);
+    assert_non_null(strstr(text, "timed out after 30 s: sent time exceeded"));
+    free(text);
+}
+
 /* bad-option-length's request (a malformed option: the kernel's answer is
  * a parameter problem) as a first fragment: the error goes, quoting the
  * fragment (Linux's icmp_send() takes offset 0); as a later fragment, no
@@ -1036,6 +1066,7 @@ int main(void)
         KERNEL_TEST(record_route_reply_in_fragments_as_linux),
         KERNEL_TEST(udp_in_fragments_gets_the_port_unreachable_linux_sends),
         KERNEL_TEST(timeout_sends_time_exceeded_as_linux),
+        KERNEL_TEST(timeout_quotes_the_first_fragment_as_kept),
         KERNEL_TEST(parameter_problem_only_about_a_first_fragment),
         KERNEL_TEST(a_fragment_climbs_the_ladder_first),
         cmocka_unit_test(it_hands_its_settings_and_link_to_the_runner),
