@@ -308,7 +308,7 @@ static enum verdict check_request(const uint8_t *packet, size_t len, struct data
                       no_host_address(d->options.first_hop));
     /* Never an error about a fragment but the first (RFC 1122 3.2.2;
      * Linux's icmp_send() refuses): the fragment is dropped, and its
-     * datagram can never be whole. */
+     * datagram waits for a good copy of it, or times out. */
     if (ip->fragment_offset != 0)
         return refuse(log, BAD_OPTIONS, "%s, in a fragment at offset %u: no error about a "
                       "fragment but the first", why, ip->fragment_offset);
@@ -694,7 +694,9 @@ static enum verdict send_error(struct datagram *d, enum verdict due, FILE *log)
  * ip_defrag, from ip_local_deliver). When it completes its datagram, the
  * whole datagram climbs the ladder again from its header, so that its
  * options are those of its first fragment (Linux answers with them), and
- * goes on (DELIVER) as step 09's datagrams do.
+ * goes on (DELIVER) as step 09's datagrams do. (A Timestamp option is so
+ * stamped when the datagram is whole; Linux stamps it as the first
+ * fragment arrives: milliseconds apart.)
  */
 static enum verdict reassemble(struct datagram *d, FILE *log)
 {
