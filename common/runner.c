@@ -327,6 +327,21 @@ static int give_up_root(const struct session *s, const char *user)
     return 0;
 }
 
+/* The tun's MTU (step 10 on), read again at most once a second before the
+ * step may send, so that `ip link set tun0 mtu N` is followed; a change is
+ * said in the log. */
+static void follow_mtu(struct session *s, FILE *log, uint64_t now)
+{
+    if (!s->step->link || s->mtu_socket < 0 || now - s->mtu_read_at < 1000)
+        return;
+    s->mtu_read_at = now;
+    unsigned mtu = tun_mtu(s->mtu_socket, s->ifname);
+    if (mtu == 0 || mtu == s->step->link->mtu)
+        return;
+    fprintf(log, "%s's MTU is now %u: longer packets go out in fragments\n", s->ifname, mtu);
+    s->step->link->mtu = mtu;
+}
+
 /* Hands one packet read from the tun to the step, and writes its reply. */
 static void answer(struct session *s, int fd, const uint8_t *packet, size_t len)
 {
@@ -337,6 +352,7 @@ static void answer(struct session *s, int fd, const uint8_t *packet, size_t len)
         gettimeofday(&now, NULL);
         record(s, &now, packet, len);
     }
+    follow_mtu(s, log, now_ms());
     size_t reply_len = handle_one(s, log, packet, len);
     if (reply_len > 0 && write(fd, s->reply, reply_len) != (ssize_t)reply_len) {
         fprintf(log, "the kernel refused our %zu-byte reply (%s)\n", reply_len, strerror(errno));
@@ -391,29 +407,13 @@ static void open_link(struct session *s, int fd, const char *ifname)
     s->mtu_read_at = now_ms();
 }
 
-/* The tun's MTU (step 10 on), read again at most once a second, so that
- * `ip link set tun0 mtu N` is followed; a change is said in the log. */
-static void follow_mtu(struct session *s, uint64_t now)
-{
-    if (!s->step->link || s->mtu_socket < 0 || now - s->mtu_read_at < 1000)
-        return;
-    s->mtu_read_at = now;
-    unsigned mtu = tun_mtu(s->mtu_socket, s->ifname);
-    if (mtu == 0 || mtu == s->step->link->mtu)
-        return;
-    FILE *log = live_log_begin(s->log, now);
-    fprintf(log, "%s's MTU is now %u: longer packets go out in fragments\n", s->ifname, mtu);
-    live_log_end(s->log);
-    s->step->link->mtu = mtu;
-}
-
-/* Step 10 on, before each wait: the MTU followed, and what time alone
- * makes due (a reassembly timed out) done. */
+/* Step 10 on, before each wait: what time alone makes due (a reassembly
+ * timed out) done, with the MTU as it is now. */
 static void keep_up(struct session *s)
 {
-    follow_mtu(s, now_ms());
     if (s->step->expire && now_ms() >= s->expire_at) {
         FILE *log = live_log_begin(s->log, now_ms());
+        follow_mtu(s, log, now_ms());
         expire_due(s, log, now_ms());
         live_log_end(s->log);
     }
