@@ -2,16 +2,17 @@
 # Records step 10's fixtures from real tools, as scripts/capture-fixtures.sh
 # records the others:
 #
-#   tests/fixtures/requests/NAME.pcap    the fragments the kernel cut ping's
+#   tests/fixtures/fragments/requests/NAME.pcap
+#                                        the fragments the kernel cut ping's
 #                                        (or a UDP socket's) datagram into,
 #                                        on its way out of a tun of MTU 1500
-#   tests/fixtures/kernel-replies/NAME-mtuN.pcap
+#   tests/fixtures/fragments/kernel-replies/NAME-mtuN.pcap
 #                                        every packet the Linux kernel sent
 #                                        back, through an oracle tun of MTU N
 #                                        (1500 and 576): its reply cut into
 #                                        fragments its own way
 #
-#   tests/fixtures/kernel-replies/frag-first-only-timeout.pcap
+#   tests/fixtures/fragments/kernel-replies/frag-first-only-timeout.pcap
 #                                        the time exceeded (11/1) the kernel
 #                                        sent when the first fragment of
 #                                        frag-s4000 stayed alone for its
@@ -19,6 +20,8 @@
 #
 #   scripts/capture-fragment-fixtures.sh     record them all again (as root)
 #
+# They live apart from the one-request, one-reply fixtures of
+# scripts/capture-fixtures.sh, which tests replay and compare one by one.
 # Everything happens inside a private network namespace that vanishes with
 # the script.
 set -euo pipefail
@@ -37,8 +40,8 @@ declare -A SEND=(
 ORDER=(frag-s4000 frag-rr-s4000 frag-udp-3000)
 MTUS=(1500 576)
 
-requests=$root/tests/fixtures/requests
-replies=$root/tests/fixtures/kernel-replies
+requests=$root/tests/fixtures/fragments/requests
+replies=$root/tests/fixtures/fragments/kernel-replies
 work=$(mktemp -d)
 cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT

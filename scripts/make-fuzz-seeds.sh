@@ -41,7 +41,8 @@ while at + 16 <= len(data):
     at += 16 + length
 PY
 }
-for f in "$root"/tests/fixtures/requests/*.pcap "$root"/tests/fixtures/kernel-replies/*.pcap; do
+for f in "$root"/tests/fixtures/requests/*.pcap "$root"/tests/fixtures/kernel-replies/*.pcap \
+         "$root"/tests/fixtures/fragments/*/*.pcap; do
     kind=$(basename "$(dirname "$f")")
     seeds_of "$f" "$corpus/packets/$kind-$(basename "$f" .pcap)"
 done

@@ -728,14 +728,14 @@ static void echo_in_fragments_in_any_order(void **state)
     char *text = NULL;
     size_t size = 0;
 
-    load_fixture_packets("requests/frag-s4000.pcap", &request);
+    load_fixture_packets("fragments/requests/frag-s4000.pcap", &request);
     assert_int_equal(request.count, 3);
     for (size_t o = 0; o < sizeof orders / sizeof orders[0]; o++) {
         unsigned long answered = counters[ANSWERED], whole = counters[REASSEMBLED];
         FILE *log = open_memstream(&text, &size);
         send_in_order(&request, orders[o], log);
         fclose(log);
-        assert_sent_as_kernel("kernel-replies/frag-s4000-mtu1500.pcap");
+        assert_sent_as_kernel("fragments/kernel-replies/frag-s4000-mtu1500.pcap");
         assert_int_equal(counters[ANSWERED], answered + 1);
         assert_int_equal(counters[REASSEMBLED], whole + 1);
         assert_int_equal(reassembly_count(fragments), 0);
@@ -758,13 +758,13 @@ static void a_reply_longer_than_the_mtu_as_linux_cuts_it(void **state)
     char *text = NULL;
     size_t size = 0;
 
-    load_fixture_packets("requests/frag-s4000.pcap", &request);
+    load_fixture_packets("fragments/requests/frag-s4000.pcap", &request);
     tun.mtu = 576;
     FILE *log = open_memstream(&text, &size);
     send_in_order(&request, in_order, log);
     fclose(log);
     free(text);
-    assert_sent_as_kernel("kernel-replies/frag-s4000-mtu576.pcap");
+    assert_sent_as_kernel("fragments/kernel-replies/frag-s4000-mtu576.pcap");
     free_fixture_packets(&request);
 }
 
@@ -776,13 +776,13 @@ static void record_route_reply_in_fragments_as_linux(void **state)
     (void)state;
     const size_t reversed[] = {2, 1, 0};
     const unsigned mtus[] = {1500, 576};
-    const char *kernels[] = {"kernel-replies/frag-rr-s4000-mtu1500.pcap",
-                             "kernel-replies/frag-rr-s4000-mtu576.pcap"};
+    const char *kernels[] = {"fragments/kernel-replies/frag-rr-s4000-mtu1500.pcap",
+                             "fragments/kernel-replies/frag-rr-s4000-mtu576.pcap"};
     struct fixture_packets request;
     char *text = NULL;
     size_t size = 0;
 
-    load_fixture_packets("requests/frag-rr-s4000.pcap", &request);
+    load_fixture_packets("fragments/requests/frag-rr-s4000.pcap", &request);
     for (size_t m = 0; m < 2; m++) {
         tun.mtu = mtus[m];
         FILE *log = open_memstream(&text, &size);
@@ -857,10 +857,10 @@ static void udp_in_fragments_gets_the_port_unreachable_linux_sends(void **state)
     char *text = NULL;
     size_t size = 0;
 
-    load_fixture_packets("requests/frag-udp-3000.pcap", &request);
+    load_fixture_packets("fragments/requests/frag-udp-3000.pcap", &request);
     size_t whole_len = put_together(&request, whole);
     assert_int_equal(whole_len, 3028);
-    size_t want_len = expected_error(whole, whole_len, "kernel-replies/frag-udp-3000-mtu1500.pcap");
+    size_t want_len = expected_error(whole, whole_len, "fragments/kernel-replies/frag-udp-3000-mtu1500.pcap");
     unsigned long before = counters[PORT_UNREACHABLE];
     FILE *log = open_memstream(&text, &size);
     send_in_order(&request, reversed, log);
@@ -885,7 +885,7 @@ static void timeout_sends_time_exceeded_as_linux(void **state)
     char *text = NULL;
     size_t size = 0;
 
-    load_fixture_packets("requests/frag-s4000.pcap", &request);
+    load_fixture_packets("fragments/requests/frag-s4000.pcap", &request);
     uptime = 500000;
     FILE *log = open_memstream(&text, &size);
     assert_int_equal(the_step_handle_packet(request.packet[0], request.len[0], reply, log), 0);
@@ -898,7 +898,7 @@ static void timeout_sends_time_exceeded_as_linux(void **state)
     free(text);
 
     size_t want_len = expected_error(request.packet[0], request.len[0],
-                                     "kernel-replies/frag-first-only-timeout.pcap");
+                                     "fragments/kernel-replies/frag-first-only-timeout.pcap");
     unsigned long before = counters[REASSEMBLY_TIMEOUT];
     uptime += 1;
     log = open_memstream(&text, &size);
@@ -932,7 +932,7 @@ static void timeout_sends_time_exceeded_as_linux(void **state)
 static void timeout_quotes_the_first_fragment_as_kept(void **state)
 {
     (void)state;
-    size_t len = load_fixture("requests/frag-first-only.pcap", packet);
+    size_t len = load_fixture("fragments/requests/frag-first-only.pcap", packet);
     char *text = NULL;
     size_t size = 0;
 
