@@ -42,7 +42,7 @@ while at + 16 <= len(data):
 PY
 }
 for f in "$root"/tests/fixtures/requests/*.pcap "$root"/tests/fixtures/kernel-replies/*.pcap \
-         "$root"/tests/fixtures/fragments/*/*.pcap; do
+         "$root"/tests/fixtures/fragments/*.pcap; do
     kind=$(basename "$(dirname "$f")")
     seeds_of "$f" "$corpus/packets/$kind-$(basename "$f" .pcap)"
 done

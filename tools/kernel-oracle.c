@@ -12,9 +12,8 @@
  * (an ICMP error, a timestamp reply): each must have one (step 09's
  * fixtures). With --every, every IPv4 packet is asked too, and the answer is
  * every IPv4 packet the kernel sends to the peer until it has been quiet for
- * EVERY_QUIET_MS (or $KERNEL_ORACLE_QUIET_MS, to wait out a reassembly
- * timeout): none (a fragment the kernel holds), or several (a reply it cut
- * into fragments: step 10's fixtures). A UDP, UDP-Lite or TCP checksum, which covers the addresses, is moved
+ * EVERY_QUIET_MS: none (a fragment the kernel holds), or several (a reply
+ * it cut into fragments: step 10's fixtures). A UDP, UDP-Lite or TCP checksum, which covers the addresses, is moved
  * along with them (RFC 1624), so that a right one stays right.
  *
  * TUN must already exist, be up, and carry 198.51.100.1/24 (the test scripts
@@ -234,10 +233,8 @@ static int save_every_answer(struct oracle *o, const struct timeval *when, uint8
 {
     struct pollfd readable = {.fd = o->tun, .events = POLLIN};
     struct ipv4_view ip;
-    const char *quiet = getenv("KERNEL_ORACLE_QUIET_MS");
-    int quiet_ms = quiet && atoi(quiet) > 0 ? atoi(quiet) : EVERY_QUIET_MS;
 
-    while (poll(&readable, 1, quiet_ms) == 1) {
+    while (poll(&readable, 1, EVERY_QUIET_MS) == 1) {
         ssize_t n = read(o->tun, reply, MAX_PACKET);
         if (n < 0)
             return -1;

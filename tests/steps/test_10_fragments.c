@@ -728,14 +728,14 @@ static void echo_in_fragments_in_any_order(void **state)
     char *text = NULL;
     size_t size = 0;
 
-    load_fixture_packets("fragments/requests/frag-s4000.pcap", &request);
+    load_fixture_packets("fragments/echo-4000.request.pcap", &request);
     assert_int_equal(request.count, 3);
     for (size_t o = 0; o < sizeof orders / sizeof orders[0]; o++) {
         unsigned long answered = counters[ANSWERED], whole = counters[REASSEMBLED];
         FILE *log = open_memstream(&text, &size);
         send_in_order(&request, orders[o], log);
         fclose(log);
-        assert_sent_as_kernel("fragments/kernel-replies/frag-s4000-mtu1500.pcap");
+        assert_sent_as_kernel("fragments/echo-4000-mtu1500.kernel.pcap");
         assert_int_equal(counters[ANSWERED], answered + 1);
         assert_int_equal(counters[REASSEMBLED], whole + 1);
         assert_int_equal(reassembly_count(fragments), 0);
@@ -760,13 +760,13 @@ static void a_reply_longer_than_the_mtu_as_linux_cuts_it(void **state)
     char *text = NULL;
     size_t size = 0;
 
-    load_fixture_packets("fragments/requests/frag-s4000.pcap", &request);
+    load_fixture_packets("fragments/echo-4000.request.pcap", &request);
     tun.mtu = 576;
     FILE *log = open_memstream(&text, &size);
     send_in_order(&request, in_order, log);
     fclose(log);
     free(text);
-    assert_sent_as_kernel("fragments/kernel-replies/frag-s4000-mtu576.pcap");
+    assert_sent_as_kernel("fragments/echo-4000-mtu576.kernel.pcap");
     free_fixture_packets(&request);
 }
 
@@ -778,13 +778,13 @@ static void record_route_reply_in_fragments_as_linux(void **state)
     (void)state;
     const size_t reversed[] = {2, 1, 0};
     const unsigned mtus[] = {1500, 576};
-    const char *kernels[] = {"fragments/kernel-replies/frag-rr-s4000-mtu1500.pcap",
-                             "fragments/kernel-replies/frag-rr-s4000-mtu576.pcap"};
+    const char *kernels[] = {"fragments/echo-4000-rr-mtu1500.kernel.pcap",
+                             "fragments/echo-4000-rr-mtu576.kernel.pcap"};
     struct fixture_packets request;
     char *text = NULL;
     size_t size = 0;
 
-    load_fixture_packets("fragments/requests/frag-rr-s4000.pcap", &request);
+    load_fixture_packets("fragments/echo-4000-rr.request.pcap", &request);
     for (size_t m = 0; m < 2; m++) {
         tun.mtu = mtus[m];
         FILE *log = open_memstream(&text, &size);
@@ -859,10 +859,10 @@ static void udp_in_fragments_gets_the_port_unreachable_linux_sends(void **state)
     char *text = NULL;
     size_t size = 0;
 
-    load_fixture_packets("fragments/requests/frag-udp-3000.pcap", &request);
+    load_fixture_packets("fragments/udp-3000.request.pcap", &request);
     size_t whole_len = put_together(&request, whole);
     assert_int_equal(whole_len, 3028);
-    size_t want_len = expected_error(whole, whole_len, "fragments/kernel-replies/frag-udp-3000-mtu1500.pcap");
+    size_t want_len = expected_error(whole, whole_len, "fragments/udp-3000.kernel.pcap");
     unsigned long before = counters[PORT_UNREACHABLE];
     FILE *log = open_memstream(&text, &size);
     send_in_order(&request, reversed, log);
@@ -876,10 +876,54 @@ static void udp_in_fragments_gets_the_port_unreachable_linux_sends(void **state)
     free_fixture_packets(&request);
 }
 
-/* The first fragment of ping -s 4000, alone: nothing until --ipfrag-time
- * is up; then the kernel's time exceeded, fragment reassembly (11/1),
- * quoting that fragment; the table empty. A datagram whose first fragment
- * never came is freed without a word. */
+/*
+ * A first fragment alone (tests/fixtures/fragments/NAME.request.pcap, from
+ * 192.0.2.1 to 192.0.2.2), and what the kernel, holding 192.0.2.2 itself,
+ * sent when its time was up (NAME.kernel.pcap: recorded by
+ * tests/docs/kernel_fragments.py): a time exceeded, fragment reassembly
+ * (11/1), quoting the fragment as the kernel kept it. Nothing before
+ * --ipfrag-time (30 s) is up; then exactly the kernel's bytes, but for
+ * the identification, which is Linux's hashed counter: the step's counter
+ * is set to it. The table is empty after.
+ */
+static void timeout_as_linux(const char *name, const char *line)
+{
+    char path[128];
+    char *text = NULL;
+    size_t size = 0;
+
+    snprintf(path, sizeof path, "fragments/%s.request.pcap", name);
+    size_t len = load_fixture(path, packet);
+    snprintf(path, sizeof path, "fragments/%s.kernel.pcap", name);
+    size_t kernel_len = load_fixture(path, kernel);
+    assert_int_equal(read_be16(packet + 6), 0x2000);        /* offset 0, more follow */
+    next_identification = read_be16(kernel + 4);
+    unsigned long before = counters[REASSEMBLY_TIMEOUT];
+
+    uptime = 500000;
+    FILE *log = open_memstream(&text, &size);
+    assert_int_equal(the_step_handle_packet(packet, len, reply, log), 0);
+    assert_int_equal(outbox.count, 0);
+    assert_int_equal(expire_reassembly(log), 30000);
+    uptime += 29999;
+    assert_int_equal(expire_reassembly(log), 1);
+    assert_int_equal(outbox.count, 0);
+    uptime += 1;
+    assert_int_equal(expire_reassembly(log), -1);
+    fclose(log);
+    print_message("%s: %zu bytes, the kernel's %zu\n", name, outbox.len[0], kernel_len);
+    assert_int_equal(outbox.count, 1);
+    assert_reply_length(outbox.len[0], kernel_len);
+    assert_packet_equal(kernel, outbox.packet[0], kernel_len);
+    assert_int_equal(counters[REASSEMBLY_TIMEOUT], before + 1);
+    assert_int_equal(reassembly_count(fragments), 0);
+    assert_non_null(strstr(text, line));
+    free(text);
+    outbox.count = 0;
+}
+
+/* 512 bytes of data: quoted whole. Then a last fragment alone: its
+ * datagram is freed in silence (RFC 792: no first fragment, no error). */
 static void timeout_sends_time_exceeded_as_linux(void **state)
 {
     (void)state;
@@ -887,74 +931,31 @@ static void timeout_sends_time_exceeded_as_linux(void **state)
     char *text = NULL;
     size_t size = 0;
 
-    load_fixture_packets("fragments/requests/frag-s4000.pcap", &request);
-    uptime = 500000;
-    FILE *log = open_memstream(&text, &size);
-    assert_int_equal(the_step_handle_packet(request.packet[0], request.len[0], reply, log), 0);
-    assert_int_equal(outbox.count, 0);
-    assert_int_equal(expire_reassembly(log), 30000);
-    uptime += 29999;
-    assert_int_equal(expire_reassembly(log), 1);
-    assert_int_equal(outbox.count, 0);
-    fclose(log);
-    free(text);
+    timeout_as_linux("fragment-timeout", "from 192.0.2.1 timed out after 30 s: sent time "
+                                         "exceeded (type 11, code 1) to 192.0.2.1\n");
 
-    size_t want_len = expected_error(request.packet[0], request.len[0],
-                                     "fragments/kernel-replies/frag-first-only-timeout.pcap");
+    load_fixture_packets("fragments/echo-4000.request.pcap", &request);
     unsigned long before = counters[REASSEMBLY_TIMEOUT];
-    uptime += 1;
-    log = open_memstream(&text, &size);
-    assert_int_equal(expire_reassembly(log), -1);
-    fclose(log);
-    assert_int_equal(outbox.count, 1);
-    assert_reply_length(outbox.len[0], want_len);
-    assert_packet_equal(want, outbox.packet[0], want_len);
-    assert_int_equal(counters[REASSEMBLY_TIMEOUT], before + 1);
-    assert_int_equal(reassembly_count(fragments), 0);
-    assert_non_null(strstr(text, "timed out after 30 s: sent time exceeded"));
-    free(text);
-
-    /* Only the last fragment: freed in silence. */
-    outbox.count = 0;
-    log = open_memstream(&text, &size);
+    FILE *log = open_memstream(&text, &size);
     the_step_handle_packet(request.packet[2], request.len[2], reply, log);
     uptime += 30000;
     assert_int_equal(expire_reassembly(log), -1);
     fclose(log);
     assert_int_equal(outbox.count, 0);
-    assert_int_equal(counters[REASSEMBLY_TIMEOUT], before + 2);
+    assert_int_equal(counters[REASSEMBLY_TIMEOUT], before + 1);
+    assert_non_null(strstr(text, "without its first fragment: freed, no error\n"));
     free(text);
     free_fixture_packets(&request);
 }
 
-/* A first fragment whose data is not a multiple of 8 bytes (1001): the
- * table keeps 1000, as Linux's ip_frag_queue() (`end &= ~7`), and the time
- * exceeded quotes what was kept, under the header as it came (total
- * length 1021): 20 + 548 bytes of it, the most 576 bytes allow. */
+/* 13 bytes of data, not a multiple of 8: the kernel keeps 8 (its
+ * ip_frag_queue(): `end &= ~7` for a fragment with more to follow) and
+ * quotes those under the header as it came, total length 33 and all. */
 static void timeout_quotes_the_first_fragment_as_kept(void **state)
 {
     (void)state;
-    size_t len = load_fixture("fragments/requests/frag-first-only.pcap", packet);
-    char *text = NULL;
-    size_t size = 0;
-
-    assert_true(len > 1021);
-    len = 1021;
-    write_be16(packet + 2, 1021);
-    fix_header(packet);
-    uptime = 900000;
-    FILE *log = open_memstream(&text, &size);
-    assert_int_equal(the_step_handle_packet(packet, len, reply, log), 0);
-    uptime += 30000;
-    assert_int_equal(expire_reassembly(log), -1);
-    fclose(log);
-    assert_int_equal(outbox.count, 1);
-    assert_int_equal(outbox.len[0], 576);
-    assert_int_equal(outbox.packet[0][20], ICMP_TIME_EXCEEDED);
-    assert_int_equal(outbox.packet[0][21], ICMP_TIME_EXCEEDED_REASSEMBLY);
-    assert_memory_equal(outbox.packet[0] + 28, packet, 576 - 28);
-    assert_non_null(strstr(text, "timed out after 30 s: sent time exceeded"));
-    free(text);
+    timeout_as_linux("fragment-timeout-cut", "timed out after 30 s: sent time exceeded "
+                                             "(type 11, code 1) to 192.0.2.1\n");
 }
 
 /* bad-option-length's request (a malformed option: the kernel's answer is

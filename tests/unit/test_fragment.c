@@ -89,13 +89,13 @@ static void cut_like_the_kernel(const char *fixture, unsigned mtu)
 static void echo_reply_mtu_1500(void **state)
 {
     (void)state;
-    cut_like_the_kernel("fragments/kernel-replies/frag-s4000-mtu1500.pcap", 1500);
+    cut_like_the_kernel("fragments/echo-4000-mtu1500.kernel.pcap", 1500);
 }
 
 static void echo_reply_mtu_576(void **state)
 {
     (void)state;
-    cut_like_the_kernel("fragments/kernel-replies/frag-s4000-mtu576.pcap", 576);
+    cut_like_the_kernel("fragments/echo-4000-mtu576.kernel.pcap", 576);
 }
 
 /* With Record Route (a 60-byte header): the data space shrinks to 1440 and
@@ -104,13 +104,13 @@ static void echo_reply_mtu_576(void **state)
 static void record_route_reply_mtu_1500(void **state)
 {
     (void)state;
-    cut_like_the_kernel("fragments/kernel-replies/frag-rr-s4000-mtu1500.pcap", 1500);
+    cut_like_the_kernel("fragments/echo-4000-rr-mtu1500.kernel.pcap", 1500);
 }
 
 static void record_route_reply_mtu_576(void **state)
 {
     (void)state;
-    cut_like_the_kernel("fragments/kernel-replies/frag-rr-s4000-mtu576.pcap", 576);
+    cut_like_the_kernel("fragments/echo-4000-rr-mtu576.kernel.pcap", 576);
 }
 
 /* A datagram that fits is sent as it is, once. */
