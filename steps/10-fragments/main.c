@@ -703,7 +703,7 @@ static enum verdict reassemble(struct datagram *d, FILE *log)
     char from[16];
 
     dotted(from, d->ip.src);
-    /* [exercise 10: put the fragment in the table (reassembly_new(&reassembly_settings) the first time, then reassembly_add(fragments, d->packet, &d->ip, uptime_ms(), whole, &whole_len)); log one line and return the rung its outcome names (fragment-held, fragment-duplicate, ...); when the datagram is whole, count REASSEMBLED, make `d` the whole datagram and return check_request(whole, whole_len, d, log)] */
+    /* [exercise 10: put the fragment in the table (reassembly_new(&reassembly_settings) the first time, then reassembly_add(fragments, d->packet, &d->ip, uptime_ms(), whole, &whole_len), `whole` a static buffer of STEP_MAX_PACKET bytes); log one line and return the rung its outcome names (fragment-held, fragment-duplicate, ...); when the datagram is whole, count REASSEMBLED, make `d` a new struct datagram for it ({.packet = whole, .reply = d->reply}) and return check_request(whole, whole_len, d, log)] */
     static const enum verdict RUNGS[] = {
         [REASSEMBLY_HELD] = FRAGMENT_HELD,
         [REASSEMBLY_COMPLETE] = REASSEMBLED,
@@ -799,11 +799,11 @@ static size_t handle_packet(const uint8_t *packet, size_t len, uint8_t *reply, F
 /*
  * The runner calls this when something is due, and after each packet
  * (tests and fuzzers through STEP_EXPIRE): every datagram whose
- * --ipfrag-time is up is freed, and if its first
- * fragment had come, its source gets a time exceeded, fragment reassembly
- * (RFC 792 type 11, code 1) quoting that fragment, as Linux's ip_expire()
- * sends it: rate limited, and never about an ICMP error. Returns the
- * milliseconds until the next is due, or -1: none is.
+ * --ipfrag-time is up is freed, and if its first fragment had come, its
+ * source gets a time exceeded, fragment reassembly (RFC 792 type 11, code
+ * 1) quoting that fragment, as Linux's ip_expire() sends it: rate limited,
+ * and never about an ICMP error. Returns the milliseconds until the next
+ * is due, or -1: none is.
  */
 static int expire_reassembly(FILE *log)
 {
