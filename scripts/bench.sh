@@ -17,10 +17,18 @@
 #     received, errors it sent (its own counters) and errors that came
 #     back, a second and a datagram. BENCH_FLOOD_RATE (default 10000) sets
 #     the rate; each case lasts BENCH_SECONDS, once.
+#  5. The memory question, for steps that reassemble (10 on): a flood of
+#     first fragments, each of its own datagram and never completed
+#     (tools/frag-flood.c, BENCH_FRAG_RATE a second, default 5000, for
+#     BENCH_SECONDS), against the kernel (veth) and each such step, with
+#     the default limit of memory for reassembly (4 MiB) and a small one
+#     (256 KiB): how much each holds, how much it refuses, and how much its
+#     memory grew (the kernel's own count; a step's resident set, from
+#     /proc) against the limit: it must not grow past it.
 #
 # Time is noisy on a shared machine: compare ratios within one run, never
 # absolute figures across runs. Instruction counts (valgrind's callgrind) do
-# not depend on the load. Parts 2 and 3 need root; they run in private
+# not depend on the load. Parts 2 to 5 need root; they run in private
 # network namespaces that the script creates, with documentation addresses.
 #
 #   BENCH_RUNS=5 BENCH_SECONDS=2 BENCH_CALLS=2000000 BENCH_CALLGRIND=1 \
@@ -76,17 +84,23 @@ trap '[ -z "$responder" ] || kill $responder 2>/dev/null; [ -z "$peer" ] || kill
 ip link set lo up
 
 # The kernel's side: a veth pair into a second namespace, which answers
-# 198.51.100.2 itself.
-unshare --net sleep 100000 &
-peer=$!
-sleep 0.1
-ip link add bench0 type veth peer name bench1
-ip link set bench1 netns "$peer"
-ip addr add 198.51.100.1/24 dev bench0
-ip link set bench0 up
-nsenter --net=/proc/$peer/ns/net sh -c \
-    'ip link set lo up; ip addr add 198.51.100.2/24 dev bench1; ip link set bench1 up'
-scripts/link-ready.sh bench0 2>/dev/null || sleep 1
+# 198.51.100.2 itself. start_peer [SYSCTL=VALUE...] makes a new one (the
+# old one, if any, goes with its namespace), those sysctls set in it.
+start_peer() {
+    [ -z "$peer" ] || { kill "$peer" 2>/dev/null; wait "$peer" 2>/dev/null; }
+    unshare --net sleep 100000 &
+    peer=$!
+    sleep 0.1
+    ip link add bench0 type veth peer name bench1
+    ip link set bench1 netns "$peer"
+    ip addr add 198.51.100.1/24 dev bench0
+    ip link set bench0 up
+    nsenter --net=/proc/$peer/ns/net sh -c \
+        'ip link set lo up; ip addr add 198.51.100.2/24 dev bench1; ip link set bench1 up'
+    [ $# = 0 ] || nsenter --net=/proc/$peer/ns/net sysctl -qw "$@"
+    scripts/link-ready.sh bench0 2>/dev/null || sleep 1
+}
+start_peer
 
 # Where a responder and the generator run decides much of a round trip's
 # time (a wake-up on another CPU costs an interrupt): with two CPUs or
@@ -232,7 +246,7 @@ flood_steps=()
 for name in "${steps[@]}"; do
     [ "$((10#${name%%-*}))" -lt 9 ] || flood_steps+=("$name")
 done
-[ ${#flood_steps[@]} -gt 0 ] || exit 0
+[ ${#flood_steps[@]} -gt 0 ] || exit 0    # (part 5's steps are among them)
 rate=${BENCH_FLOOD_RATE:-10000}
 # 200 more sources on each side (192.0.2.10-209 on tun0, 198.51.100.10-209
 # on bench0): a host's limit for each destination cannot stop those, only
@@ -283,5 +297,74 @@ for name in "${flood_steps[@]}"; do
                 $(( $(counter port-unreachable) + $(counter rate-limited) )) "$(counter port-unreachable)" \
                 "$(counter rate-limited)" "$errors_rate" "$per"
         }
+    done
+done
+
+# ---- 5. a flood of incomplete datagrams: does memory stay bounded? ---------
+frag_steps=()
+for name in "${steps[@]}"; do
+    [ "$((10#${name%%-*}))" -lt 10 ] || frag_steps+=("$name")
+done
+[ ${#frag_steps[@]} -gt 0 ] || exit 0
+frag_rate=${BENCH_FRAG_RATE:-5000}
+# sockstat: what the kernel's side holds for reassembly, "datagrams bytes"
+# (its own count: each fragment's buffer, skb truesize, and each queue).
+sockstat() {
+    nsenter --net="/proc/$peer/ns/net" awk '$1 == "FRAG:" { print $3, $5 }' /proc/net/sockstat
+}
+reasm_fails() {     # Ip ReasmFails: among them, fragments refused for want of memory
+    nsenter --net="/proc/$peer/ns/net" awk '
+        $1 == "Ip:" && !i++ { for (f = 2; f <= NF; f++) col[$f] = f; next }
+        $1 == "Ip:" { print $col["ReasmFails"] }' /proc/net/snmp
+}
+kb() { echo $(( ($1 + 1023) / 1024 )); }
+vm() {          # vm FIELD: the responder's VmRSS or VmHWM (its peak), in kB
+    awk -v f="$1:" '$1 == f { print $2 }' "/proc/$responder/status"
+}
+# row NAME LIMIT SENT/S HELD REFUSED BEFORE-KB AFTER-KB GROWTH-BYTES
+# Both check the limit before they take a fragment, and refuse only once
+# over it, so either may pass it by the last fragment it took: a verdict
+# allows one packet's worth, 64 kB (which also covers the pages of a
+# resident set), and no more.
+row() {
+    local verdict="held to the limit"
+    [ "$8" -le $(($2 + 65536)) ] || verdict="GREW PAST THE LIMIT"
+    printf '%-22s %9s %8s %7s %8s %10s %10s %10s %8s  %s\n' "$1" "$(kb "$2") kB" "$3" "$4" "$5" \
+        "$6 kB" "$7 kB" "$(kb "$8") kB" "$(awk -v g="$8" -v l="$2" 'BEGIN { printf "%.2f", g / l }')" "$verdict"
+}
+echo
+echo "== 5. a flood of incomplete datagrams: $frag_rate first fragments of 1480 bytes a second for $seconds s,"
+echo "      each of its own datagram, none ever completed (tools/frag-flood.c), against the"
+echo "      reassembly memory limit (Linux: net.ipv4.ipfrag_high_thresh; a step: --ipfrag-high-thresh)."
+echo "      Memory before and after: the kernel's own count of what it holds for reassembly"
+echo "      (/proc/net/sockstat FRAG: memory); a step's resident memory, VmRSS before and VmHWM"
+echo "      (its peak) after, from /proc/PID/status. Held and refused: the kernel's FRAG: inuse"
+echo "      and Ip ReasmFails; a step's counters fragment-held and reassembly-memory-full."
+printf '%-22s %9s %8s %7s %8s %10s %10s %10s %8s  %s\n' responder limit "sent/s" held refused \
+    "before" "after" growth "x limit" verdict
+for limit in 4194304 262144; do
+    # ipfrag_low_thresh first: the kernel keeps it at or below the high one.
+    start_peer net.ipv4.ipfrag_low_thresh=$((limit * 3 / 4)) net.ipv4.ipfrag_high_thresh="$limit"
+    read -r _ memory_before <<<"$(sockstat)"
+    fails=$(reasm_fails)
+    result=$("${pin_load[@]}" build/tools/frag-flood -r "$frag_rate" -t "$seconds" 198.51.100.2)
+    sleep 0.2
+    read -r held memory_after <<<"$(sockstat)"
+    row "the kernel (veth)" "$limit" "$(sed -E 's/^sent [0-9]+ \(([0-9]+)\/s\).*/\1/' <<<"$result")" "$held" \
+        $(( $(reasm_fails) - fails )) "$(kb "$memory_before")" "$(kb "$memory_after")" $((memory_after - memory_before))
+done
+for name in "${frag_steps[@]}"; do
+    for limit in 4194304 262144; do
+        ERR=$work/counters start_on_tun "bin/$name" -i tun0 --ipfrag-high-thresh "$limit"
+        sleep 0.2
+        rss_before=$(vm VmRSS)
+        result=$("${pin_load[@]}" build/tools/frag-flood -r "$frag_rate" -t "$seconds" 192.0.2.2)
+        sleep 0.2
+        peak=$(vm VmHWM)
+        stop_responder
+        counter() { awk -v c="$1" '$1 == c { print $2 }' "$work/counters"; }
+        row "$name" "$limit" "$(sed -E 's/^sent [0-9]+ \(([0-9]+)\/s\).*/\1/' <<<"$result")" \
+            "$(counter fragment-held)" "$(counter reassembly-memory-full)" "$rss_before" "$peak" \
+            $(( (peak - rss_before) * 1024 ))
     done
 done
