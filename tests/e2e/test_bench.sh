@@ -2,7 +2,9 @@
 # `make bench` runs and prints its whole table: a benchmark, not a timed
 # test, so nothing here depends on how fast anything is, only that every
 # row is there with a figure and that no step lost a packet; part 4 (a UDP
-# flood, the kernel beside step 09) prints every count. Tiny counts
+# flood, the kernel beside steps 09 and 10) prints every count; part 5 (a
+# flood of fragments, the kernel beside step 10) every count, and that no
+# one's memory grew past its limit. Tiny counts
 # (BENCH_RUNS=1, 0.2 s) keep it short.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -12,7 +14,7 @@ if ! unshare --net true 2>/dev/null; then
     exit 0
 fi
 
-steps=(03-naive-reply 04-echo-payload 05-checksum 08-least-privilege 09-icmp-errors)
+steps=(03-naive-reply 04-echo-payload 05-checksum 08-least-privilege 09-icmp-errors 10-fragments)
 out=$(cd "$root" && BENCH_RUNS=1 BENCH_SECONDS=0.2 BENCH_CALLS=1000 BENCH_CALLGRIND=0 \
       timeout 300 scripts/bench.sh "${steps[@]}" 2>&1)
 status=$?
@@ -38,7 +40,7 @@ for payload in 56 1400; do
         done
         # Answering steps and yardsticks lose nothing (03 and 04 answer
         # wrongly on purpose: their replies count as bad, not lost).
-        for responder in "the kernel (veth)" "bare loop (tools/)" 05-checksum 08-least-privilege 09-icmp-errors; do
+        for responder in "the kernel (veth)" "bare loop (tools/)" 05-checksum 08-least-privilege 09-icmp-errors 10-fragments; do
             row=$(grep -F "$responder" <<<"$out" | grep -E "^.{22} +$payload +$window " | head -n 1)
             check "part 2: $responder, payload $payload, window $window: no loss, no bad reply" \
                 grep -Eq " 0 +0 +[^ ]+$" <<<"$row"
@@ -58,7 +60,7 @@ done
 # source and from 200, each with every count (not how many: that is
 # tests/e2e/test_ratelimit.sh's).
 check "part 4: its heading" grep -q "^== 4. a flood of UDP to closed ports" <<<"$out"
-for responder in "the kernel (veth)" 09-icmp-errors; do
+for responder in "the kernel (veth)" 09-icmp-errors 10-fragments; do
     for sources in 1 200; do
         check "part 4: $responder, $sources source(s): sent/s, received, errors sent, rate-limited, errors/s, errors a datagram" \
             grep -Eq "^$(sed 's/[()]/\\&/g' <<<"$responder") +$sources +[1-9][0-9]* +[1-9][0-9]* +[0-9]+ +[0-9]+ +[0-9]+ +$number$" <<<"$out"
@@ -66,5 +68,20 @@ for responder in "the kernel (veth)" 09-icmp-errors; do
 done
 check_lacks "part 4: not for steps that send no errors" "08-least-privilege            1 " \
     "$(sed -n '/^== 4/,$p' <<<"$out")"
+# Part 5, for the steps that reassemble: the kernel and step 10 under a
+# flood of first fragments, with the default limit and a small one. The
+# small one is reached even in 0.2 s (some fragments refused), and neither
+# grows past a limit (the verdict: scripts/bench.sh allows 128 kB for the
+# last fragment and the pages).
+check "part 5: its heading" grep -q "^== 5. a flood of incomplete datagrams" <<<"$out"
+for responder in "the kernel (veth)" 10-fragments; do
+    for limit in 4096 256; do
+        refused='[0-9]+'
+        [ "$limit" = 4096 ] || refused='[1-9][0-9]*'
+        check "part 5: $responder, limit $limit kB: sent/s, held, refused, memory before and after, growth, x limit: held to the limit" \
+            grep -Eq "^$(sed 's/[()]/\\&/g' <<<"$responder") +$limit kB +[1-9][0-9]* +[1-9][0-9]* +$refused +[0-9]+ kB +[0-9]+ kB +-?[0-9]+ kB +$number +held to the limit$" <<<"$out"
+    done
+done
+check_lacks "part 5: not for steps that do not reassemble" "09-icmp-errors   " "$(sed -n '/^== 5/,$p' <<<"$out")"
 [ "$failed" = 0 ] || printf '%s\n' "$out" | sed 's/^/    | /'
 finish
