@@ -17,7 +17,8 @@
 # ladder); from 07, ping -R; for 08, who the program is while it runs, read
 # from /proc/PID/status, never from what it says; from 09, traceroute,
 # tracepath, nc and a connected UDP socket, each beside what it gets from
-# Linux in the same run, and every error's quote as tshark decodes it.
+# Linux in the same run, and every error's quote as tshark decodes it; from
+# 10, ping -s 4000 (fragments both ways) beside Linux too.
 #
 # Nothing here runs unbounded: every stage has a time limit (below), says
 # which stage ran out of time and what that usually means, and Ctrl-C ends
@@ -332,10 +333,11 @@ $(sed -n '/^--- what .* printed ---/,/^--- /p' "$work/default.out" | sed '1d;$d'
     [ "$number" -lt 9 ] || tool_checks
 }
 
-# tool_checks: step 09, the tools a host must satisfy (traceroute,
-# tracepath, nc, a connected UDP socket), each beside what the same tool
-# got from Linux in the same run (scripts/lab.sh: a namespace behind a veth
-# pair), and every error's quote against the datagram sent (tshark).
+# tool_checks: step 09 on, the tools a host must satisfy (traceroute,
+# tracepath, nc, a connected UDP socket; from 10, ping -s 4000), each
+# beside what the same tool got from Linux in the same run (scripts/lab.sh:
+# a namespace behind a veth pair), and every error's quote against the
+# datagram sent (tshark).
 tool_checks() {
     local yours linux names c name got want
     yours=$(grep -v '^Linux|' "$work/default.tools" 2>/dev/null)
@@ -348,7 +350,11 @@ tool_checks() {
     IFS='|' read -r -a names <<<"$(head -n 1 "$root/tests/transcripts/tools.txt")"
     IFS='|' read -r -a got <<<"$yours"
     IFS='|' read -r -a want <<<"$linux"
-    for c in 3 4 5 6 7; do          # traceroute .. nc -z (TCP); ping and ping -R are checked above
+    # traceroute .. nc -z (TCP); ping and ping -R are checked above. From
+    # step 10 on, ping -s 4000 too: a request cut into fragments.
+    local columns=(3 4 5 6 7)
+    [ "$number" -lt 10 ] || columns+=(8)
+    for c in "${columns[@]}"; do
         name=${names[$c]}
         if [ "${got[$c]}" = "${want[$c]}" ]; then
             pass "$name: ${got[$c]}, as against Linux"
@@ -390,6 +396,8 @@ tool_hint() {
             echo "hint: UDP to a port nobody listens on gets a port unreachable (type 3, code 3) quoting the datagram, cut to its UDP length (RFC 1122 3.2.2.1): without it, $1 hears nothing" ;;
         "nc -z (TCP)")
             echo "hint: TCP to a closed port gets a reset (RFC 793, Reset Generation), not ICMP" ;;
+        "ping -s 4000")
+            echo "hint: 4028 bytes do not fit tun0's MTU of 1500, so the request arrives as three fragments: put them back together (same source, destination, protocol and identification; RFC 791, RFC 815), answer the whole datagram, and cut the reply to the MTU" ;;
     esac
 }
 

@@ -17,8 +17,9 @@
 # arguments). make check adds LAB_PINGS (more raw pings, one set of arguments
 # a line), LAB_PROBE_LADDER=1 and LAB_STATUS=1 (see below). From step 06 on
 # the lab also runs the tools a host must satisfy (ping -R, traceroute,
-# tracepath, nc) against the step and against Linux itself (a namespace of
-# its own behind a veth pair, 198.51.100.2), side by side; LAB_TOOLS=0
+# tracepath, nc, ping -s 4000 for fragments) against the step and against
+# Linux itself (a namespace of its own behind a veth pair, 198.51.100.2),
+# side by side; LAB_TOOLS=0
 # leaves them out. `make lab STEP=NN` and `make demo` call this script.
 #
 # Nothing leaks out: the namespace has only lo and tun0 (and, from step 06
@@ -264,7 +265,8 @@ TXT
 fi
 
 # ---- the tools a host must satisfy (step 06 on) ----------------------------
-# ping -R, traceroute, tracepath, nc and a connected UDP socket, each against
+# ping -R, traceroute, tracepath, nc, a connected UDP socket and ping -s 4000
+# (a datagram bigger than the MTU: fragments, step 10 on), each against
 # the step (192.0.2.2) and against Linux itself: a namespace of its own
 # behind a veth pair (here ref0, 198.51.100.1; there 198.51.100.2, the
 # kernel's defaults, rate limits included), one after the other, so that
@@ -316,6 +318,8 @@ run_tools() {
     timeout -k 1 5 python3 "$root/tools/udp-client.py" "$t" 7 2>&1 || true
     echo "\$ nc -z -v -w 1 $t 80   (TCP: a closed port)"
     timeout -k 1 5 nc -z -v -w 1 "$t" 80 </dev/null 2>&1 || true
+    echo "\$ ping -s 4000 -c 2 -i 0.2 -W 1 $t   (raw socket: 4028 bytes, three fragments each way over an MTU of 1500)"
+    timeout --foreground -s INT -k 2 5 ping -s 4000 -c 2 -i 0.2 -W 1 "$t" 2>&1 || true
 }
 
 # quotes PCAP: one line for each ICMP error as tshark decodes it, with the
@@ -613,8 +617,10 @@ nc_tcp_result() {
 }
 tools_row() {       # tools_row NAME FILE
     section "$2" "ping -c" >"$work/ping.section"
-    printf '%s|%s|%s|%s|%s|%s|%s|%s\n' "$1" "$(ping_result "$work/ping.section")" "$(ping_rr_result "$2")" "$(traceroute_result "$2")" \
-        "$(tracepath_result "$2")" "$(nc_udp_result "$2")" "$(udp_socket_result "$2")" "$(nc_tcp_result "$2")"
+    section "$2" "ping -s 4000" >"$work/ping4000.section"
+    printf '%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$1" "$(ping_result "$work/ping.section")" "$(ping_rr_result "$2")" "$(traceroute_result "$2")" \
+        "$(tracepath_result "$2")" "$(nc_udp_result "$2")" "$(udp_socket_result "$2")" "$(nc_tcp_result "$2")" \
+        "$(ping_result "$work/ping4000.section")"
 }
 if [ -n "$tools_summary" ]; then
     if [ -s "$work/tools.step" ]; then
