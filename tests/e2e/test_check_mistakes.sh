@@ -102,6 +102,14 @@ fails_with protocol-for-port "FAIL  traceroute: against Linux 'ends at hop 1', a
 fails_with protocol-for-port "FAIL  connected UDP socket: against Linux '2nd send: Connection refused', against yours '2nd send: Protocol not available'"
 fails_with protocol-for-port "hint: UDP to a port nobody listens on gets a port unreachable (type 3, code 3)"
 
+# Step 10: the exercise's starter drops fragments, as step 09 did; beside
+# Linux in the same lab, ping -s 4000 says so in one line, with a hint.
+python3 "$root/tools/workshop.py" exercise 10 --dir "$work/starter-10" >/dev/null
+WORKSHOP_DIR=$work/starter-10 "$root/scripts/check.sh" 10 >"$work/starter-10.out" 2>&1
+echo $? >"$work/starter-10.status"
+fails_with starter-10 "FAIL  ping -s 4000: against Linux 'replies (2 of 2)', against yours 'no reply (100% loss)'"
+fails_with starter-10 "hint: 4028 bytes do not fit tun0's MTU of 1500, so the request arrives as three fragments"
+
 # ---- BIN: what is named is what is checked ---------------------------------
 bin_check() {    # NAME STEP BIN: make check STEP BIN=..., timed
     local started=$SECONDS
