@@ -14,7 +14,7 @@ identifier of its own, so that an answer is told apart: an echo reply by
 its identifier, an ICMP error by the identification of the datagram it
 quotes. One line a case:
 
-    NAME: ICMP 11/1 (576 bytes) after 2.0 s
+    NAME: ICMP 11/1 (576 bytes) after 2.0 s, quoting the first fragment as sent (its header and 528 bytes)
     NAME: silence
 
 Root (CAP_NET_RAW) only.
@@ -70,6 +70,18 @@ def cases(src, dst):
          cut(src, dst, 0x5006, near_end, 1480)),
     ]
 
+def quoting(quote, first):
+    """Whether an error quotes the case's first fragment as it was sent: its
+    header (but the checksum, which the kernel filled in) and the start of
+    what it carried."""
+    if not first:
+        return "quoting a first fragment that was never sent"
+    if quote[:10] + quote[12:20] != first[:10] + first[12:20]:
+        return "quoting another header than the first fragment's"
+    if not first[20:].startswith(quote[20:]):
+        return "quoting other bytes than the first fragment's"
+    return "quoting the first fragment as sent (its header and %d bytes)" % (len(quote) - 20)
+
 def main():
     src, dst = sys.argv[1], sys.argv[2]
     seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 4
@@ -80,6 +92,8 @@ def main():
     answers = {name: [] for name, _, _, _ in all_cases}
     by_ip_id = {ip_id: name for name, ip_id, _, _ in all_cases}
     by_echo_id = {echo_id: name for name, _, echo_id, _ in all_cases}
+    first_fragment = {name: next((p for p in packets if struct.unpack("!H", p[6:8])[0] & 0x1fff == 0), b"")
+                      for name, _, _, packets in all_cases}
     start = time.time()
     for name, _, _, packets in all_cases:
         for p in packets:
@@ -98,6 +112,8 @@ def main():
             name = by_echo_id.get(struct.unpack("!H", icmp[4:6])[0])
         elif icmp[0] in (3, 11, 12) and len(icmp) >= 8 + 20:
             name = by_ip_id.get(struct.unpack("!H", icmp[8 + 4:8 + 6])[0])
+            if name:
+                what += ", " + quoting(icmp[8:], first_fragment[name])
         else:
             name = None
         if name:

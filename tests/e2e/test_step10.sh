@@ -172,7 +172,9 @@ check_contains "control: an echo request in three fragments is answered" \
 check_contains "control: and in reverse order" "control: the same, last fragment first: ICMP 0/0 (3020 bytes)" "$step_cases"
 check_contains "a first fragment alone: time exceeded, fragment reassembly, 576 bytes" \
     "a first fragment alone: ICMP 11/1 (576 bytes) after " "$step_cases"
-after=$(sed -n 's/^a first fragment alone: ICMP 11\/1 .* after \([0-9.]*\) s$/\1/p' <<<"$step_cases")
+check_contains "  quoting that fragment as it was sent, as much as fits in 576 bytes" \
+    "quoting the first fragment as sent (its header and 528 bytes)" "$step_cases"   # 576 - 20 - 8 - 20
+after=$(sed -n 's/^a first fragment alone: ICMP 11\/1 .* after \([0-9.]*\) s, .*$/\1/p' <<<"$step_cases")
 check "  after the 2 s of --ipfrag-time (${after:-never} s)" awk -v a="${after:-0}" 'BEGIN { exit !(a >= 1.8 && a <= 3.5) }'
 for silent in "a non-first fragment alone (the last)" "two overlapping fragments (bytes 0-23, then 8-31)" \
               "a datagram whose last fragment ends at byte 65552 (ping of death)" \
@@ -184,6 +186,8 @@ for pcap in step-cases linux-cases; do
     check_equal "tshark on $pcap: one time exceeded, in its words" \
         "Time-to-live exceeded (Fragment reassembly time exceeded)" \
         "$(tshark -r "$work/$pcap.pcap" -Y 'icmp.type == 11' -T fields -e _ws.col.Info 2>/dev/null | sed 's/ *$//')"
+    check_contains "  and with -V" "$(printf '    Type: 11 (Time-to-live exceeded)\n    Code: 1 (Fragment reassembly time exceeded)')" \
+        "$(tshark -r "$work/$pcap.pcap" -Y 'icmp.type == 11' -V 2>/dev/null)"
 done
 
 stop_step
