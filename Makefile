@@ -239,7 +239,9 @@ check: all build/tools/inject
 #   make bench   what a reply costs each answering step: time and instructions
 #                per packet; round trips a second through the whole loop
 #                beside the kernel and a bare read/write loop; how soon
-#                SIGTERM ends a step under a flood with its output stalled.
+#                SIGTERM ends a step under a flood with its output stalled;
+#                floods of UDP (errors sent) and of fragments never
+#                completed (memory held), each beside the kernel.
 #                BENCH_RUNS=5 BENCH_SECONDS=2 (see scripts/bench.sh)
 
 BENCH_STEPS := $(filter-out 01-% 02-%,$(STEPS))
