@@ -252,6 +252,8 @@ tun0 (192.0.2.1/24). Try:
                                     $back
     traceroute -n 192.0.2.2; tracepath -n 192.0.2.2; nc -u 192.0.2.2 7
                                     (from step 09 on, these get their answer)
+    ping -c 2 -s 4000 192.0.2.2     (4028 bytes: three fragments over tun0's MTU of 1500;
+                                    from step 10 on, answered)
     tshark -i tun0 -o ip.check_checksum:TRUE -V    (Wireshark's view; without -o it
                                     does not check the IPv4 header checksum)
     nstat -az IpInHdrErrors IpExtInCsumErrors IcmpInCsumErrors IpInAddrErrors
