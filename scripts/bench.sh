@@ -88,6 +88,7 @@ ip link set lo up
 # old one, if any, goes with its namespace), those sysctls set in it.
 start_peer() {
     [ -z "$peer" ] || { kill "$peer" 2>/dev/null; wait "$peer" 2>/dev/null; }
+    ip link del bench0 2>/dev/null      # (it goes with the old namespace, maybe not yet)
     unshare --net sleep 100000 &
     peer=$!
     sleep 0.1
