@@ -78,8 +78,8 @@ for responder in "the kernel (veth)" 10-fragments; do
     for limit in 4096 256; do
         refused='[0-9]+'
         [ "$limit" = 4096 ] || refused='[1-9][0-9]*'
-        check "part 5: $responder, limit $limit kB: sent/s, held, refused, memory before and after, growth, x limit: held to the limit" \
-            grep -Eq "^$(sed 's/[()]/\\&/g' <<<"$responder") +$limit kB +[1-9][0-9]* +[1-9][0-9]* +$refused +[0-9]+ kB +[0-9]+ kB +-?[0-9]+ kB +$number +held to the limit$" <<<"$out"
+        check "part 5: $responder, limit $limit kB: sent/s, held, refused, lost, memory before and after, growth, x limit: held to the limit" \
+            grep -Eq "^$(sed 's/[()]/\\&/g' <<<"$responder") +$limit kB +[1-9][0-9]* +[1-9][0-9]* +$refused +[0-9]+ +[0-9]+ kB +[0-9]+ kB +-?[0-9]+ kB +$number +held to the limit$" <<<"$out"
     done
 done
 check_lacks "part 5: not for steps that do not reassemble" "09-icmp-errors   " "$(sed -n '/^== 5/,$p' <<<"$out")"
