@@ -74,6 +74,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -88,8 +89,8 @@
 
 enum {
     MAX_PACKET = 65535,
-    MAX_PIECES = 3,             /* packets in one case (fragments) */
-    MAX_REPLIES = 8,
+    MAX_PIECES = 200,           /* packets in one case (a fragment sequence) */
+    MAX_REPLIES = 128,          /* a reply of 65535 bytes is 45 fragments at MTU 1500 */
     SENTINEL_ID = 0x5e5e,
     SENTINEL_WAIT_MS = 2000,
     MAX_ROWS = 128,
@@ -226,7 +227,21 @@ struct test_case {
     char label[160];
     struct packet pieces[MAX_PIECES];
     int count;
+    /* A fragment sequence (below) is cut from datagrams written in both
+     * address spaces, so its pieces for the kernel are cut from the mapped
+     * datagram rather than mapped one by one (a TCP checksum may sit in the
+     * second piece); `request` is its first datagram whole, for the times
+     * of a Timestamp option and the checksum an error quotes. */
+    int sequence;
+    struct packet kernel_pieces[MAX_PIECES];
+    struct packet request;
 };
+
+/* What the replies are compared against: the datagram the case sent. */
+static const uint8_t *request_of(const struct test_case *c)
+{
+    return c->sequence ? c->request.bytes : c->pieces[0].bytes;
+}
 
 /* What a plain, valid echo request looks like before a shape bends it. */
 struct request {
@@ -519,7 +534,8 @@ static void fragment(struct test_case *c, const uint8_t *whole, size_t len, cons
         f->len = header_len + n;
         write_be16(f->bytes + 2, (uint16_t)f->len);
         write_be16(f->bytes + 6, (uint16_t)((i == 0 ? 0x2000 : 0) | from / 8));
-        f->bytes[4] &= 0x7f;                /* not a "frag/tail" identification: below */
+        f->bytes[4] &= 0x3f;                /* neither a "frag/tail" identification (below)
+                                               nor a fragment sequence's (0x4000 to 0x7fff) */
         fix_header_checksum(f->bytes);
     }
     c->count = 2;
@@ -913,22 +929,503 @@ static void make_other_case(struct test_case *c)
 
 static void make_case(struct test_case *c)
 {
+    c->sequence = 0;
     if (one_in(4))
         make_other_case(c);
     else
         make_echo_case(c);
 }
 
+/* ---- fragment sequences, from step 10 on -------------------------------- */
+
+/* A datagram cut into pieces and sent in some order, with a twist: "frag/
+ * seq/KIND/SIZE/CUT/ORDER/TWIST". KIND is what the datagram carries (an
+ * echo request, with Record Route or random options, UDP to a closed port,
+ * TCP, another protocol, a timestamp request), SIZE how big it is (up to
+ * and past 65535 bytes), CUT how the pieces are sized, ORDER in which
+ * order they go, TWIST what is wrong with them (a piece twice, pieces that
+ * overlap, a piece missing, a second datagram in between...). The kernel
+ * answers what it reassembles, in fragments cut to its route's MTU; the
+ * replies are compared whole and fragment by fragment (run_case, below).
+ *
+ * These cases draw from a generator of their own, so the single-packet
+ * cases above stay what they were for any seed. Each sequence gets
+ * identifications of its own (0x4000 to 0x7fff), so no earlier case's
+ * pieces, still held by a reassembly queue, join it. */
+
+enum {
+    SEQUENCE_IDS = 0x4000,      /* identifications 0x4000 | n, n below this */
+    MAX_CUT = 90,               /* pieces one datagram is cut into, at most */
+    MAX_WHOLE = 2 * MAX_PACKET, /* a datagram that ends past 65535 */
+};
+
+static uint64_t sequence_rng_state;
+static unsigned link_mtu = 1500;            /* both tuns' MTU: every piece fits it */
+static unsigned long sequence_number;       /* sequences made so far */
+
+/* A datagram to be cut, in the step's addresses and in the kernel's. */
+static struct whole {
+    uint8_t step[MAX_WHOLE], kernel[MAX_WHOLE];
+    size_t header_len, payload_len;         /* header + payload may pass 65535 */
+    uint16_t id;
+} wholes[2];
+
+/* One piece: which datagram, which of its payload bytes, which header. */
+struct spec {
+    int datagram;
+    size_t offset, len;
+    int mf, df;
+    uint8_t xor;            /* data changed: an overlap that disagrees */
+    int tos, ttl;           /* -1: the datagram's */
+};
+static struct spec plan[MAX_PIECES], in_offset_order[MAX_PIECES];
+static int planned, cut_count;
+
+/* Options in the pieces after the first: 0, only those whose copy flag is
+ * set (RFC 791); 1, the others replaced by NOPs (Linux's
+ * ip_options_fragment); 2, all of them again. */
+static int later_headers;
+
+static size_t later_options(const uint8_t *o, size_t len, uint8_t *out)
+{
+    size_t at = 0, n = 0;
+
+    if (later_headers == 2 || later_headers == 1)
+        memcpy(out, o, len);
+    if (later_headers == 2)
+        return len;
+    while (at < len && o[at] != 0) {
+        if (o[at] == 1) {
+            at++;
+            continue;
+        }
+        size_t opt_len = at + 1 < len ? o[at + 1] : 0;
+        if (opt_len < 2 || at + opt_len > len)
+            break;
+        if (later_headers == 1 && !(o[at] & 0x80))
+            memset(out + at, 1, opt_len);
+        if (later_headers == 0 && (o[at] & 0x80)) {
+            memcpy(out + n, o + at, opt_len);
+            n += opt_len;
+        }
+        at += opt_len;
+    }
+    if (later_headers == 1)
+        return len;
+    while (n % 4)
+        out[n++] = 0;
+    return n;
+}
+
+/* Writes the piece `s` for one side (the kernel's: cut from the mapped
+ * datagram); returns its length. */
+static size_t write_piece(const struct spec *s, int kernel_side, uint8_t *p)
+{
+    const struct whole *w = &wholes[s->datagram];
+    const uint8_t *d = kernel_side ? w->kernel : w->step;
+    size_t hl = w->header_len;
+
+    memcpy(p, d, 20);
+    if (s->offset == 0)
+        memcpy(p + 20, d + 20, hl - 20);
+    else
+        hl = 20 + later_options(d + 20, w->header_len - 20, p + 20);
+    p[0] = (uint8_t)(0x40 | hl / 4);
+    if (s->tos >= 0)
+        p[1] = (uint8_t)s->tos;
+    if (s->ttl >= 0)
+        p[8] = (uint8_t)s->ttl;
+    write_be16(p + 2, (uint16_t)(hl + s->len));
+    write_be16(p + 4, w->id);
+    write_be16(p + 6, (uint16_t)((s->df ? 0x4000 : 0) | (s->mf ? 0x2000 : 0) | s->offset / 8));
+    for (size_t i = 0; i < s->len; i++)
+        p[hl + i] = d[w->header_len + s->offset + i] ^ s->xor;
+    fix_header_checksum(p);
+    return hl + s->len;
+}
+
+static const char *pick(const char *const *names, const unsigned *weights, size_t n)
+{
+    unsigned total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += weights[i];
+    unsigned r = below(total);
+    for (size_t i = 0; i < n; i++) {
+        if (r < weights[i])
+            return names[i];
+        r -= weights[i];
+    }
+    return names[0];
+}
+
+/* The datagram `d`: KIND and SIZE as the label says, written whole in both
+ * address spaces. `size` "past-max" makes one whose payload ends past
+ * 65535 bytes (its total length field cannot say so: only its pieces are
+ * sent). Appends "KIND/SIZE" to the label. */
+static void make_whole(int d, const char *kind, const char *size, char *label, size_t label_len)
+{
+    struct whole *w = &wholes[d];
+    struct request r;
+    uint8_t *p = w->step;
+    char names[96] = "";
+
+    default_request(&r);
+    r.flags_offset = 0;
+    if (strcmp(kind, "echo-rr") == 0) {
+        struct piece_writer pw = {r.options, 0};
+        put_record_route(&pw, 39, 4);
+        r.options[39] = 0;
+        r.options_len = 40;
+    } else if (strcmp(kind, "echo-opt") == 0) {
+        random_options(&r, names, sizeof names);
+    }
+    size_t hl = 20 + r.options_len, header8 = strcmp(kind, "tcp") == 0 ? 20 : 8;
+    size_t most = 65535 - hl - header8;         /* data that fits in 65535 bytes */
+    size_t m = (link_mtu - hl) & ~(size_t)7;
+    if (strcmp(size, "small") == 0)
+        r.data_len = 16 + below(600);
+    else if (strcmp(size, "medium") == 0)
+        r.data_len = 600 + below(8400);
+    else if (strcmp(size, "near-max") == 0)
+        r.data_len = most - below(64);
+    else if (strcmp(size, "many-pieces") == 0)
+        r.data_len = 8 * (66 + below(30)) - 8;  /* more than 64 pieces of 8 bytes */
+    else if (strcmp(kind, "echo-rr") == 0)      /* fits in 65535 only without its options */
+        r.data_len = most + 1 + below(40);
+    else
+        r.data_len = most + 1 + below((unsigned)(m < 300 ? m : 300));
+    if (r.data_len + hl + header8 > (MAX_CUT - 4) * m)
+        r.data_len = (MAX_CUT - 4) * m - hl - header8;  /* a small MTU: fewer pieces */
+    if (strcmp(kind, "timestamp") == 0) {
+        r.icmp_type = 13;
+        r.data_len = 12;
+    }
+    if (strncmp(kind, "proto-", 6) == 0)
+        r.protocol = (uint8_t)atoi(kind + 6);
+    if (strcmp(kind, "udp") == 0 || strcmp(kind, "tcp") == 0)
+        r.protocol = strcmp(kind, "udp") == 0 ? 17 : 6;
+    size_t len = write_request(&r, p);
+    uint8_t *l4 = p + hl;
+    if (r.protocol == 17 || r.protocol == 6) {
+        write_be16(l4, (uint16_t)(1024 + below(60000)));
+        write_be16(l4 + 2, (uint16_t)(1 + below(1000)));
+        if (r.protocol == 17) {
+            write_be16(l4 + 4, (uint16_t)(len - hl));
+        } else {
+            memset(l4 + 4, 0, 16);
+            write_be16(l4 + 4, (uint16_t)rnd());
+            l4[12] = 0x50;
+            l4[13] = 0x02;                      /* SYN, with data */
+            write_be16(l4 + 14, 64240);
+        }
+        set_transport_checksum(p, len);
+    }
+    w->header_len = hl;
+    w->payload_len = len - hl;
+    for (size_t i = len; i < len + 64; i++)
+        p[i] = (uint8_t)i;                      /* what a piece past the end carries */
+    memcpy(w->kernel, p, len + 64);
+    map_packet(w->kernel, len < MAX_PACKET ? len : MAX_PACKET);
+    size_t n = strlen(label);
+    snprintf(label + n, label_len - n, "%s%s%s/%s", kind, names[0] ? "/" : "", names, size);
+}
+
+/* Cuts datagram `d` into pieces (in offset order, appended to the plan):
+ * "even" as a sender cuts to its MTU, "random" sizes (multiples of 8),
+ * "tiny" first pieces of 8 bytes, "odd" one piece carrying 1 to 7 bytes
+ * more (Linux trims a piece that is not the last to a multiple of 8, and
+ * the next one starts there). Never fewer than two pieces. */
+static void cut(int d, const char *style)
+{
+    struct whole *w = &wholes[d];
+    size_t m = (link_mtu - w->header_len) & ~(size_t)7, total = w->payload_len, at = 0;
+    int first = planned;
+    unsigned tiny = strcmp(style, "tiny") == 0 ? 1 + below(16) : 0;
+
+    if (strcmp(style, "all-tiny") == 0)
+        tiny = MAX_PIECES;
+    while (at < total) {
+        size_t len = strcmp(style, "even") == 0 ? m : 8 * (1 + below((unsigned)(m / 8)));
+        if (tiny) {
+            len = 8;
+            tiny--;
+        }
+        if ((size_t)(planned - first) + (total - at) / m + 2 >= MAX_CUT)
+            len = m;
+        if (at == 0 && len >= total)
+            len = 8 * (1 + below((unsigned)((total - 1) / 8)));
+        if (len > total - at)
+            len = total - at;
+        plan[planned++] = (struct spec){d, at, len, at + len < total, 0, 0, -1, -1};
+        at += len;
+    }
+    if (strcmp(style, "odd") == 0) {
+        int k = first + (int)below((unsigned)(planned - first - 1));
+        size_t room = link_mtu - w->header_len;
+        if (plan[k].len + 7 > room) {           /* make room: an 8-byte piece after it */
+            memmove(&plan[k + 2], &plan[k + 1], (size_t)(planned - k - 1) * sizeof plan[0]);
+            planned++;
+            plan[k].len -= 8;
+            plan[k + 1] = plan[k];
+            plan[k + 1].offset = plan[k].offset + plan[k].len;
+            plan[k + 1].len = 8;
+        }
+        plan[k].len += 1 + below(7);
+    }
+}
+
+static void insert_piece(int at, struct spec s)
+{
+    if (planned == MAX_PIECES)
+        return;
+    memmove(&plan[at + 1], &plan[at], (size_t)(planned - at) * sizeof plan[0]);
+    plan[at] = s;
+    planned++;
+}
+
+static void remove_piece(size_t offset)
+{
+    for (int i = 0; i < planned; i++)
+        if (plan[i].datagram == 0 && plan[i].offset == offset) {
+            memmove(&plan[i], &plan[i + 1], (size_t)(planned - i - 1) * sizeof plan[0]);
+            planned--;
+            return;
+        }
+}
+
+/* Puts the pieces [from, planned) in ORDER. */
+static void order_pieces(int from, const char *order)
+{
+    int n = planned - from;
+    struct spec *s = plan + from, t;
+
+    if (strcmp(order, "reversed") == 0) {
+        for (int i = 0; i < n / 2; i++) {
+            t = s[i]; s[i] = s[n - 1 - i]; s[n - 1 - i] = t;
+        }
+    } else if (strcmp(order, "shuffled") == 0) {
+        for (int i = n - 1; i > 0; i--) {
+            int j = (int)below((unsigned)i + 1);
+            t = s[i]; s[i] = s[j]; s[j] = t;
+        }
+    } else if (strcmp(order, "last-first") == 0) {
+        t = s[n - 1];
+        memmove(s + 1, s, (size_t)(n - 1) * sizeof t);
+        s[0] = t;
+    } else if (strcmp(order, "first-last") == 0) {
+        t = s[0];
+        memmove(s, s + 1, (size_t)(n - 1) * sizeof t);
+        s[n - 1] = t;
+    }
+}
+
+/* A piece of datagram 0 in offset order, by index: the last is cut_count - 1. */
+static struct spec *nth(int k) { return &in_offset_order[k]; }
+
+/* An extra piece of datagram 0, somewhere in the order. */
+static void extra(size_t offset, size_t len, int mf, uint8_t xor)
+{
+    struct spec s = {0, offset, len, mf, 0, xor, -1, -1};
+    size_t room = link_mtu - wholes[0].header_len;
+    if (s.len > room)
+        s.len = room & ~(size_t)7;
+    insert_piece((int)below((unsigned)planned + 1), s);
+}
+
+/* Applies TWIST to datagram 0's pieces (in_offset_order holds them as cut). */
+static void twist(const char *t)
+{
+    size_t total = wholes[0].payload_len, m = (link_mtu - wholes[0].header_len) & ~(size_t)7;
+    int n = cut_count, k = (int)below((unsigned)n - 1);    /* a piece, not the last */
+    struct spec *a = nth(k), *b = nth(k + 1), *last = nth(n - 1);
+
+    if (strcmp(t, "duplicate") == 0) {
+        int i = (int)below((unsigned)planned);
+        struct spec s = plan[i];
+        insert_piece(i + 1 + (int)below((unsigned)(planned - i)), s);
+    } else if (strcmp(t, "duplicate-all") == 0) {
+        for (int i = 0, was = planned; i < was; i++)
+            insert_piece(planned, plan[i]);
+    } else if (strncmp(t, "overlap-span", 12) == 0) {
+        /* from inside one piece to inside the next: the same bytes, or not */
+        size_t from = a->offset + 8 * below((unsigned)(a->len / 8));
+        size_t to = b->offset + (b->len < 8 ? b->len : 8 * (1 + below((unsigned)(b->len / 8))));
+        if (to - from > m)
+            from = (to - m + 7) & ~(size_t)7;
+        extra(from, to - from, to < total, strcmp(t, "overlap-span") == 0 ? 0 : 0x5a);
+    } else if (strcmp(t, "overlap-total") == 0) {
+        struct spec *c = nth((int)below((unsigned)n));
+        size_t from = c->offset >= 8 ? c->offset - 8 : 0, to = c->offset + c->len + 8;
+        if (to > total)
+            to = total;
+        if (to - from > m)
+            to = from + m;
+        extra(from, to - from, to < total, 0);
+    } else if (strcmp(t, "same-start-longer") == 0) {
+        size_t len = a->len + 8 > m ? a->len - 8 : a->len + 8;
+        extra(a->offset, len, 1, 0);
+    } else if (strcmp(t, "same-start-shorter") == 0) {
+        extra(a->offset, a->len >= 16 ? (a->len - 8) & ~(size_t)7 : 0, 1, 0);
+    } else if (strcmp(t, "teardrop") == 0) {
+        /* a last piece that starts inside another and ends before it does */
+        extra(a->offset + (a->len >= 16 ? 8 : 0), a->len >= 24 ? 8 : 1, 0, 0);
+    } else if (strcmp(t, "missing-first") == 0) {
+        remove_piece(0);
+    } else if (strcmp(t, "missing-middle") == 0) {
+        remove_piece(nth(n > 2 ? 1 + (int)below((unsigned)n - 2) : 1)->offset);
+    } else if (strcmp(t, "missing-last") == 0) {
+        remove_piece(last->offset);
+    } else if (strcmp(t, "second-last") == 0) {
+        extra(last->offset, last->len >= 16 ? last->len - 8 : last->len + 8, 0, 0);
+    } else if (strcmp(t, "past-last") == 0) {
+        extra(((total + 7) & ~(size_t)7) + 8 * below(4), 8, 1, 0);
+    } else if (strcmp(t, "empty") == 0) {
+        extra(a->offset, 0, 1, 0);
+    } else if (strcmp(t, "tiny-odd") == 0) {
+        extra(a->offset, 1 + below(7), 1, 0);
+    } else if (strncmp(t, "tos-ecn-", 8) == 0) {
+        /* ECN bits must agree (RFC 3168 9.2.2.1): ECT(0) in all and CE in
+         * one gives CE; not-ECT beside ECT is dropped (ip_frag_ecn_table) */
+        uint8_t tos = wholes[0].step[1] & 0xfc;
+        for (int i = 0; i < planned; i++)
+            plan[i].tos = tos | 2;
+        plan[below((unsigned)planned)].tos = strcmp(t, "tos-ecn-ce") == 0 ? tos | 3 : tos;
+    } else if (strcmp(t, "tos-differs") == 0) {
+        for (int i = 0; i < planned; i++)
+            if (plan[i].offset != 0)
+                plan[i].tos = wholes[0].step[1] ^ 0x28;     /* the DSCP, not the ECN bits */
+    } else if (strcmp(t, "ttl-differs") == 0) {
+        for (int i = 0; i < planned; i++)
+            if (plan[i].offset != 0)
+                plan[i].ttl = (int)(1 + below(255));
+    } else if (strcmp(t, "df") == 0 || strcmp(t, "df-some") == 0) {
+        for (int i = 0; i < planned; i++)
+            plan[i].df = strcmp(t, "df") == 0 || one_in(2);
+    }
+}
+
+/* Pieces of datagram 1 merged into datagram 0's, each keeping its order:
+ * "interleaved" at random; "interleaved-far" all of datagram 1 (more than
+ * 64 pieces) after datagram 0's first (ipfrag_max_dist). */
+static void interleave(int from_second, int far)
+{
+    static struct spec first[MAX_PIECES], second[MAX_PIECES];
+    int n0 = from_second, n1 = planned - from_second, i = 0, j = 0;
+
+    memcpy(first, plan, (size_t)n0 * sizeof plan[0]);
+    memcpy(second, plan + n0, (size_t)n1 * sizeof plan[0]);
+    planned = 0;
+    if (far) {
+        plan[planned++] = first[i++];
+        while (j < n1)
+            plan[planned++] = second[j++];
+    }
+    while (i < n0 || j < n1)
+        plan[planned++] = j == n1 || (i < n0 && one_in(2)) ? first[i++] : second[j++];
+}
+
+static void make_sequence_case(struct test_case *c)
+{
+    static const char *KINDS[] = {"echo", "echo-rr", "echo-opt", "udp", "tcp", "proto-47",
+                                  "proto-132", "timestamp"};
+    static const unsigned KIND_WEIGHTS[] = {50, 10, 10, 15, 5, 3, 2, 5};
+    static const char *SIZES[] = {"small", "medium", "near-max"};
+    static const unsigned SIZE_WEIGHTS[] = {25, 62, 13};
+    static const char *CUTS[] = {"even", "random", "tiny", "odd"};
+    static const unsigned CUT_WEIGHTS[] = {30, 40, 15, 15};
+    static const char *ORDERS[] = {"in-order", "reversed", "shuffled", "last-first", "first-last"};
+    static const unsigned ORDER_WEIGHTS[] = {35, 20, 25, 10, 10};
+    static const char *TWISTS[] = {
+        "none", "duplicate", "duplicate-all", "overlap-span", "overlap-span-different",
+        "overlap-total", "same-start-longer", "same-start-shorter", "teardrop",
+        "missing-first", "missing-middle", "missing-last", "second-last", "past-last", "empty",
+        "tiny-odd", "tos-ecn-ce", "tos-ecn-mix", "tos-differs", "ttl-differs", "df", "df-some",
+        "interleaved", "interleaved-far", "past-65535", "past-65535-with-options",
+        "past-65535-missing"};
+    static const unsigned TWIST_WEIGHTS[] = {25, 8, 3, 6, 4, 4, 3, 3, 3, 4, 4, 4, 3, 3, 2, 3,
+                                             2, 2, 2, 2, 3, 2, 6, 2, 3, 2, 2};
+    uint64_t saved = rng_state;
+
+    rng_state = sequence_rng_state;
+    const char *t = pick(TWISTS, TWIST_WEIGHTS, sizeof TWIST_WEIGHTS / sizeof TWIST_WEIGHTS[0]);
+    const char *kind = pick(KINDS, KIND_WEIGHTS, sizeof KIND_WEIGHTS / sizeof KIND_WEIGHTS[0]);
+    const char *size = pick(SIZES, SIZE_WEIGHTS, 3);
+    const char *style = pick(CUTS, CUT_WEIGHTS, 4);
+    const char *order = pick(ORDERS, ORDER_WEIGHTS, 5);
+    int past = strncmp(t, "past-65535", 10) == 0;
+
+    if (past) {
+        kind = strcmp(t, "past-65535-with-options") == 0 ? "echo-rr" : "echo";
+        size = "past-max";
+        style = "even";
+    } else if (strcmp(kind, "echo") != 0 && strcmp(kind, "udp") != 0 &&
+               strcmp(size, "near-max") == 0) {
+        size = "medium";
+    }
+    later_headers = (int)below(3);
+    unsigned n = (unsigned)(sequence_number++ % (SEQUENCE_IDS / 2));
+    wholes[0].id = (uint16_t)(SEQUENCE_IDS | 2 * n);
+    wholes[1].id = (uint16_t)(SEQUENCE_IDS | (2 * n + 1));
+    snprintf(c->label, sizeof c->label, "frag/seq/");
+    make_whole(0, kind, size, c->label, sizeof c->label);
+    planned = 0;
+    cut(0, style);
+    cut_count = planned;
+    memcpy(in_offset_order, plan, (size_t)planned * sizeof plan[0]);
+    order_pieces(0, order);
+    if (strncmp(t, "interleaved", 11) == 0) {
+        int far = strcmp(t, "interleaved-far") == 0;
+        char ignored[160] = "";
+        make_whole(1, far ? "echo" : KINDS[below(4)], far ? "many-pieces" : "small", ignored,
+                   sizeof ignored);
+        int from = planned;
+        cut(1, far ? "all-tiny" : "random");
+        if (!far)
+            order_pieces(from, ORDERS[below(5)]);
+        interleave(from, far);
+    } else if (strcmp(t, "past-65535-missing") == 0) {
+        remove_piece(nth(1 + (int)below((unsigned)cut_count - 2))->offset);
+    } else if (!past) {
+        twist(t);
+    }
+    size_t len = strlen(c->label);
+    snprintf(c->label + len, sizeof c->label - len, "/%s/%s/%s", style, order, t);
+    sequence_rng_state = rng_state;
+    rng_state = saved;
+
+    c->sequence = 1;
+    c->count = planned;
+    for (int i = 0; i < planned; i++) {
+        c->pieces[i].len = write_piece(&plan[i], 0, c->pieces[i].bytes);
+        c->kernel_pieces[i].len = write_piece(&plan[i], 1, c->kernel_pieces[i].bytes);
+        c->pieces[i].quote_as_sent = c->kernel_pieces[i].quote_as_sent = 0;
+    }
+    size_t whole_len = wholes[0].header_len + wholes[0].payload_len;
+    c->request.len = whole_len < MAX_PACKET ? whole_len : MAX_PACKET;
+    memcpy(c->request.bytes, wholes[0].step, c->request.len);
+}
+
 /* ---- the two sides ------------------------------------------------------ */
+
+/* The replies of one side to one case, as datagrams: a reply that came in
+ * fragments is put back together (its pieces kept, to compare one by one). */
+struct datagram {
+    int parts[MAX_REPLIES];         /* indices of its fragments in replies[]; 0 of them: whole */
+    int n;
+    int complete;
+};
 
 struct side {
     const char *name;
     int send_fd, read_fd;           /* the step: two packet sockets; the kernel: one tun */
     struct sockaddr_ll link;
     struct packet replies[MAX_REPLIES];
-    int count;
+    int count, overflow;
     int sentinel_seen;
     uint16_t sent_checksum;         /* the case's header checksum, as this side got it */
+    struct packet whole[MAX_REPLIES];   /* each datagram, whole */
+    struct datagram datagrams[MAX_REPLIES];
+    int datagram_count;
 };
 
 /* Linux stamps Record Route and Timestamp options into the datagram as it
@@ -1008,12 +1505,13 @@ static int is_icmp_error(uint8_t type)
     return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
 }
 
-/* The kernel's "reassembly time exceeded" (11/1) about a datagram that
- * is not this case's: the kernel keeps a fragment queue 30 s, and when one
- * with a first fragment never completes (an earlier case's fragments and a
- * later one's can share an identification), it sends the error in the
- * middle of whatever case runs then. Counted and set aside; any other
- * error, and anything from the step, is compared. */
+/* A "reassembly time exceeded" (11/1) about a datagram that is not this
+ * case's: a reassembly queue lives net.ipv4.ipfrag_time seconds (the
+ * step's --ipfrag-time), and when one that holds a first fragment never
+ * completes (a piece missing, a queue dropped and started again), the
+ * error comes in the middle of whatever case runs then. Set aside, to be
+ * paired with the other side's at the end of the run (compare_strays);
+ * any other error is compared with its case. */
 static unsigned long strays;
 
 static int stale_reassembly_timeout(const uint8_t *p, size_t len, const struct test_case *c)
@@ -1028,25 +1526,102 @@ static int stale_reassembly_timeout(const uint8_t *p, size_t len, const struct t
     return 1;
 }
 
+/* What the end of the run needs to know of each fragment sequence, by its
+ * identification: its label, and the first fragment's header as each side
+ * got it (the time-exceeded quotes it). */
+static struct {
+    char label[176];
+    uint8_t header[2][60];
+} *memo;
+
+enum { MAX_STRAYS = 8192, STRAY_BYTES = 576 };    /* an ICMP error is at most 576 bytes */
+static struct stray {
+    uint8_t bytes[STRAY_BYTES];
+    size_t len;
+    int quote_as_sent, side, paired;
+} *stray_list;
+static unsigned long stray_count, strays_lost;
+
+static void keep_stray(int side, const struct packet *error)
+{
+    strays++;
+    if (!stray_list)
+        stray_list = calloc(MAX_STRAYS, sizeof *stray_list);
+    if (!stray_list || stray_count == MAX_STRAYS || error->len > STRAY_BYTES) {
+        strays_lost++;
+        return;
+    }
+    struct stray *k = &stray_list[stray_count++];
+    memcpy(k->bytes, error->bytes, error->len);
+    k->len = error->len;
+    k->quote_as_sent = error->quote_as_sent;
+    k->side = side;
+    k->paired = 0;
+}
+
+/* Sends every piece of the case, then the sentinel, to both sides, and
+ * collects what each sends back until its sentinel's reply. */
+/* The piece of a case that starts the datagram (offset 0), else the first. */
+static int first_piece(const struct test_case *c)
+{
+    for (int i = 0; i < c->count; i++)
+        if (c->pieces[i].len >= 20 && (read_be16(c->pieces[i].bytes + 6) & 0x1fff) == 0)
+            return i;
+    return 0;
+}
+
+/* The memo of the sequence whose identification an error quotes, or NULL. */
+static int memo_index(const uint8_t *p, size_t len)
+{
+    size_t hl = (size_t)(p[0] & 0x0f) * 4;
+    if (len < hl + 8 + 20)
+        return -1;
+    uint16_t id = read_be16(p + hl + 8 + 4);
+    return (id & 0xc000) == SEQUENCE_IDS ? id & (SEQUENCE_IDS - 1) : -1;
+}
+
+static void remember_sequence(const struct test_case *c)
+{
+    if (!memo)
+        memo = calloc(SEQUENCE_IDS, sizeof *memo);
+    if (!memo || !c->sequence || c->count == 0)
+        return;
+    int f = first_piece(c);
+    uint16_t id = read_be16(c->pieces[f].bytes + 4);
+    if ((id & 0xc000) != SEQUENCE_IDS)
+        return;
+    /* both of a sequence's datagrams (an even and an odd identification) */
+    for (int k = 0; k < 2; k++) {
+        int at = ((id & ~1) | k) & (SEQUENCE_IDS - 1);
+        snprintf(memo[at].label, sizeof memo[at].label, "%.160s%s", c->label, k ? "/second" : "");
+        memcpy(memo[at].header[0], c->pieces[f].bytes, 60);
+        memcpy(memo[at].header[1], c->kernel_pieces[f].bytes, 60);
+    }
+}
+
 /* Sends every piece of the case, then the sentinel, to both sides, and
  * collects what each sends back until its sentinel's reply. */
 static int run_case(const struct test_case *c, struct side *step, struct side *kernel)
 {
     static struct packet mapped;
     struct side *sides[2] = {step, kernel};
+    int f = first_piece(c);
 
+    if (c->sequence)
+        remember_sequence(c);
     for (int s = 0; s < 2; s++) {
-        sides[s]->count = 0;
+        sides[s]->count = sides[s]->overflow = 0;
         sides[s]->sentinel_seen = 0;
         for (int i = 0; i < c->count; i++) {
-            memcpy(mapped.bytes, c->pieces[i].bytes, c->pieces[i].len);
-            if (s == 1)
-                map_packet(mapped.bytes, c->pieces[i].len);
-            if (i == 0)
-                sides[s]->sent_checksum = c->pieces[0].len >= 12 ? read_be16(mapped.bytes + 10) : 0;
-            if (c->pieces[i].len > 0 && send_to(sides[s], mapped.bytes, c->pieces[i].len) < 0)
+            const struct packet *piece = s == 1 && c->sequence ? &c->kernel_pieces[i] : &c->pieces[i];
+            memcpy(mapped.bytes, piece->bytes, piece->len);
+            if (s == 1 && !c->sequence)
+                map_packet(mapped.bytes, piece->len);
+            if (i == f)
+                sides[s]->sent_checksum = piece->len >= 12 ? read_be16(mapped.bytes + 10) : 0;
+            if (piece->len > 0 && send_to(sides[s], mapped.bytes, piece->len) < 0)
                 fprintf(stderr, "difftest: case %u: the %s side refused %zu bytes (%s)\n",
-                        c->number, sides[s]->name, c->pieces[i].len, strerror(errno));
+                        c->number, sides[s]->name, piece->len, strerror(errno));
         }
         size_t len = sentinel(mapped.bytes, c->number);
         if (s == 1)
@@ -1068,17 +1643,28 @@ static int run_case(const struct test_case *c, struct side *step, struct side *k
             size_t len;
             if (read_one(side, mapped.bytes, &len) != 1)
                 continue;
+            if (stale_reassembly_timeout(mapped.bytes, len, c)) {
+                /* about a sequence of before: its own first fragment's checksum */
+                int m = memo_index(mapped.bytes, len);
+                mapped.quote_as_sent = m >= 0 && memo &&
+                    quotes_checksum_as_sent(mapped.bytes, len, read_be16(memo[m].header[s] + 10));
+                if (s == 1)
+                    map_packet(mapped.bytes, len);
+                mapped.len = len;
+                keep_stray(s, &mapped);
+                continue;
+            }
             mapped.quote_as_sent = quotes_checksum_as_sent(mapped.bytes, len, side->sent_checksum);
             if (s == 1)
                 map_packet(mapped.bytes, len);
             if (is_sentinel_reply(mapped.bytes, len, c->number)) {
                 side->sentinel_seen = 1;
-            } else if (s == 1 && stale_reassembly_timeout(mapped.bytes, len, c)) {
-                strays++;
             } else if (side->count < MAX_REPLIES) {
                 memcpy(side->replies[side->count].bytes, mapped.bytes, len);
                 side->replies[side->count].quote_as_sent = mapped.quote_as_sent;
                 side->replies[side->count++].len = len;
+            } else {
+                side->overflow++;
             }
         }
     }
@@ -1113,14 +1699,101 @@ static void outcome_of(const struct packet *r, char *out, size_t out_len)
         snprintf(out, out_len, "icmp-%u-%u", icmp[0], icmp[1]);
 }
 
+static int is_fragment(const uint8_t *p)
+{
+    return (read_be16(p + 6) & 0x3fff) != 0;
+}
+
+/* Same datagram: identification, protocol, addresses (RFC 791). */
+static int same_datagram(const uint8_t *x, const uint8_t *y)
+{
+    return memcmp(x + 4, y + 4, 2) == 0 && x[9] == y[9] && memcmp(x + 12, y + 12, 8) == 0;
+}
+
+/* Puts datagram `g`'s fragments back together into s->whole[g], as a
+ * receiver would: the first fragment's header, every byte from offset 0
+ * to the end of the last, no hole (overlaps: the later bytes). */
+static void reassemble(struct side *s, int g)
+{
+    struct datagram *d = &s->datagrams[g];
+    struct packet *w = &s->whole[g];
+    const uint8_t *head = NULL;
+    size_t end = 0, covered = 0;
+    int last = 0, progress = 1;
+
+    for (int i = 0; i < d->n; i++)
+        if ((read_be16(s->replies[d->parts[i]].bytes + 6) & 0x1fff) == 0)
+            head = s->replies[d->parts[i]].bytes;
+    d->complete = 0;
+    if (!head)
+        return;
+    size_t hl = (size_t)(head[0] & 0x0f) * 4;
+    memcpy(w->bytes, head, hl);
+    while (progress) {                  /* the bytes from 0 on, fragment after fragment */
+        progress = 0;
+        for (int i = 0; i < d->n; i++) {
+            const struct packet *f = &s->replies[d->parts[i]];
+            size_t fh = (size_t)(f->bytes[0] & 0x0f) * 4, at = (read_be16(f->bytes + 6) & 0x1fff) * 8;
+            size_t len = f->len > fh ? f->len - fh : 0;
+            if (at > covered || at + len <= covered || hl + at + len > MAX_PACKET)
+                continue;
+            memcpy(w->bytes + hl + at, f->bytes + fh, len);
+            covered = at + len;
+            progress = 1;
+            if (!(f->bytes[6] & 0x20)) {
+                last = 1;
+                end = covered;
+            }
+        }
+    }
+    if (!last || covered != end)
+        return;
+    w->len = hl + end;
+    write_be16(w->bytes + 2, (uint16_t)w->len);
+    write_be16(w->bytes + 6, read_be16(head + 6) & 0x4000);
+    fix_header_checksum(w->bytes);
+    w->quote_as_sent = 0;
+    d->complete = 1;
+}
+
+/* The replies of one side as datagrams, in the order their first packet came. */
+static void assemble(struct side *s)
+{
+    s->datagram_count = 0;
+    for (int i = 0; i < s->count; i++) {
+        const uint8_t *p = s->replies[i].bytes;
+        int g = -1;
+        if (is_fragment(p))
+            for (int k = 0; k < s->datagram_count && g < 0; k++)
+                if (s->datagrams[k].n > 0 && same_datagram(s->replies[s->datagrams[k].parts[0]].bytes, p))
+                    g = k;
+        if (g < 0) {
+            g = s->datagram_count++;
+            s->datagrams[g].n = 0;
+            s->datagrams[g].complete = 1;
+        }
+        if (is_fragment(p)) {
+            s->datagrams[g].parts[s->datagrams[g].n++] = i;
+        } else {
+            memcpy(s->whole[g].bytes, p, s->replies[i].len);
+            s->whole[g].len = s->replies[i].len;
+            s->whole[g].quote_as_sent = s->replies[i].quote_as_sent;
+        }
+    }
+    for (int g = 0; g < s->datagram_count; g++)
+        if (s->datagrams[g].n > 0)
+            reassemble(s, g);
+}
+
 static void outcomes(const struct side *s, char *out, size_t out_len)
 {
     size_t n = 0;
-    if (s->count == 0)
+    if (s->datagram_count == 0)
         snprintf(out, out_len, "silent");
-    for (int i = 0; i < s->count; i++) {
-        char one[40];
-        outcome_of(&s->replies[i], one, sizeof one);
+    for (int i = 0; i < s->datagram_count && n < out_len; i++) {
+        char one[40] = "fragments-incomplete";
+        if (s->datagrams[i].complete)
+            outcome_of(&s->whole[i], one, sizeof one);
         n += (size_t)snprintf(out + n, out_len - n, "%s%s", i ? "," : "", one);
     }
 }
@@ -1358,7 +2031,7 @@ static void compare_bodies(struct found *f, const uint8_t *request, uint8_t *a, 
 }
 
 /* Both sent the same kind of reply: which fields differ, once normalised. */
-static int compare_replies(const struct test_case *c, struct packet *step, struct packet *kernel,
+static int compare_replies(const uint8_t *request, struct packet *step, struct packet *kernel,
                            char ids[][ID_LEN], int max, const char *label)
 {
     uint8_t *a = step->bytes, *b = kernel->bytes;
@@ -1369,7 +2042,7 @@ static int compare_replies(const struct test_case *c, struct packet *step, struc
         (a[9] == 6 || udp_like(a[9]) ? !transport_checksum_ok(a, step->len)
                                  : !inet_checksum_ok(a + ah, step->len - ah)))
         differs(&f, "checksum-invalid");
-    normalise_times(c->pieces[0].bytes, a, b);
+    normalise_times(request, a, b);
     if (ah != bh || memcmp(a + 20, b + 20, ah - 20) != 0)
         differs(&f, "options");
     if (a[1] != b[1])
@@ -1382,8 +2055,55 @@ static int compare_replies(const struct test_case *c, struct packet *step, struc
         differs(&f, "ttl");
     if (memcmp(a + 12, b + 12, 8) != 0)
         differs(&f, "addresses");
-    compare_bodies(&f, c->pieces[0].bytes, a, step->len, b, kernel->len,
+    compare_bodies(&f, request, a, step->len, b, kernel->len,
                    step->quote_as_sent && kernel->quote_as_sent);
+    return f.n;
+}
+
+/* A reply that came in fragments, one fragment beside the other's, in the
+ * order each side sent them: "reply fragments" when they are not cut
+ * alike (how many, each one's offset, size and more-fragments flag), else
+ * "reply fragment options" (those a later fragment carries: RFC 791 copies
+ * only the options whose copy flag is set; Linux leaves NOPs where the
+ * others were), "reply fragment df", "reply fragment header" (TOS, TTL,
+ * protocol, addresses), "reply fragment checksum-invalid". The
+ * identification is each side's own and not compared. */
+static int compare_fragments(const uint8_t *request, struct side *step, int gs, struct side *kernel,
+                             int gk, char ids[][ID_LEN], int max, const char *label)
+{
+    const struct datagram *x = &step->datagrams[gs], *y = &kernel->datagrams[gk];
+    struct found f = {ids, 0, max, label};
+    int cut_alike = x->n == y->n;
+
+    for (int i = 0; i < x->n && cut_alike; i++) {
+        const uint8_t *a = step->replies[x->parts[i]].bytes, *b = kernel->replies[y->parts[i]].bytes;
+        size_t a_data = step->replies[x->parts[i]].len - (size_t)(a[0] & 0x0f) * 4;
+        size_t b_data = kernel->replies[y->parts[i]].len - (size_t)(b[0] & 0x0f) * 4;
+        cut_alike = a_data == b_data && (read_be16(a + 6) & 0x3fff) == (read_be16(b + 6) & 0x3fff);
+    }
+    if (!cut_alike) {
+        differs(&f, "fragments");
+        return f.n;
+    }
+    int options = 0, df = 0, header = 0, checksum = 0;
+    for (int i = 0; i < x->n; i++) {
+        uint8_t *a = step->replies[x->parts[i]].bytes, *b = kernel->replies[y->parts[i]].bytes;
+        size_t ah = (size_t)(a[0] & 0x0f) * 4, bh = (size_t)(b[0] & 0x0f) * 4;
+        if ((read_be16(a + 6) & 0x1fff) == 0)
+            normalise_times(request, a, b);
+        options |= ah != bh || memcmp(a + 20, b + 20, ah - 20) != 0;
+        df |= (a[6] & 0x40) != (b[6] & 0x40);
+        header |= a[1] != b[1] || a[8] != b[8] || a[9] != b[9] || memcmp(a + 12, b + 12, 8) != 0;
+        checksum |= !inet_checksum_ok(a, ah);
+    }
+    if (checksum)
+        differs(&f, "fragment checksum-invalid");
+    if (options)
+        differs(&f, "fragment options");
+    if (df)
+        differs(&f, "fragment df");
+    if (header)
+        differs(&f, "fragment header");
     return f.n;
 }
 
@@ -1391,18 +2111,25 @@ static int compare_replies(const struct test_case *c, struct packet *step, struc
 static int differences(const struct test_case *c, struct side *step, struct side *kernel,
                        char ids[][ID_LEN], int max)
 {
-    char a[256], b[256];
+    char a[512], b[512];
     int n = 0;
 
     outcomes(step, a, sizeof a);
     outcomes(kernel, b, sizeof b);
     if (strcmp(a, b) != 0) {
-        snprintf(ids[0], ID_LEN, "%s: %s / %s", c->label, b, a);
+        snprintf(ids[0], ID_LEN, "%.160s: %.270s / %.270s", c->label, b, a);
         return 1;
     }
-    for (int i = 0; i < step->count && n < max; i++)
-        n += compare_replies(c, &step->replies[i], &kernel->replies[i], ids + n, max - n,
-                             c->label);
+    for (int i = 0; i < step->datagram_count && n < max; i++) {
+        int fragmented = step->datagrams[i].n > 0 || kernel->datagrams[i].n > 0;
+        if (step->datagrams[i].complete && kernel->datagrams[i].complete)
+            n += compare_replies(request_of(c), &step->whole[i], &kernel->whole[i], ids + n,
+                                 max - n, c->label);
+        if (fragmented && n < max)
+            n += compare_fragments(request_of(c), step, i, kernel, i, ids + n, max - n, c->label);
+    }
+    if (step->overflow || kernel->overflow)
+        snprintf(ids[n++], ID_LEN, "%s: more than %d replies", c->label, MAX_REPLIES);
     return n;
 }
 
@@ -1491,11 +2218,13 @@ static void reproducer(const struct test_case *c, const struct side *step,
 {
     char path[4096], why[256];
 
-    for (int i = 0; i < c->count; i++)
+    for (int i = 0; i < c->count && i < 8; i++)
         print_hex("sent", c->pieces[i].bytes, c->pieces[i].len);
-    for (int i = 0; i < kernel->count; i++)
+    if (c->count > 8)
+        printf("    (and %d pieces more: see the capture)\n", c->count - 8);
+    for (int i = 0; i < kernel->count && i < 8; i++)
         print_hex("kernel's reply, mapped back", kernel->replies[i].bytes, kernel->replies[i].len);
-    for (int i = 0; i < step->count; i++)
+    for (int i = 0; i < step->count && i < 8; i++)
         print_hex("step's reply", step->replies[i].bytes, step->replies[i].len);
     if (!dir)
         return;
@@ -1597,8 +2326,8 @@ static int run_burst(struct side *step, struct side *kernel, unsigned long n,
 
 struct options {
     const char *tun, *oracle, *table, *step, *repro;
-    unsigned long seed, count, burst, sources, over;
-    int strict, verbose;
+    unsigned long seed, count, burst, sources, over, fragments, ipfrag_time;
+    int strict, verbose, fragments_set;
 };
 
 static int parse_arguments(int argc, char **argv, struct options *o)
@@ -1617,6 +2346,8 @@ static int parse_arguments(int argc, char **argv, struct options *o)
         else if (strcmp(a, "--repro") == 0) o->repro = v;
         else if (strcmp(a, "--seed") == 0) o->seed = strtoul(v, NULL, 0);
         else if (strcmp(a, "--count") == 0) o->count = strtoul(v, NULL, 0);
+        else if (strcmp(a, "--fragments") == 0) { o->fragments = strtoul(v, NULL, 0); o->fragments_set = 1; }
+        else if (strcmp(a, "--ipfrag-time") == 0) o->ipfrag_time = strtoul(v, NULL, 0);
         else if (strcmp(a, "--burst") == 0) o->burst = strtoul(v, NULL, 0);
         else if (strcmp(a, "--sources") == 0) o->sources = strtoul(v, NULL, 0);
         else if (strcmp(a, "--over") == 0) o->over = strtoul(v, NULL, 0);
@@ -1627,7 +2358,177 @@ static int parse_arguments(int argc, char **argv, struct options *o)
         o->sources = 1;
     if (o->over == 0 || o->over > 60000)
         o->over = 2000;
+    if (!o->fragments_set)
+        o->fragments = o->count / 10;
+    if (o->ipfrag_time > 60)
+        return -1;
     return o->tun && o->oracle && (o->burst || (o->table && o->step)) ? 0 : -1;
+}
+
+/* A tun's MTU (SIOCGIFMTU), or 0. */
+static unsigned tun_mtu(const char *ifname)
+{
+    struct ifreq request;
+    int probe = socket(AF_INET, SOCK_DGRAM, 0);
+    unsigned mtu = 0;
+
+    memset(&request, 0, sizeof request);
+    snprintf(request.ifr_name, sizeof request.ifr_name, "%s", ifname);
+    if (probe >= 0 && ioctl(probe, SIOCGIFMTU, &request) == 0)
+        mtu = (unsigned)request.ifr_mtu;
+    if (probe >= 0)
+        close(probe);
+    return mtu;
+}
+
+/* The tally of a run. */
+static struct {
+    unsigned long cases, same, explained, unexplained, both_answered, mapping_broken;
+} tally;
+
+/* Explains each id by a row of the table, or reports it. */
+static void account(char ids[][ID_LEN], int found, unsigned long number, const struct test_case *c,
+                    const struct side *step, const struct side *kernel, const char *repro)
+{
+    for (int i = 0; i < found; i++) {
+        struct row *row = explained(ids[i]);
+        if (row) {
+            row->matched++;
+            tally.explained++;
+            continue;
+        }
+        note_missing(ids[i], number);
+        if (++tally.unexplained <= MAX_SHOWN) {
+            printf("UNEXPLAINED case %lu: %s\n", number, ids[i]);
+            if (c)
+                reproducer(c, step, kernel, repro);
+        }
+    }
+}
+
+/* One case to both sides, and what differs. */
+static int one_case(struct test_case *c, struct side *step, struct side *kernel,
+                    const struct options *o)
+{
+    static char ids[16][ID_LEN];
+
+    /* Let the link settle before the first case (linkwatch). */
+    int tries = 0;
+    while (run_case(c, step, kernel) < 0) {
+        if (++tries == 3) {
+            printf("difftest: case %u (%s): no answer to the sentinel from the %s\n", c->number,
+                   c->label, !step->sentinel_seen ? "step (did it stop?)" : "kernel");
+            return -1;
+        }
+    }
+    assemble(step);
+    assemble(kernel);
+    tally.cases++;
+    const uint8_t *request = request_of(c);
+    size_t request_len = c->sequence ? c->request.len : c->pieces[0].len;
+    int sent_ok = c->count == 1 || c->sequence ? transport_checksum_ok(request, request_len) : -1;
+    for (int i = 0; i < kernel->datagram_count; i++)
+        if (kernel->datagrams[i].complete &&
+            !kernel_reply_verifies(kernel->whole[i].bytes, kernel->whole[i].len, sent_ok) &&
+            ++tally.mapping_broken <= MAX_SHOWN) {
+            printf("MAPPING case %u (%s): the kernel's reply does not verify once mapped "
+                   "back (a bug of difftest's mapping)\n", c->number, c->label);
+            reproducer(c, step, kernel, NULL);
+        }
+    int found = differences(c, step, kernel, ids, 16);
+    if (o->verbose) {
+        char a[512], b[512];
+        outcomes(step, a, sizeof a);
+        outcomes(kernel, b, sizeof b);
+        printf("case %u %s: %s / %s\n", c->number, c->label, b, a);
+    }
+    tally.both_answered += step->count > 0 && kernel->count > 0;
+    if (found == 0)
+        tally.same++;
+    account(ids, found, c->number, c, step, kernel, o->repro);
+    return 0;
+}
+
+/* Reads both sides for `ms` more milliseconds, keeping the reassembly
+ * timeouts that come (nothing else should). */
+static void drain(struct side *sides[2], long ms)
+{
+    static struct packet r;
+    static struct test_case none;
+    long until = now_ms() + ms, left;
+
+    while ((left = until - now_ms()) > 0) {
+        struct pollfd fds[2] = {{.fd = sides[0]->read_fd, .events = POLLIN},
+                                {.fd = sides[1]->read_fd, .events = POLLIN}};
+        if (poll(fds, 2, (int)left) <= 0)
+            continue;
+        for (int s = 0; s < 2; s++) {
+            if (!(fds[s].revents & POLLIN) || read_one(sides[s], r.bytes, &r.len) != 1 ||
+                !stale_reassembly_timeout(r.bytes, r.len, &none))
+                continue;
+            int m = memo_index(r.bytes, r.len);
+            r.quote_as_sent = m >= 0 && memo &&
+                quotes_checksum_as_sent(r.bytes, r.len, read_be16(memo[m].header[s] + 10));
+            if (s == 1)
+                map_packet(r.bytes, r.len);
+            keep_stray(s, &r);
+        }
+    }
+}
+
+/* The end of the run: every reassembly timeout one side sent beside the
+ * other's about the same datagram (the one its quote names), compared
+ * like a reply: "LABEL/timeout: time-exceeded / silent" when only the
+ * kernel sent one, "LABEL/timeout: reply FIELD" when both did. */
+static void compare_strays(const char *repro)
+{
+    static struct packet x, y;
+    static char ids[16][ID_LEN];
+    static const uint8_t NO_OPTIONS[60] = {0x45};
+
+    for (unsigned long i = 0; i < stray_count; i++) {
+        struct stray *k = &stray_list[i];
+        if (k->side != 1 || k->paired)
+            continue;
+        struct stray *s = NULL;
+        for (unsigned long j = 0; j < stray_count && !s; j++) {
+            struct stray *t = &stray_list[j];
+            size_t th = (size_t)(t->bytes[0] & 0x0f) * 4, kh = (size_t)(k->bytes[0] & 0x0f) * 4;
+            if (t->side == 0 && !t->paired && same_datagram(t->bytes + th + 8, k->bytes + kh + 8))
+                s = t;
+        }
+        int m = memo_index(k->bytes, k->len);
+        char label[200];
+        snprintf(label, sizeof label, "%.176s/timeout", m >= 0 && memo && memo[m].label[0]
+                                                     ? memo[m].label : "frag/earlier");
+        k->paired = 1;
+        if (!s) {
+            snprintf(ids[0], ID_LEN, "%s: time-exceeded / silent", label);
+            account(ids, 1, tally.cases, NULL, NULL, NULL, repro);
+            if (tally.unexplained <= MAX_SHOWN && !explained(ids[0]))
+                print_hex("kernel's time exceeded, mapped back", k->bytes, k->len);
+            continue;
+        }
+        s->paired = 1;
+        memcpy(x.bytes, s->bytes, s->len);
+        x.len = s->len;
+        x.quote_as_sent = s->quote_as_sent;
+        memcpy(y.bytes, k->bytes, k->len);
+        y.len = k->len;
+        y.quote_as_sent = k->quote_as_sent;
+        int found = compare_replies(m >= 0 && memo ? memo[m].header[0] : NO_OPTIONS, &x, &y, ids,
+                                    16, label);
+        account(ids, found, tally.cases, NULL, NULL, NULL, repro);
+    }
+    for (unsigned long i = 0; i < stray_count; i++) {
+        struct stray *s = &stray_list[i];
+        if (s->side != 0 || s->paired)
+            continue;
+        int m = memo_index(s->bytes, s->len);
+        snprintf(ids[0], ID_LEN, "%s/timeout: silent / time-exceeded",
+                 m >= 0 && memo && memo[m].label[0] ? memo[m].label : "frag/earlier");
+        account(ids, 1, tally.cases, NULL, NULL, NULL, repro);
+    }
 }
 
 int main(int argc, char **argv)
@@ -1635,13 +2536,12 @@ int main(int argc, char **argv)
     static struct side step = {.name = "step"}, kernel = {.name = "kernel"};
     static struct test_case c;
     struct options o = {0};
-    char why[512], ids[16][ID_LEN];
-    unsigned long same = 0, explained_count = 0, unexplained = 0, both_answered = 0;
-    unsigned long mapping_broken = 0;
+    char why[512];
 
     if (parse_arguments(argc, argv, &o) < 0) {
         fprintf(stderr, "usage: difftest -i TUN -k ORACLE_TUN --table FILE --step NAME "
-                        "[--seed S] [--count N] [--strict-table] [--repro DIR] [--verbose]\n"
+                        "[--seed S] [--count N] [--fragments M] [--ipfrag-time S] "
+                        "[--strict-table] [--repro DIR] [--verbose]\n"
                         "       difftest -i TUN -k ORACLE_TUN --burst N [--sources K] [--over MS]\n");
         return 2;
     }
@@ -1658,55 +2558,46 @@ int main(int argc, char **argv)
                 kernel.read_fd < 0 ? why : strerror(errno));
         return 1;
     }
+    /* A fragment sequence and its replies come in bursts of up to 200
+     * packets, what we send included (the ETH_P_ALL socket sees both ways) */
+    int room = 16 << 20;
+    setsockopt(step.read_fd, SOL_SOCKET, SO_RCVBUFFORCE, &room, sizeof room);
     if (o.burst)
         return run_burst(&step, &kernel, o.burst, o.sources, o.over);
+    link_mtu = tun_mtu(o.tun);
+    if (link_mtu != tun_mtu(o.oracle) || link_mtu < 576) {
+        fprintf(stderr, "difftest: %s and %s must have the same MTU, at least 576 (they have "
+                        "%u and %u): set both with ip link set DEV mtu N\n", o.tun, o.oracle,
+                link_mtu, tun_mtu(o.oracle));
+        return 1;
+    }
     if (o.repro)
         mkdir(o.repro, 0755);
-    printf("difftest: %s against the kernel, seed %lu, %lu cases\n", o.step, o.seed, o.count);
+    printf("difftest: %s against the kernel, seed %lu, %lu cases and %lu fragment sequences, "
+           "MTU %u\n", o.step, o.seed, o.count, o.fragments, link_mtu);
     rng_state = o.seed * 0x9e3779b97f4a7c15ull + 1;
-    for (unsigned long n = 0; n < o.count; n++) {
-        c.number = (unsigned)n;
-        make_case(&c);
-        /* Let the link settle before the first case (linkwatch). */
-        int tries = 0;
-        while (run_case(&c, &step, &kernel) < 0) {
-            if (++tries == 3) {
-                printf("difftest: case %lu (%s): no answer to the sentinel from the %s\n", n,
-                       c.label, !step.sentinel_seen ? "step (did it stop?)" : "kernel");
+    sequence_rng_state = o.seed * 0xbf58476d1ce4e5b9ull + 7;
+    unsigned long sequences = 0;
+    for (unsigned long n = 0; n < o.count || sequences < o.fragments; n++) {
+        if (n < o.count) {
+            c.number = (unsigned)n;
+            make_case(&c);
+            if (one_case(&c, &step, &kernel, &o) < 0)
                 return 1;
-            }
         }
-        int sent_ok = c.count == 1 ? transport_checksum_ok(c.pieces[0].bytes, c.pieces[0].len) : -1;
-        for (int i = 0; i < kernel.count; i++)
-            if (!kernel_reply_verifies(kernel.replies[i].bytes, kernel.replies[i].len, sent_ok) &&
-                ++mapping_broken <= MAX_SHOWN) {
-                printf("MAPPING case %lu (%s): the kernel's reply does not verify once mapped "
-                       "back (a bug of difftest's mapping)\n", n, c.label);
-                reproducer(&c, &step, &kernel, NULL);
-            }
-        int found = differences(&c, &step, &kernel, ids, 16);
-        if (o.verbose) {
-            char a[256], b[256];
-            outcomes(&step, a, sizeof a);
-            outcomes(&kernel, b, sizeof b);
-            printf("case %lu %s: %s / %s\n", n, c.label, b, a);
+        /* the sequences spread evenly among the other cases */
+        while (sequences < o.fragments &&
+               (n + 1 >= o.count || sequences * (o.count ? o.count : 1) < (n + 1) * o.fragments)) {
+            c.number = (unsigned)(o.count + sequences++);
+            make_sequence_case(&c);
+            if (one_case(&c, &step, &kernel, &o) < 0)
+                return 1;
         }
-        both_answered += step.count > 0 && kernel.count > 0;
-        if (found == 0)
-            same++;
-        for (int i = 0; i < found; i++) {
-            struct row *row = explained(ids[i]);
-            if (row) {
-                row->matched++;
-                explained_count++;
-                continue;
-            }
-            note_missing(ids[i], n);
-            if (++unexplained <= MAX_SHOWN) {
-                printf("UNEXPLAINED case %lu: %s\n", n, ids[i]);
-                reproducer(&c, &step, &kernel, o.repro);
-            }
-        }
+    }
+    if (o.ipfrag_time) {
+        struct side *sides[2] = {&step, &kernel};
+        drain(sides, (long)o.ipfrag_time * 1000 + 1500);
+        compare_strays(o.repro);
     }
     int unused = 0;
     if (missing_count)
@@ -1719,16 +2610,19 @@ int main(int argc, char **argv)
         unused += rows[i].matched == 0;
     }
     printf("difftest: %lu cases (%lu answered by both), %lu the same, %lu differences explained "
-           "by the table, %lu unexplained; seed %lu\n", o.count, both_answered, same,
-           explained_count, unexplained, o.seed);
+           "by the table, %lu unexplained; seed %lu\n", tally.cases, tally.both_answered,
+           tally.same, tally.explained, tally.unexplained, o.seed);
     if (o.strict && unused)
         printf("difftest: %d rows explained nothing in this run: remove them, or make the run "
                "reach them\n", unused);
     if (strays)
-        printf("difftest: %lu reassembly timeouts from the kernel, about fragments sent "
-               "earlier, set aside\n", strays);
-    if (mapping_broken)
+        printf("difftest: %lu reassembly timeouts (time exceeded, code 1) came after their "
+               "case%s\n", strays, o.ipfrag_time ? ", compared side by side at the end" :
+                                                 ", set aside");
+    if (strays_lost)
+        printf("difftest: %lu of them could not be kept (more than %d)\n", strays_lost, MAX_STRAYS);
+    if (tally.mapping_broken)
         printf("difftest: %lu of the kernel's replies did not verify once mapped back: fix "
-               "map_packet before trusting any comparison\n", mapping_broken);
-    return unexplained || mapping_broken || (o.strict && unused) ? 1 : 0;
+               "map_packet before trusting any comparison\n", tally.mapping_broken);
+    return tally.unexplained || tally.mapping_broken || (o.strict && unused) ? 1 : 0;
 }

@@ -6,6 +6,10 @@
 #
 #   DIFF_SEED=N DIFF_COUNT=N bash tests/e2e/test_differential.sh
 #
+# Besides the DIFF_COUNT single-packet cases, DIFF_FRAGMENTS (a tenth of
+# them by default) datagrams cut into fragment sequences, with both tuns at
+# MTU DIFF_MTU (1500); DIFF_STEPS="09 10" runs only those steps.
+#
 # .ci/run adds a longer run with a fresh seed, which it prints.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -30,11 +34,25 @@ ip link set tun1 up
 sysctl -qw net.ipv6.conf.tun1.disable_ipv6=1
 sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=1000000 \
     net.ipv4.icmp_msgs_burst=1000000
+# A datagram a piece of which never comes is freed after ipfrag_time
+# seconds (30 by default), with a "reassembly time exceeded" if its first
+# fragment had come: 1 s on both sides, so that the run ends by comparing
+# those errors too (difftest --ipfrag-time).
+ipfrag_time=1
+sysctl -qw net.ipv4.ipfrag_time=$ipfrag_time
+# The kernel cuts its replies to its route's MTU, the step to its tun's.
+mtu=${DIFF_MTU:-1500}
+ip link set tun1 mtu "$mtu"
+fragments=()
+[ -n "${DIFF_FRAGMENTS:-}" ] && fragments=(--fragments "$DIFF_FRAGMENTS")
 
 # The steps there are (not whatever an older build left in build/asan/bin).
 for dir in "$root"/steps/[0-9][0-9]-*/; do
     name=$(basename "$dir")
     [[ $name < 06 ]] && continue
+    if [ -n "${DIFF_STEPS:-}" ] && ! grep -qw "${name%%-*}" <<<"$DIFF_STEPS"; then
+        continue
+    fi
     # Two addresses of its own (tools/difftest.c maps 192.0.2.7 to the
     # kernel's 198.51.100.7), as the lab's default plus one.
     # From step 09 on the step has ICMP rate limits as the kernel does: off
@@ -42,16 +60,22 @@ for dir in "$root"/steps/[0-9][0-9]-*/; do
     # compares the limits themselves).
     limits=()
     [[ $name < 09 ]] || limits=(--icmp-ratelimit 0 --icmp-msgs-per-sec 0)
+    [[ $name < 10 ]] || limits+=(--ipfrag-time "$ipfrag_time")
     STEP_BIN_DIR=build/asan/bin start_step "$name" --address 192.0.2.2/24 --address 192.0.2.7/24 \
         "${limits[@]}"
     sysctl -qw net.ipv6.conf.tun0.disable_ipv6=1
     ip route replace default dev tun1
+    if [ "$mtu" != 1500 ]; then
+        ip link set tun0 mtu "$mtu"
+        sleep 1.2                       # the step reads its tun's MTU once a second
+    fi
     out=$("$root/build/tools/difftest" -i tun0 -k tun1 --table "$root/docs/differences.md" \
-              --step "$name" --seed "$seed" --count "$count" --repro "$repro" $strict 2>&1)
+              --step "$name" --seed "$seed" --count "$count" "${fragments[@]}" \
+              --ipfrag-time "$ipfrag_time" --repro "$repro" $strict 2>&1)
     status=$?
     printf '%s\n' "$out" | sed 's/^/    /'
     summary=$(printf '%s\n' "$out" | grep '^difftest: .* cases' | tail -n 1)
-    again="again: DIFF_SEED=$seed DIFF_COUNT=$count bash tests/e2e/test_differential.sh"
+    again="again: DIFF_SEED=$seed DIFF_COUNT=$count DIFF_MTU=$mtu DIFF_STEPS=${name%%-*} bash tests/e2e/test_differential.sh"
     if [ $status = 0 ]; then
         ok "$name: every difference from the kernel is in docs/differences.md (${summary#difftest: })"
     elif grep -q '^UNEXPLAINED' <<<"$out"; then
