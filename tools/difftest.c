@@ -74,7 +74,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -2326,8 +2325,8 @@ static int run_burst(struct side *step, struct side *kernel, unsigned long n,
 
 struct options {
     const char *tun, *oracle, *table, *step, *repro;
-    unsigned long seed, count, burst, sources, over, fragments, ipfrag_time;
-    int strict, verbose, fragments_set;
+    unsigned long seed, count, burst, sources, over, fragments, ipfrag_time, only;
+    int strict, verbose, fragments_set, only_set;
 };
 
 static int parse_arguments(int argc, char **argv, struct options *o)
@@ -2348,6 +2347,7 @@ static int parse_arguments(int argc, char **argv, struct options *o)
         else if (strcmp(a, "--count") == 0) o->count = strtoul(v, NULL, 0);
         else if (strcmp(a, "--fragments") == 0) { o->fragments = strtoul(v, NULL, 0); o->fragments_set = 1; }
         else if (strcmp(a, "--ipfrag-time") == 0) o->ipfrag_time = strtoul(v, NULL, 0);
+        else if (strcmp(a, "--only") == 0) { o->only = strtoul(v, NULL, 0); o->only_set = 1; }
         else if (strcmp(a, "--burst") == 0) o->burst = strtoul(v, NULL, 0);
         else if (strcmp(a, "--sources") == 0) o->sources = strtoul(v, NULL, 0);
         else if (strcmp(a, "--over") == 0) o->over = strtoul(v, NULL, 0);
@@ -2363,22 +2363,6 @@ static int parse_arguments(int argc, char **argv, struct options *o)
     if (o->ipfrag_time > 60)
         return -1;
     return o->tun && o->oracle && (o->burst || (o->table && o->step)) ? 0 : -1;
-}
-
-/* A tun's MTU (SIOCGIFMTU), or 0. */
-static unsigned tun_mtu(const char *ifname)
-{
-    struct ifreq request;
-    int probe = socket(AF_INET, SOCK_DGRAM, 0);
-    unsigned mtu = 0;
-
-    memset(&request, 0, sizeof request);
-    snprintf(request.ifr_name, sizeof request.ifr_name, "%s", ifname);
-    if (probe >= 0 && ioctl(probe, SIOCGIFMTU, &request) == 0)
-        mtu = (unsigned)request.ifr_mtu;
-    if (probe >= 0)
-        close(probe);
-    return mtu;
 }
 
 /* The tally of a run. */
@@ -2541,7 +2525,7 @@ int main(int argc, char **argv)
     if (parse_arguments(argc, argv, &o) < 0) {
         fprintf(stderr, "usage: difftest -i TUN -k ORACLE_TUN --table FILE --step NAME "
                         "[--seed S] [--count N] [--fragments M] [--ipfrag-time S] "
-                        "[--strict-table] [--repro DIR] [--verbose]\n"
+                        "[--strict-table] [--repro DIR] [--verbose] [--only CASE]\n"
                         "       difftest -i TUN -k ORACLE_TUN --burst N [--sources K] [--over MS]\n");
         return 2;
     }
@@ -2564,11 +2548,14 @@ int main(int argc, char **argv)
     setsockopt(step.read_fd, SOL_SOCKET, SO_RCVBUFFORCE, &room, sizeof room);
     if (o.burst)
         return run_burst(&step, &kernel, o.burst, o.sources, o.over);
-    link_mtu = tun_mtu(o.tun);
-    if (link_mtu != tun_mtu(o.oracle) || link_mtu < 576) {
+    int probe = socket(AF_INET, SOCK_DGRAM, 0);
+    link_mtu = tun_mtu(probe, o.tun);
+    unsigned oracle_mtu = tun_mtu(probe, o.oracle);
+    close(probe);
+    if (link_mtu != oracle_mtu || link_mtu < 576) {
         fprintf(stderr, "difftest: %s and %s must have the same MTU, at least 576 (they have "
                         "%u and %u): set both with ip link set DEV mtu N\n", o.tun, o.oracle,
-                link_mtu, tun_mtu(o.oracle));
+                link_mtu, oracle_mtu);
         return 1;
     }
     if (o.repro)
@@ -2582,7 +2569,7 @@ int main(int argc, char **argv)
         if (n < o.count) {
             c.number = (unsigned)n;
             make_case(&c);
-            if (one_case(&c, &step, &kernel, &o) < 0)
+            if ((!o.only_set || o.only == n) && one_case(&c, &step, &kernel, &o) < 0)
                 return 1;
         }
         /* the sequences spread evenly among the other cases */
@@ -2590,7 +2577,7 @@ int main(int argc, char **argv)
                (n + 1 >= o.count || sequences * (o.count ? o.count : 1) < (n + 1) * o.fragments)) {
             c.number = (unsigned)(o.count + sequences++);
             make_sequence_case(&c);
-            if (one_case(&c, &step, &kernel, &o) < 0)
+            if ((!o.only_set || o.only == c.number) && one_case(&c, &step, &kernel, &o) < 0)
                 return 1;
         }
     }
