@@ -234,6 +234,8 @@ struct test_case {
     int sequence;
     struct packet kernel_pieces[MAX_PIECES];
     struct packet request;
+    uint8_t second[60];             /* the header of its second datagram, if any */
+    int has_second;
 };
 
 /* What the replies are compared against: the datagram the case sent. */
@@ -929,6 +931,7 @@ static void make_other_case(struct test_case *c)
 static void make_case(struct test_case *c)
 {
     c->sequence = 0;
+    c->has_second = 0;
     if (one_in(4))
         make_other_case(c);
     else
@@ -1402,6 +1405,8 @@ static void make_sequence_case(struct test_case *c)
     size_t whole_len = wholes[0].header_len + wholes[0].payload_len;
     c->request.len = whole_len < MAX_PACKET ? whole_len : MAX_PACKET;
     memcpy(c->request.bytes, wholes[0].step, c->request.len);
+    c->has_second = strncmp(t, "interleaved", 11) == 0;
+    memcpy(c->second, wholes[1].step, sizeof c->second);
 }
 
 /* ---- the two sides ------------------------------------------------------ */
@@ -1531,6 +1536,8 @@ static int stale_reassembly_timeout(const uint8_t *p, size_t len, const struct t
 static struct {
     char label[176];
     uint8_t header[2][60];
+    uint16_t checksums[2][4];       /* of its pieces at offset 0, as each side got them */
+    int checksum_count;
 } *memo;
 
 enum { MAX_STRAYS = 8192, STRAY_BYTES = 576 };    /* an ICMP error is at most 576 bytes */
@@ -1558,8 +1565,6 @@ static void keep_stray(int side, const struct packet *error)
     k->paired = 0;
 }
 
-/* Sends every piece of the case, then the sentinel, to both sides, and
- * collects what each sends back until its sentinel's reply. */
 /* The piece of a case that starts the datagram (offset 0), else the first. */
 static int first_piece(const struct test_case *c)
 {
@@ -1585,17 +1590,52 @@ static void remember_sequence(const struct test_case *c)
         memo = calloc(SEQUENCE_IDS, sizeof *memo);
     if (!memo || !c->sequence || c->count == 0)
         return;
-    int f = first_piece(c);
-    uint16_t id = read_be16(c->pieces[f].bytes + 4);
-    if ((id & 0xc000) != SEQUENCE_IDS)
-        return;
-    /* both of a sequence's datagrams (an even and an odd identification) */
+    /* both of a sequence's datagrams (an even and an odd identification),
+     * each with the header of its first piece at offset 0 */
+    uint16_t id = read_be16(c->pieces[0].bytes + 4);
     for (int k = 0; k < 2; k++) {
         int at = ((id & ~1) | k) & (SEQUENCE_IDS - 1);
         snprintf(memo[at].label, sizeof memo[at].label, "%.160s%s", c->label, k ? "/second" : "");
-        memcpy(memo[at].header[0], c->pieces[f].bytes, 60);
-        memcpy(memo[at].header[1], c->kernel_pieces[f].bytes, 60);
+        memo[at].checksum_count = 0;
+        for (int i = 0; i < c->count; i++)
+            if ((read_be16(c->pieces[i].bytes + 4) & (SEQUENCE_IDS - 1)) == at &&
+                (read_be16(c->pieces[i].bytes + 6) & 0x1fff) == 0 && memo[at].checksum_count < 4) {
+                if (memo[at].checksum_count == 0) {
+                    memcpy(memo[at].header[0], c->pieces[i].bytes, 60);
+                    memcpy(memo[at].header[1], c->kernel_pieces[i].bytes, 60);
+                }
+                memo[at].checksums[0][memo[at].checksum_count] = read_be16(c->pieces[i].bytes + 10);
+                memo[at].checksums[1][memo[at].checksum_count++] =
+                    read_be16(c->kernel_pieces[i].bytes + 10);
+            }
     }
+}
+
+/* Whether a reassembly timeout quotes a header checksum as one of its
+ * datagram's pieces at offset 0 had it, as side `s` got it. */
+static int stray_quote_as_sent(int s, const uint8_t *p, size_t len)
+{
+    int m = memo_index(p, len);
+    for (int i = 0; m >= 0 && memo && i < memo[m].checksum_count; i++)
+        if (quotes_checksum_as_sent(p, len, memo[m].checksums[s][i]))
+            return 1;
+    return 0;
+}
+
+/* Whether an error quotes a header checksum as one of the case's pieces
+ * at offset 0 had it, as side `s` got it (see quotes_checksum_as_sent). */
+static int quote_as_sent_in_case(const struct test_case *c, int s, const struct side *side,
+                                 const uint8_t *p, size_t len)
+{
+    if (!c->sequence)
+        return quotes_checksum_as_sent(p, len, side->sent_checksum);
+    for (int i = 0; i < c->count; i++) {
+        const struct packet *piece = s == 1 ? &c->kernel_pieces[i] : &c->pieces[i];
+        if ((read_be16(piece->bytes + 6) & 0x1fff) == 0 &&
+            quotes_checksum_as_sent(p, len, read_be16(piece->bytes + 10)))
+            return 1;
+    }
+    return 0;
 }
 
 /* Sends every piece of the case, then the sentinel, to both sides, and
@@ -1644,16 +1684,14 @@ static int run_case(const struct test_case *c, struct side *step, struct side *k
                 continue;
             if (stale_reassembly_timeout(mapped.bytes, len, c)) {
                 /* about a sequence of before: its own first fragment's checksum */
-                int m = memo_index(mapped.bytes, len);
-                mapped.quote_as_sent = m >= 0 && memo &&
-                    quotes_checksum_as_sent(mapped.bytes, len, read_be16(memo[m].header[s] + 10));
+                mapped.quote_as_sent = stray_quote_as_sent(s, mapped.bytes, len);
                 if (s == 1)
                     map_packet(mapped.bytes, len);
                 mapped.len = len;
                 keep_stray(s, &mapped);
                 continue;
             }
-            mapped.quote_as_sent = quotes_checksum_as_sent(mapped.bytes, len, side->sent_checksum);
+            mapped.quote_as_sent = quote_as_sent_in_case(c, s, side, mapped.bytes, len);
             if (s == 1)
                 map_packet(mapped.bytes, len);
             if (is_sentinel_reply(mapped.bytes, len, c->number)) {
@@ -1671,6 +1709,12 @@ static int run_case(const struct test_case *c, struct side *step, struct side *k
 }
 
 /* ---- comparing ---------------------------------------------------------- */
+
+/* The tally of a run. */
+static struct {
+    unsigned long cases, same, explained, unexplained, both_answered, mapping_broken;
+    unsigned long fragmented, fragments;    /* replies in fragments from both, compared */
+} tally;
 
 /* What a reply is, in a word: "echo-reply", "parameter-problem", ... */
 static void outcome_of(const struct packet *r, char *out, size_t out_len)
@@ -1815,16 +1859,36 @@ static long find_timestamp(const uint8_t *o, size_t len)
 /* Two times both sides wrote (milliseconds since midnight UT, the clock of
  * the Timestamp option and of the timestamp reply) are the same if they are
  * within a second of each other: each read the clock a moment apart. */
+static long late_tolerance_ms;      /* see compare_strays */
+static int stamped_late;
+
 static int same_time(const uint8_t *x, const uint8_t *y)
 {
     uint32_t ours = read_be32(x), theirs = read_be32(y);
     uint32_t apart = ours > theirs ? ours - theirs : theirs - ours;
-    return apart <= 1000 || apart >= 86400000 - 1000;
+    if (apart >= 86400000 - 1000)
+        apart = 86400000 - apart;
+    if (late_tolerance_ms && apart > 500 && apart <= late_tolerance_ms) {
+        stamped_late = 1;
+        return 1;
+    }
+    return apart <= 1000;
 }
 
 /* Times both sides wrote in the Timestamp option of the IP headers `a`
  * and `b` where the request had something else: zeroed when the same. */
+static const uint8_t *second_request;   /* a fragment sequence's second datagram */
+
+static void normalise_times_as(const uint8_t *request, uint8_t *a, uint8_t *b);
+
 static void normalise_times(const uint8_t *request, uint8_t *a, uint8_t *b)
+{
+    normalise_times_as(request, a, b);
+    if (second_request)
+        normalise_times_as(second_request, a, b);
+}
+
+static void normalise_times_as(const uint8_t *request, uint8_t *a, uint8_t *b)
 {
     size_t rl = (size_t)(request[0] & 0x0f) * 4 - 20, al = (size_t)(a[0] & 0x0f) * 4 - 20;
     long rt = find_timestamp(request + 20, rl), at = find_timestamp(a + 20, al);
@@ -2088,12 +2152,12 @@ static int compare_fragments(const uint8_t *request, struct side *step, int gs, 
     for (int i = 0; i < x->n; i++) {
         uint8_t *a = step->replies[x->parts[i]].bytes, *b = kernel->replies[y->parts[i]].bytes;
         size_t ah = (size_t)(a[0] & 0x0f) * 4, bh = (size_t)(b[0] & 0x0f) * 4;
+        checksum |= !inet_checksum_ok(a, ah);           /* before times are normalised */
         if ((read_be16(a + 6) & 0x1fff) == 0)
             normalise_times(request, a, b);
         options |= ah != bh || memcmp(a + 20, b + 20, ah - 20) != 0;
         df |= (a[6] & 0x40) != (b[6] & 0x40);
         header |= a[1] != b[1] || a[8] != b[8] || a[9] != b[9] || memcmp(a + 12, b + 12, 8) != 0;
-        checksum |= !inet_checksum_ok(a, ah);
     }
     if (checksum)
         differs(&f, "fragment checksum-invalid");
@@ -2113,6 +2177,7 @@ static int differences(const struct test_case *c, struct side *step, struct side
     char a[512], b[512];
     int n = 0;
 
+    second_request = c->sequence && c->has_second ? c->second : NULL;
     outcomes(step, a, sizeof a);
     outcomes(kernel, b, sizeof b);
     if (strcmp(a, b) != 0) {
@@ -2124,6 +2189,10 @@ static int differences(const struct test_case *c, struct side *step, struct side
         if (step->datagrams[i].complete && kernel->datagrams[i].complete)
             n += compare_replies(request_of(c), &step->whole[i], &kernel->whole[i], ids + n,
                                  max - n, c->label);
+        if (step->datagrams[i].n > 0 && kernel->datagrams[i].n > 0) {
+            tally.fragmented++;
+            tally.fragments += (unsigned long)kernel->datagrams[i].n;
+        }
         if (fragmented && n < max)
             n += compare_fragments(request_of(c), step, i, kernel, i, ids + n, max - n, c->label);
     }
@@ -2365,10 +2434,6 @@ static int parse_arguments(int argc, char **argv, struct options *o)
     return o->tun && o->oracle && (o->burst || (o->table && o->step)) ? 0 : -1;
 }
 
-/* The tally of a run. */
-static struct {
-    unsigned long cases, same, explained, unexplained, both_answered, mapping_broken;
-} tally;
 
 /* Explains each id by a row of the table, or reports it. */
 static void account(char ids[][ID_LEN], int found, unsigned long number, const struct test_case *c,
@@ -2439,6 +2504,7 @@ static void drain(struct side *sides[2], long ms)
 {
     static struct packet r;
     static struct test_case none;
+    second_request = NULL;
     long until = now_ms() + ms, left;
 
     while ((left = until - now_ms()) > 0) {
@@ -2450,9 +2516,7 @@ static void drain(struct side *sides[2], long ms)
             if (!(fds[s].revents & POLLIN) || read_one(sides[s], r.bytes, &r.len) != 1 ||
                 !stale_reassembly_timeout(r.bytes, r.len, &none))
                 continue;
-            int m = memo_index(r.bytes, r.len);
-            r.quote_as_sent = m >= 0 && memo &&
-                quotes_checksum_as_sent(r.bytes, r.len, read_be16(memo[m].header[s] + 10));
+            r.quote_as_sent = stray_quote_as_sent(s, r.bytes, r.len);
             if (s == 1)
                 map_packet(r.bytes, r.len);
             keep_stray(s, &r);
@@ -2464,7 +2528,7 @@ static void drain(struct side *sides[2], long ms)
  * other's about the same datagram (the one its quote names), compared
  * like a reply: "LABEL/timeout: time-exceeded / silent" when only the
  * kernel sent one, "LABEL/timeout: reply FIELD" when both did. */
-static void compare_strays(const char *repro)
+static void compare_strays(const char *repro, unsigned long ipfrag_time)
 {
     static struct packet x, y;
     static char ids[16][ID_LEN];
@@ -2500,8 +2564,17 @@ static void compare_strays(const char *repro)
         memcpy(y.bytes, k->bytes, k->len);
         y.len = k->len;
         y.quote_as_sent = k->quote_as_sent;
+        /* The times a Timestamp option holds, in the error's options and
+         * in its quote: Linux stamped them when the first fragment came;
+         * they count as the same within half a second, and a pair further
+         * apart, up to the timeout, is a difference of its own. */
+        late_tolerance_ms = (long)ipfrag_time * 1000 + 1000;
+        stamped_late = 0;
         int found = compare_replies(m >= 0 && memo ? memo[m].header[0] : NO_OPTIONS, &x, &y, ids,
-                                    16, label);
+                                    15, label);
+        late_tolerance_ms = 0;
+        if (stamped_late)
+            snprintf(ids[found++], ID_LEN, "%s: reply times stamped at the timeout", label);
         account(ids, found, tally.cases, NULL, NULL, NULL, repro);
     }
     for (unsigned long i = 0; i < stray_count; i++) {
@@ -2584,7 +2657,7 @@ int main(int argc, char **argv)
     if (o.ipfrag_time) {
         struct side *sides[2] = {&step, &kernel};
         drain(sides, (long)o.ipfrag_time * 1000 + 1500);
-        compare_strays(o.repro);
+        compare_strays(o.repro, o.ipfrag_time);
     }
     int unused = 0;
     if (missing_count)
@@ -2602,6 +2675,9 @@ int main(int argc, char **argv)
     if (o.strict && unused)
         printf("difftest: %d rows explained nothing in this run: remove them, or make the run "
                "reach them\n", unused);
+    if (tally.fragmented)
+        printf("difftest: %lu replies came in fragments from both sides (%lu fragments from "
+               "the kernel), compared one by one\n", tally.fragmented, tally.fragments);
     if (strays)
         printf("difftest: %lu reassembly timeouts (time exceeded, code 1) came after their "
                "case%s\n", strays, o.ipfrag_time ? ", compared side by side at the end" :
