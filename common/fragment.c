@@ -41,17 +41,18 @@ size_t ipv4_fragment(const uint8_t *datagram, size_t len, unsigned mtu,
     }
     if (mtu < header_len + 8)
         return 0;
-    /* Linux's "data space": what is left of the MTU after the header, cut
-     * to a multiple of 8, since offsets count 8-byte units. */
-    size_t room = (mtu - header_len) & ~(size_t)7;
+    /* Linux's "data space": what is left of the MTU after the header. A
+     * fragment that has another after it carries a multiple of 8 bytes,
+     * since offsets count 8-byte units; the last may fill the space. */
+    size_t space = mtu - header_len, room = space & ~(size_t)7;
     uint16_t flags_offset = read_be16(datagram + 6);
     size_t offset = (size_t)(flags_offset & IP_OFFSET) * 8;
     int more_after = (flags_offset & IP_MF) != 0;
     size_t count = 0;
 
     memcpy(fragment, datagram, header_len);
-    for (size_t at = header_len; at < len; at += room) {
-        size_t data_len = len - at < room ? len - at : room;
+    for (size_t at = header_len, data_len; at < len; at += data_len) {
+        data_len = len - at <= space ? len - at : room;
         int last = at + data_len == len;
 
         memcpy(fragment + header_len, datagram + at, data_len);
