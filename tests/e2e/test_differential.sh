@@ -43,8 +43,7 @@ sysctl -qw net.ipv4.ipfrag_time=$ipfrag_time
 # Datagrams held for that second may pass Linux's 4 MB (ipfrag_high_thresh),
 # which each side counts its own way (the kernel: each fragment's skb
 # truesize), after which new fragments are refused: the run compares
-# reassembly, not that limit (tests/e2e/test_bench.sh measures it), so both
-# get 64 MB.
+# reassembly, not that limit, so both get 64 MB.
 ipfrag_high_thresh=67108864
 sysctl -qw net.ipv4.ipfrag_high_thresh=$ipfrag_high_thresh
 # The kernel cuts its replies to its route's MTU, the step to its tun's.
