@@ -89,7 +89,8 @@
 enum {
     MAX_PACKET = 65535,
     MAX_PIECES = 200,           /* packets in one case (a fragment sequence) */
-    MAX_REPLIES = 128,          /* a reply of 65535 bytes is 45 fragments at MTU 1500 */
+    MAX_REPLIES = 256,          /* a reply of 65535 bytes is 45 fragments at MTU 1500, 67 at 1006 */
+    MAX_DATAGRAMS = 16,         /* replies to one case, each whole */
     SENTINEL_ID = 0x5e5e,
     SENTINEL_WAIT_MS = 2000,
     MAX_ROWS = 128,
@@ -1433,8 +1434,8 @@ struct side {
     int count, overflow;
     int sentinel_seen;
     uint16_t sent_checksum;         /* the case's header checksum, as this side got it */
-    struct packet whole[MAX_REPLIES];   /* each datagram, whole */
-    struct datagram datagrams[MAX_REPLIES];
+    struct packet whole[MAX_DATAGRAMS];     /* each datagram, whole */
+    struct datagram datagrams[MAX_DATAGRAMS];
     int datagram_count;
 };
 
@@ -1816,6 +1817,10 @@ static void assemble(struct side *s)
             for (int k = 0; k < s->datagram_count && g < 0; k++)
                 if (s->datagrams[k].n > 0 && same_datagram(s->replies[s->datagrams[k].parts[0]].bytes, p))
                     g = k;
+        if (g < 0 && s->datagram_count == MAX_DATAGRAMS) {
+            s->overflow++;
+            continue;
+        }
         if (g < 0) {
             g = s->datagram_count++;
             s->datagrams[g].n = 0;
@@ -2203,7 +2208,8 @@ static int differences(const struct test_case *c, struct side *step, struct side
             n += compare_fragments(request_of(c), step, i, kernel, i, ids + n, max - n, c->label);
     }
     if (step->overflow || kernel->overflow)
-        snprintf(ids[n++], ID_LEN, "%s: more than %d replies", c->label, MAX_REPLIES);
+        snprintf(ids[n++], ID_LEN, "%s: more than %d replies (or %d datagrams)", c->label,
+                 MAX_REPLIES, MAX_DATAGRAMS);
     return n;
 }
 
