@@ -1529,8 +1529,9 @@ static int stale_reassembly_timeout(const uint8_t *p, size_t len, const struct t
 {
     size_t hl = (size_t)(p[0] & 0x0f) * 4;
 
-    if (p[9] != 1 || len < hl + 8 + 20 || p[hl] != 11 || p[hl + 1] != 1)
-        return 0;
+    if (p[9] != 1 || len < hl + 8 + 20 || (read_be16(p + 6) & 0x1fff) != 0 || p[hl] != 11 ||
+        p[hl + 1] != 1)
+        return 0;                       /* (a later fragment's data may start 11, 1 too) */
     for (int i = 0; i < c->count; i++)
         if (c->pieces[i].len >= 6 && memcmp(p + hl + 8 + 4, c->pieces[i].bytes + 4, 2) == 0)
             return 0;
@@ -2590,7 +2591,12 @@ static void compare_strays(const char *repro, unsigned long ipfrag_time)
         late_tolerance_ms = 0;
         if (stamped_late)
             snprintf(ids[found++], ID_LEN, "%s: reply times stamped at the timeout", label);
+        unsigned long before = tally.unexplained;
         account(ids, found, tally.cases, NULL, NULL, NULL, repro);
+        if (tally.unexplained > before && before < MAX_SHOWN) {
+            print_hex("kernel's time exceeded, mapped back", k->bytes, k->len);
+            print_hex("step's time exceeded", s->bytes, s->len);
+        }
     }
     for (unsigned long i = 0; i < stray_count; i++) {
         struct stray *s = &stray_list[i];
@@ -2659,7 +2665,7 @@ int main(int argc, char **argv)
         if (n < o.count) {
             c.number = (unsigned)n;
             make_case(&c);
-            if (c.pieces[0].len > link_mtu) {
+            if (c.pieces[0].len > link_mtu || (c.count > 1 && c.pieces[1].len > link_mtu)) {
                 skipped++;          /* a tun of a smaller MTU cannot carry it to the step */
             } else if ((!o.only_set || o.only == n) && one_case(&c, &step, &kernel, &o) < 0) {
                 return 1;
