@@ -4,7 +4,8 @@
  * what each sends back (or its silence).
  *
  *   difftest -i TUN -k ORACLE_TUN --table FILE --step NAME
- *            [--seed S] [--count N] [--strict-table] [--repro DIR] [--verbose]
+ *            [--seed S] [--count N] [--fragments M] [--ipfrag-time S]
+ *            [--strict-table] [--repro DIR] [--verbose] [--only CASE]
  *   difftest -i TUN -k ORACLE_TUN --burst N [--sources K] [--over MS]
  *
  * TUN is the tun a step reads, with 192.0.2.1/24 on the kernel's side;
@@ -32,6 +33,18 @@
  * protocols, and other ICMP messages (timestamp requests of many lengths,
  * information and address mask requests, errors quoting a datagram, random
  * types).
+ *
+ * Besides those N cases, M fragment sequences (a tenth of N unless
+ * --fragments says; see make_sequence_case): datagrams up to 65535 bytes
+ * and past it, cut into pieces no bigger than the tuns' MTU (both must
+ * have the same), sent in every order, twice, overlapping, with pieces
+ * missing, interleaved. A reply that comes in fragments is put back
+ * together and compared whole, and fragment by fragment (how each side
+ * cut it). With --ipfrag-time S (the step's --ipfrag-time and the
+ * kernel's net.ipv4.ipfrag_time, both S), the reassembly timeouts (time
+ * exceeded, code 1) that come after their case are paired with the other
+ * side's every 4000 sequences and at the end, and compared too. --only
+ * CASE runs that case of the seed alone.
  *
  * What must differ is normalised: addresses (mapped, also inside options
  * and inside the datagram an error quotes), the IP identification, the
