@@ -90,9 +90,10 @@ TOOLS := $(addprefix build/tools/,$(basename $(notdir $(wildcard tools/*.c))))
 # tools/diagrams.c built with each step whose validation ladder is drawn
 # (docs/diagrams/ladder-NN.dot; step 08's ladder is step 07's), and with
 # step 09 for the ICMP error it sends and its table of protocols
-# (docs/diagrams/error-09.dot, protocols-09.dot).
+# (docs/diagrams/error-09.dot, protocols-09.dot), and with step 10 for a
+# datagram cut into fragments and put back together (fragments-10.dot).
 LADDER_STEPS := 06-host-checks 07-ip-options
-LADDERS := $(addprefix build/ladder/,$(LADDER_STEPS) 09-icmp-errors)
+LADDERS := $(addprefix build/ladder/,$(LADDER_STEPS) 09-icmp-errors 10-fragments)
 tools: $(TOOLS) $(LADDERS)
 
 build/tools/%: tools/%.c $(COMMON_OBJ) $(COMMON_HDR) $(wildcard tools/*.h) $(wildcard steps/*/main.c)
@@ -162,6 +163,7 @@ docs: tools
 	@for s in $(LADDER_STEPS); do build/ladder/$$s ladder > docs/diagrams/ladder-$${s%%-*}.dot || exit 1; done
 	build/ladder/09-icmp-errors error tests/fixtures/requests/udp-closed.pcap > docs/diagrams/error-09.dot
 	build/ladder/09-icmp-errors protocols > docs/diagrams/protocols-09.dot
+	build/ladder/10-fragments fragments tests/fixtures/requests/frag-s4000.pcap > docs/diagrams/fragments-10.dot
 	@for d in docs/diagrams/*.dot; do dot -Tsvg "$$d" -o "$${d%.dot}.svg" || exit 1; echo "rendered $${d%.dot}.svg"; done
 
 # ---- fuzzing ---------------------------------------------------------------

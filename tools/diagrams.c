@@ -13,11 +13,17 @@
  *                               (steps that send errors: 09 on)
  *   diagrams protocols          the step's table of protocols (09 on):
  *                               who gets a datagram, by its protocol number
+ *   diagrams fragments FILE.pcap
+ *                               the fragments Linux cut a datagram into (a
+ *                               capture), put back together hole by hole
+ *                               by common/reassembly.c, and cut again by
+ *                               common/fragment.c (10 on)
  *
  * The ladder is the one of the step this program was built with: the
  * Makefile builds build/tools/diagrams with step 07's, and one
  * build/ladder/NN-name per step whose ladder changes (06, 07) with
- * STEP_SOURCE and STEP_NAME set to that step's (and 09, for its errors).
+ * STEP_SOURCE and STEP_NAME set to that step's (and 09, for its errors;
+ * 10, for its fragments).
  *
  * `make docs` writes them to docs/diagrams/ and renders every .dot to SVG.
  */
@@ -307,6 +313,172 @@ static void protocols(void)
 }
 #endif
 
+#ifdef STEP_REASSEMBLY
+enum { PIECES_MAX = 8, BAR_POINTS = 540 };
+
+/* Fragments of one datagram, as recorded or as cut. */
+struct pieces {
+    uint8_t packet[PIECES_MAX][1500];
+    size_t len[PIECES_MAX];
+    size_t count;
+    int too_many;
+};
+
+static void keep_piece(void *context, const uint8_t *fragment, size_t len)
+{
+    struct pieces *p = context;
+
+    if (p->count == PIECES_MAX || len > sizeof p->packet[0]) {
+        p->too_many = 1;
+        return;
+    }
+    memcpy(p->packet[p->count], fragment, len);
+    p->len[p->count++] = len;
+}
+
+static int read_piece(void *context, const struct timeval *when, const uint8_t *packet, size_t len)
+{
+    (void)when;
+    keep_piece(context, packet, len);
+    return 0;
+}
+
+/* The datagram's data as a bar, cut where the fragments meet: the bytes
+ * held so far (a bit per fragment in `held`) green, the holes white, as
+ * RFC 815 keeps them, first and last byte each; until the last fragment
+ * (MF 0) has come, nobody knows where the datagram ends, and the last
+ * hole runs to infinity. */
+static void bar(const struct ipv4_view *views, size_t count, unsigned held)
+{
+    size_t total = views[count - 1].fragment_offset + views[count - 1].payload_len;
+    int end_known = held >> (count - 1) & 1;
+
+    printf("<TD><TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" CELLPADDING=\"3\"><TR>");
+    for (size_t i = 0; i < count;) {
+        int is_held = held >> i & 1;
+        size_t j = i;
+        while (j + 1 < count && (held >> (j + 1) & 1) == (unsigned)is_held)
+            j++;
+        size_t first = views[i].fragment_offset, end = views[j].fragment_offset + views[j].payload_len;
+        char last[24];
+        if (!is_held && j == count - 1 && !end_known)
+            snprintf(last, sizeof last, "&#8734;");
+        else
+            snprintf(last, sizeof last, "%zu", end - 1);
+        printf("<TD FIXEDSIZE=\"TRUE\" WIDTH=\"%zu\" HEIGHT=\"22\" BGCOLOR=\"%s\">%s %zu&#8211;%s</TD>",
+               (end - first) * BAR_POINTS / total, is_held ? "#e6f4ea" : "#ffffff",
+               is_held ? "held" : "hole", first, last);
+        i = j + 1;
+    }
+    printf("</TR></TABLE></TD>");
+}
+
+/* 1 if `a` and `b` hold the same fragments, byte for byte. */
+static int same_pieces(const struct pieces *a, const struct pieces *b)
+{
+    if (a->count != b->count)
+        return 0;
+    for (size_t i = 0; i < a->count; i++)
+        if (a->len[i] != b->len[i] || memcmp(a->packet[i], b->packet[i], a->len[i]) != 0)
+            return 0;
+    return 1;
+}
+
+/* Step 10's fragments, drawn from its code: the fragments Linux cut a
+ * datagram into (a capture, in the order sent), given to reassembly_add()
+ * out of order, then the datagram it gives back cut again by
+ * ipv4_fragment(). Fails unless those are Linux's fragments, byte for byte. */
+static int fragments_diagram(const char *path)
+{
+    static uint8_t whole[65535];
+    static struct pieces recorded, cut;
+    static const size_t order[] = {1, 2, 0};       /* the middle first, the first last */
+    struct ipv4_view views[PIECES_MAX];
+    struct reassembly_settings settings = REASSEMBLY_LINUX_DEFAULTS;
+    size_t whole_len = 0;
+    char why[512] = "";
+
+    if (pcap_read_packets(path, read_piece, &recorded, why, sizeof why) < 0 || recorded.count != 3 ||
+        recorded.too_many) {
+        fprintf(stderr, "diagrams: %s\n", why[0] ? why : "the capture must hold one datagram's 3 fragments");
+        return 1;
+    }
+    for (size_t i = 0; i < recorded.count; i++)
+        if (ipv4_parse(recorded.packet[i], recorded.len[i], &views[i]) != IPV4_OK) {
+            fprintf(stderr, "diagrams: fragment %zu of %s is not IPv4\n", i + 1, path);
+            return 1;
+        }
+    struct reassembly *table = reassembly_new(&settings);
+    if (!table)
+        return 1;
+    enum reassembly_outcome outcomes[3];
+    for (size_t k = 0; k < 3; k++) {
+        size_t i = order[k];
+        outcomes[k] = reassembly_add(table, recorded.packet[i], &views[i], 1000 * k, whole, &whole_len);
+    }
+    reassembly_free(table);
+    unsigned mtu = (unsigned)recorded.len[0];
+    if (outcomes[2] != REASSEMBLY_COMPLETE ||
+        ipv4_fragment(whole, whole_len, mtu, keep_piece, &cut) != recorded.count || cut.too_many) {
+        fprintf(stderr, "diagrams: the fragments of %s were not put back together, or not cut again\n", path);
+        return 1;
+    }
+    int same = same_pieces(&recorded, &cut);
+
+    printf("// Generated by `diagrams fragments %s` with common/reassembly.c,\n"
+           "// common/fragment.c and steps/" STEP_NAME "/main.c: do not edit.\n"
+           "digraph fragments {\n"
+           "  node [shape=plaintext, fontname=\"Helvetica\", fontsize=10];\n"
+           "  edge [fontname=\"Helvetica\", fontsize=10];\n"
+           "  cut [label=<<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" CELLPADDING=\"4\">\n"
+           "  <TR><TD BORDER=\"0\" COLSPAN=\"6\"><B>ping -s %zu: an echo request of %zu bytes, %zu of "
+           "them data after its 20-byte header, through a link of MTU %u</B></TD></TR>\n"
+           "  <TR><TD>packet</TD><TD>Total Length</TD><TD>Identification</TD><TD>MF</TD>"
+           "<TD>Fragment Offset<BR/>(8-byte units = byte)</TD><TD>its data: bytes</TD></TR>\n"
+           "  <TR><TD>the datagram</TD><TD>%zu</TD><TD>0x%04x</TD><TD>0</TD><TD>0 = 0</TD>"
+           "<TD BGCOLOR=\"#e8f0fe\">0&#8211;%zu</TD></TR>\n"
+           "  <TR><TD BORDER=\"0\" COLSPAN=\"6\" ALIGN=\"LEFT\"><I>cut by Linux (recorded on tun0): "
+           "at most %u bytes of data a fragment (%u less the header, a multiple of 8), the header copied"
+           "</I></TD></TR>\n",
+           path, whole_len - IPV4_MIN_HEADER_LEN - 8, whole_len, whole_len - IPV4_MIN_HEADER_LEN, mtu,
+           whole_len, views[0].identification, whole_len - IPV4_MIN_HEADER_LEN - 1,
+           (mtu - IPV4_MIN_HEADER_LEN) & ~7u, mtu);
+    for (size_t i = 0; i < recorded.count; i++)
+        printf("  <TR><TD>fragment %zu</TD><TD>%u</TD><TD>0x%04x</TD><TD>%d</TD><TD>%u = %u</TD>"
+               "<TD BGCOLOR=\"#e8f0fe\">%u&#8211;%zu</TD></TR>\n", i + 1, views[i].total_len,
+               views[i].identification, views[i].more_fragments, views[i].fragment_offset / 8,
+               views[i].fragment_offset, views[i].fragment_offset,
+               views[i].fragment_offset + views[i].payload_len - 1);
+    printf("  </TABLE>>];\n"
+           "  put [label=<<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" CELLPADDING=\"4\">\n"
+           "  <TR><TD BORDER=\"0\" ALIGN=\"LEFT\"><B>reassembly_add()</B></TD><TD BORDER=\"0\"><B>verdict</B></TD>"
+           "<TD BORDER=\"0\"><B>the datagram's data, as the table holds it</B></TD></TR>\n"
+           "  <TR><TD ALIGN=\"LEFT\">nothing yet</TD><TD></TD>");
+    bar(views, recorded.count, 0);
+    printf("</TR>\n");
+    unsigned held = 0;
+    for (size_t k = 0; k < 3; k++) {
+        size_t i = order[k];
+        held |= 1u << i;
+        printf("  <TR><TD ALIGN=\"LEFT\">fragment %zu (offset %u, MF %d)</TD><TD><B>%s</B></TD>",
+               i + 1, views[i].fragment_offset, views[i].more_fragments,
+               reassembly_outcome_name(outcomes[k]));
+        bar(views, recorded.count, held);
+        printf("</TR>\n");
+    }
+    printf("  <TR><TD BORDER=\"0\" COLSPAN=\"3\" ALIGN=\"LEFT\">no hole left: the datagram again, "
+           "%zu bytes, fragment 1's header with MF and offset 0, on to deliver()</TD></TR>\n"
+           "  <TR><TD BORDER=\"0\" COLSPAN=\"3\" ALIGN=\"LEFT\">cut again by ipv4_fragment() at MTU %u: "
+           "%s</TD></TR>\n"
+           "  </TABLE>>];\n"
+           "  cut -> put [label=\" in any order: here the middle first\"];\n}\n",
+           whole_len, mtu, same ? "Linux's 3 fragments, byte for byte" : "NOT Linux's fragments");
+    if (!same)
+        fprintf(stderr, "diagrams: ipv4_fragment() does not cut the datagram as Linux did\n");
+    return same ? 0 : 1;
+}
+#endif
+
 /* One box per rung, in the order the step checks; a packet that fails a
  * rung leaves there, counted under that rung's name. */
 static void ladder(void)
@@ -354,9 +526,16 @@ int main(int argc, char **argv)
         return 0;
     }
 #endif
+#ifdef STEP_REASSEMBLY
+    if (argc == 3 && strcmp(argv[1], "fragments") == 0)
+        return fragments_diagram(argv[2]);
+#endif
     fprintf(stderr, "usage: diagrams headers | diagrams checksum FILE.pcap | diagrams ladder"
 #ifdef STEP_RATELIMIT
                     " | diagrams error FILE.pcap | diagrams protocols"
+#endif
+#ifdef STEP_REASSEMBLY
+                    " | diagrams fragments FILE.pcap"
 #endif
                     "\n");
     return 2;
