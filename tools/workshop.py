@@ -112,7 +112,7 @@ def handout(number):
     with open(os.path.join(step_dir(number), "README.md"), encoding="utf-8") as f:
         text = f.read().splitlines(True)
     answers = solution_lines(number)
-    out, run, fence = [], [], None
+    out, run, blanks, fence = [], [], [], None
 
     # How many lines each region has: a run must show at least half of
     # its region, so a line the solution shares with another function (a
@@ -123,13 +123,20 @@ def handout(number):
 
     def flush():
         if (run and any(len(code.strip()) >= 20 for _, code, _ in run)
-                and 2 * len(run) >= region_size[answers[run[0][1].strip()]]):
+                and 2 * sum(1 for _, code, _ in run if code) >= region_size[answers[run[0][1].strip()]]):
             prefix, code, _ = run[0]
             indent = code[:len(code) - len(code.lstrip())]
             out.append("%s%s%s\n" % (prefix if prefix != "-" else " ", indent, answers[code.strip()]))
+            # A region inside a function may end just before the function
+            # does: its closing brace (column 0) is the listing's, not the
+            # solution's.
+            if indent and run[-1][1] == "}":
+                out.append(run[-1][2])
         else:
             out.extend(line for _, _, line in run)
         run.clear()
+        out.extend(blanks)          # blank lines after a run are not its own
+        blanks.clear()
 
     for line in text:
         if line.startswith("```"):
@@ -142,7 +149,12 @@ def handout(number):
             if fence == "diff" and code[:1] in ("+", "-", " "):
                 prefix, code = code[0], code[1:]
             if code.strip() in answers:
+                run.extend(("", "", blank) for blank in blanks)  # a blank line inside
+                blanks.clear()                                   # a region is part of it
                 run.append((prefix, code, line))
+                continue
+            if run and not code.strip():
+                blanks.append(line)
                 continue
         flush()
         out.append(line)
