@@ -14,6 +14,10 @@ reads the kernel's counters (the ones `nstat` shows) before and after.
     docs/answers.md and the journey diagram: a reply whose addresses were
         not swapped is for 192.0.2.2, which a host does not forward:
         counted in IpInAddrErrors.
+    step 10: a tun takes a write longer than its MTU (a 4028-byte echo
+        request on a tun of MTU 1500), and the kernel answers it, its own
+        reply cut to the MTU: a step's fragments are its choice, as a
+        host's, not something the tun demands;
     step 06: Linux answers an echo request to its own address from another
         host; not one from its own address (a martian); one from its
         subnet's broadcast address only while reverse-path filtering is off
@@ -104,6 +108,27 @@ def host_claims(fd):
     return results
 
 
+def long_write_claim(fd):
+    """Writes a 4028-byte echo request (ping -s 4000's size) into the tun,
+    whose MTU is 1500: (bytes the write took, lengths of the IPv4 packets
+    the kernel sends back within 0.3 s)."""
+    data = bytes(i & 0xFF for i in range(4000))
+    icmp = bytearray(struct.pack("!BBHHH", 8, 0, 0, 7, 1) + data)
+    struct.pack_into("!H", icmp, 2, checksum(bytes(icmp)))
+    header = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 0x1234, 0, 64, 1, 0,
+                                   bytes([192, 0, 2, 2]), bytes([192, 0, 2, 1])))
+    struct.pack_into("!H", header, 10, checksum(bytes(header)))
+    took = os.write(fd, bytes(header + icmp))
+    sent, end = [], time.monotonic() + 0.3
+    while True:
+        left = end - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return took, sent
+        packet = os.read(fd, 65535)
+        if packet[0] >> 4 == 4:
+            sent.append(len(packet))
+
+
 def counters():
     """Every counter of /proc/net/snmp and /proc/net/netstat, by nstat's name."""
     values = {}
@@ -159,6 +184,12 @@ def main():
         print("%s - %s: the kernel answers %s (got %s)" % (
             "ok" if good else "not ok", what,
             "from " + ", ".join(expected) if expected else "nothing", ", ".join(got) or "nothing"))
+    took, sent = long_write_claim(fd)
+    good = took == 4028 and sent == [1500, 1500, 1068]
+    failed += not good
+    print("%s - step 10: a tun of MTU 1500 takes a 4028-byte write (took %d), and the kernel's "
+          "reply goes back in fragments of the MTU (%s)" % ("ok" if good else "not ok", took,
+                                                           ", ".join(map(str, sent)) or "nothing"))
     # Last: these addresses are the tun's from here on.
     subprocess.run("ip addr add 198.51.100.0/31 dev tun0; ip addr add 203.0.113.5/32 dev tun0",
                    shell=True, check=True)
