@@ -163,7 +163,7 @@ docs: tools
 	@for s in $(LADDER_STEPS); do build/ladder/$$s ladder > docs/diagrams/ladder-$${s%%-*}.dot || exit 1; done
 	build/ladder/09-icmp-errors error tests/fixtures/requests/udp-closed.pcap > docs/diagrams/error-09.dot
 	build/ladder/09-icmp-errors protocols > docs/diagrams/protocols-09.dot
-	build/ladder/10-fragments fragments tests/fixtures/fragments/requests/frag-s4000.pcap > docs/diagrams/fragments-10.dot
+	build/ladder/10-fragments fragments tests/fixtures/fragments/echo-4000.request.pcap > docs/diagrams/fragments-10.dot
 	@for d in docs/diagrams/*.dot; do dot -Tsvg "$$d" -o "$${d%.dot}.svg" || exit 1; echo "rendered $${d%.dot}.svg"; done
 
 # ---- fuzzing ---------------------------------------------------------------

@@ -41,7 +41,7 @@ generated ladder-06 build/ladder/06-host-checks ladder
 generated ladder-07 build/ladder/07-ip-options ladder
 generated error-09 build/ladder/09-icmp-errors error tests/fixtures/requests/udp-closed.pcap
 generated protocols-09 build/ladder/09-icmp-errors protocols
-generated fragments-10 build/ladder/10-fragments fragments tests/fixtures/fragments/requests/frag-s4000.pcap
+generated fragments-10 build/ladder/10-fragments fragments tests/fixtures/fragments/echo-4000.request.pcap
 
 version=$(dot -V 2>&1 | sed -n 's/.*graphviz version \([^ ]*\).*/\1/p')
 for source in docs/diagrams/*.dot; do
