@@ -26,6 +26,28 @@ size_t ipv4_fragment(const uint8_t *datagram, size_t len, unsigned mtu,
                      void (*send)(void *context, const uint8_t *fragment, size_t len),
                      void *context);
 
+/*
+ * IPv6 (RFC 8200 4.5), as Linux's ip6_fragment(): cuts `packet` (a whole
+ * IPv6 packet, `len` bytes) into packets of at most `mtu` bytes, each made
+ * of the unfragmentable part (the IPv6 header and the hop-by-hop and
+ * routing headers, with any destination options header before a routing
+ * header: ip6_find_1stfragopt()), a Fragment header (identification
+ * `identification`, the next header the unfragmentable part named), then
+ * the data, a multiple of 8 bytes in every fragment but the last; the
+ * unfragmentable part's last next header becomes 44 and each payload length
+ * is the fragment's own. The caller chooses the identification (Linux:
+ * ipv6_select_ident(), a keyed hash of the two addresses plus a counter).
+ * Calls send() once for each fragment, in order.
+ *
+ * Returns the number of fragments (1, and `packet` sent as it is, if it
+ * fits), or 0 if it cannot be cut (the MTU leaves no room for the
+ * unfragmentable part, a Fragment header and 8 bytes of data; or the packet
+ * is malformed), and then nothing is sent.
+ */
+size_t ipv6_fragment(const uint8_t *packet, size_t len, unsigned mtu, uint32_t identification,
+                     void (*send)(void *context, const uint8_t *fragment, size_t len),
+                     void *context);
+
 /* ip_options_fragment(): in `options` (`len` bytes, a header's options),
  * every option that is not to be copied into fragments after the first
  * (the copy flag, the top bit of its type, is clear: Record Route and

@@ -634,6 +634,19 @@ const char *reassembly_outcome_name(enum reassembly_outcome outcome)
     case REASSEMBLY_TOO_LONG: return "datagram-too-long";
     case REASSEMBLY_INCONSISTENT: return "fragments-inconsistent";
     case REASSEMBLY_NO_MEMORY: return "reassembly-memory-full";
+    case REASSEMBLY_PARAMETER_PROBLEM: return "fragment-parameter-problem";
     }
     return "unknown";
+}
+
+/* Not written yet: the API first, for step 11 to build on. */
+enum reassembly_outcome reassembly_add6(struct reassembly *table, const uint8_t *packet,
+                                        const struct ipv6_view *ip, const struct ipv6_walk *walk,
+                                        uint64_t now_ms, uint8_t *datagram, size_t *datagram_len,
+                                        struct reassembly_problem *problem)
+{
+    (void)table, (void)packet, (void)ip, (void)walk, (void)now_ms, (void)datagram;
+    (void)problem;
+    *datagram_len = 0;
+    return REASSEMBLY_NO_MEMORY;
 }
