@@ -17,6 +17,12 @@
  * has at most 65535 / 8 pieces, and walking them is easier to read than a
  * tree. What is a duplicate and what is an overlap depends on the runs, so we
  * keep them exactly as Linux does (see insert_piece()).
+ *
+ * IPv6 (net/ipv6/reassembly.c: ipv6_frag_rcv(), ip6_frag_queue(),
+ * ip6_frag_reasm(), ip6frag_expire_frag_queue()) shares all of it: the
+ * runs, duplicates and overlaps, the timer, the memory limit. What differs
+ * is said where it differs: its key, its parameter problems, where the
+ * header of the whole packet comes from, and no ipfrag_max_dist.
  */
 #include "reassembly.h"
 
@@ -70,14 +76,34 @@ struct source {
     unsigned datagrams;         /* datagrams that point here; freed at 0 */
 };
 
-/* A datagram being put together: Linux's struct ipq. */
+/* One fragment, whatever its version: what reassembly needs to know. */
+struct incoming {
+    const uint8_t *src, *dst;   /* its addresses, address_len bytes each */
+    size_t address_len;         /* 4 or 16 */
+    uint8_t protocol;           /* IPv4: part of the key; IPv6: 0, none */
+    uint32_t identification;
+    const uint8_t *packet;      /* its first byte */
+    size_t header_len;          /* bytes before its data (IPv6: the Fragment
+                                   header and all before it) */
+    const uint8_t *data;
+    size_t data_len;
+    size_t offset;              /* of its data in the datagram's */
+    int more_fragments;
+    int dont_fragment;          /* IPv4 only */
+    uint8_t ecn;                /* its ECN codepoint */
+    size_t next_header_at;      /* IPv6: the byte that names the Fragment header */
+};
+
+/* A datagram being put together: Linux's struct ipq (IPv6: frag_queue). */
 struct datagram {
     struct datagram *hash_next, *hash_prev;     /* same hash bucket */
     struct datagram *older, *newer;             /* by deadline */
     size_t bucket;
-    uint8_t src[4], dst[4];
+    size_t address_len;
+    uint8_t src[16], dst[16];
     uint8_t protocol;
-    uint16_t identification;
+    uint32_t identification;
+    size_t next_header_at;      /* IPv6: fq->nhoffset, from the first fragment */
     uint64_t deadline_ms;
     struct source *source;
     unsigned rid;               /* source->fragments when ours last came */
@@ -183,11 +209,13 @@ static uint32_t mix(uint32_t hash, uint32_t value)
     return hash ^ (hash >> 15);
 }
 
-static size_t key_bucket(const struct reassembly *table, const struct ipv4_view *ip)
+static size_t key_bucket(const struct reassembly *table, const struct incoming *in)
 {
-    uint32_t hash = mix(table->seed, read_be32(ip->src));
-    hash = mix(hash, read_be32(ip->dst));
-    hash = mix(hash, (uint32_t)ip->identification << 8 | ip->protocol);
+    uint32_t hash = table->seed;
+    for (size_t i = 0; i < in->address_len; i += 4)
+        hash = mix(mix(hash, read_be32(in->src + i)), read_be32(in->dst + i));
+    hash = mix(hash, in->identification);
+    hash = mix(hash, in->protocol);
     return hash % BUCKETS;
 }
 
@@ -233,16 +261,21 @@ static void source_put(struct reassembly *table, struct source *source)
 
 /* ---- datagrams ---------------------------------------------------------- */
 
-static int same_key(const struct datagram *d, const struct ipv4_view *ip)
+/* IPv4's key: source, destination, protocol, identification (16 bits);
+ * IPv6's: source, destination, identification (32 bits), no protocol
+ * (Linux's frag_v6_compare_key). */
+static int same_key(const struct datagram *d, const struct incoming *in)
 {
-    return memcmp(d->src, ip->src, 4) == 0 && memcmp(d->dst, ip->dst, 4) == 0 &&
-           d->protocol == ip->protocol && d->identification == ip->identification;
+    return d->address_len == in->address_len &&
+           memcmp(d->src, in->src, in->address_len) == 0 &&
+           memcmp(d->dst, in->dst, in->address_len) == 0 &&
+           d->protocol == in->protocol && d->identification == in->identification;
 }
 
-static struct datagram *find_datagram(const struct reassembly *table, const struct ipv4_view *ip)
+static struct datagram *find_datagram(const struct reassembly *table, const struct incoming *in)
 {
-    for (struct datagram *d = table->buckets[key_bucket(table, ip)]; d != NULL; d = d->hash_next)
-        if (same_key(d, ip))
+    for (struct datagram *d = table->buckets[key_bucket(table, in)]; d != NULL; d = d->hash_next)
+        if (same_key(d, in))
             return d;
     return NULL;
 }
@@ -287,25 +320,29 @@ static uint64_t deadline_after(const struct reassembly *table, uint64_t now_ms)
 /* inet_frag_create(): a new, empty datagram; its timer starts now and is
  * never pushed back by later fragments (Linux's comment: "RFC791 is wrong
  * proposing to prolongate timer each fragment arrival by TTL"). */
-static struct datagram *create_datagram(struct reassembly *table, const struct ipv4_view *ip,
+static struct datagram *create_datagram(struct reassembly *table, const struct incoming *in,
                                         uint64_t now_ms)
 {
     struct datagram *d = calloc(1, sizeof *d);
     if (d == NULL)
         return NULL;
-    d->source = source_get(table, ip->src);
-    if (d->source == NULL) {
-        free(d);
-        return NULL;
+    /* ipfrag_max_dist is IPv4's alone: IPv6 has no such sysctl. */
+    if (in->address_len == 4) {
+        d->source = source_get(table, in->src);
+        if (d->source == NULL) {
+            free(d);
+            return NULL;
+        }
     }
-    memcpy(d->src, ip->src, 4);
-    memcpy(d->dst, ip->dst, 4);
-    d->protocol = ip->protocol;
-    d->identification = ip->identification;
+    d->address_len = in->address_len;
+    memcpy(d->src, in->src, in->address_len);
+    memcpy(d->dst, in->dst, in->address_len);
+    d->protocol = in->protocol;
+    d->identification = in->identification;
     d->deadline_ms = deadline_after(table, now_ms);
     charge(table, d, sizeof *d + MALLOC_OVERHEAD);
 
-    d->bucket = key_bucket(table, ip);
+    d->bucket = key_bucket(table, in);
     struct datagram **head = &table->buckets[d->bucket];
     d->hash_next = *head;
     if (*head != NULL)
@@ -328,7 +365,8 @@ static void destroy_datagram(struct reassembly *table, struct datagram *d)
         d->hash_next->hash_prev = d->hash_prev;
     remove_by_deadline(table, d);
     free_pieces(d);
-    source_put(table, d->source);
+    if (d->source != NULL)
+        source_put(table, d->source);
     table->memory -= d->charge;
     table->count--;
     free(d);
@@ -354,6 +392,8 @@ static void restart_datagram(struct reassembly *table, struct datagram *d, uint6
  * it holds something, its pieces are likely lost for good. */
 static int too_far(struct datagram *d)
 {
+    if (d->source == NULL)
+        return 0;               /* IPv6 */
     unsigned start = d->rid;
     unsigned end = ++d->source->fragments;
     d->rid = end;
@@ -389,10 +429,9 @@ static enum insert_result place_piece(struct datagram *d, size_t offset, size_t 
     return INSERTED;
 }
 
-static struct piece *new_piece(const uint8_t *packet, const struct ipv4_view *ip,
-                               size_t offset, size_t end)
+static struct piece *new_piece(const struct incoming *in, size_t offset, size_t end)
 {
-    size_t header_len = offset == 0 ? ip->header_len : 0;
+    size_t header_len = offset == 0 ? in->header_len : 0;
     struct piece *piece = malloc(sizeof *piece + header_len + (end - offset));
     if (piece == NULL)
         return NULL;
@@ -400,8 +439,8 @@ static struct piece *new_piece(const uint8_t *packet, const struct ipv4_view *ip
     piece->offset = offset;
     piece->len = end - offset;
     piece->header_len = header_len;
-    memcpy(piece->bytes, packet, header_len);
-    memcpy(piece->bytes + header_len, ip->payload, end - offset);
+    memcpy(piece->bytes, in->packet, header_len);
+    memcpy(piece->bytes + header_len, in->data, end - offset);
     return piece;
 }
 
@@ -451,11 +490,44 @@ static int ecn_to_add(uint8_t seen)
     return 0;
 }
 
+/* Every piece's data, in place after `header_len` bytes of `out`. */
+static void copy_data(const struct datagram *d, uint8_t *out, size_t header_len)
+{
+    for (const struct run *run = d->runs; run != NULL; run = run->next)
+        for (const struct piece *p = run->first; p != NULL; p = p->next)
+            memcpy(out + header_len + p->offset, p->bytes + p->header_len, p->len);
+}
+
+/* ip6_frag_reasm(): the first fragment's headers without its Fragment
+ * header (the last 8 of its header bytes), whose next header goes into the
+ * byte that named it; the payload length new; the ECN bits of the traffic
+ * class as the mix says. Returns the length, 0 if the payload would pass
+ * 65535, -1 for a bad ECN mix. */
+static long build_packet6(const struct datagram *d, uint8_t *out)
+{
+    const struct piece *first = d->runs->first;
+    size_t header_len = first->header_len - 8;
+    size_t payload_len = header_len - IPV6_HEADER_LEN + d->len;
+    if (payload_len > 65535)
+        return 0;
+    int ecn = ecn_to_add(d->ecn);
+    if (ecn < 0)
+        return -1;
+    memcpy(out, first->bytes, header_len);
+    out[d->next_header_at] = first->bytes[header_len];     /* the Fragment header's */
+    copy_data(d, out, header_len);
+    write_be16(out + 4, (uint16_t)payload_len);
+    out[1] |= (uint8_t)(ecn << 4);     /* traffic class: byte 0's low 4 bits, byte 1's top 4 */
+    return (long)(header_len + d->len);
+}
+
 /* ip_frag_reasm(): writes the whole datagram. The header is the first
  * fragment's, options and all, with total length, ECN, flags and
  * checksum new. Returns its length, 0 past 65535, -1 for a bad ECN mix. */
 static long build_datagram(const struct datagram *d, uint8_t *out)
 {
+    if (d->address_len == 16)
+        return build_packet6(d, out);
     int ecn = ecn_to_add(d->ecn);
     if (ecn < 0)
         return -1;
@@ -464,9 +536,7 @@ static long build_datagram(const struct datagram *d, uint8_t *out)
     if (len > IPV4_MAX_PACKET_LEN)
         return 0;               /* "Oversized IP packet": the ping of death */
     memcpy(out, first->bytes, first->header_len);
-    for (const struct run *run = d->runs; run != NULL; run = run->next)
-        for (const struct piece *p = run->first; p != NULL; p = p->next)
-            memcpy(out + first->header_len + p->offset, p->bytes + p->header_len, p->len);
+    copy_data(d, out, first->header_len);
     write_be16(out + 2, (uint16_t)len);
     out[1] |= (uint8_t)ecn;
     /* DF on the whole only if the largest fragment had DF, so that a
@@ -482,11 +552,11 @@ static long build_datagram(const struct datagram *d, uint8_t *out)
 /* ip_frag_queue()'s checks on where the fragment ends, in its order. Sets
  * *end; returns 0 if the datagram must be dropped. Like Linux it records
  * the end before knowing whether the fragment is a duplicate. */
-static int fragment_end_consistent(struct datagram *d, const struct ipv4_view *ip, size_t *end)
+static int fragment_end_consistent(struct datagram *d, const struct incoming *in, size_t *end)
 {
-    size_t offset = ip->fragment_offset;
-    *end = offset + ip->payload_len;
-    if (!ip->more_fragments) {
+    size_t offset = in->offset;
+    *end = offset + in->data_len;
+    if (!in->more_fragments) {
         /* The last fragment: nothing held may lie past it, and a second
          * last fragment must end where the first did. */
         if (*end < d->len || (d->last_in && *end != d->len))
@@ -496,7 +566,8 @@ static int fragment_end_consistent(struct datagram *d, const struct ipv4_view *i
     } else {
         /* Every fragment but the last carries a multiple of 8 bytes (RFC
          * 791: offsets count 8-byte units); Linux keeps the whole 8s and
-         * ignores the rest. */
+         * ignores the rest. (IPv6 sent a parameter problem instead, before
+         * coming here.) */
         *end &= ~(size_t)7;
         if (*end > d->len) {
             if (d->last_in)
@@ -509,30 +580,31 @@ static int fragment_end_consistent(struct datagram *d, const struct ipv4_view *i
 
 /* Records what the fragment tells about the whole: Linux does it only for
  * fragments it keeps. */
-static void note_fragment(struct datagram *d, const struct ipv4_view *ip, size_t offset,
+static void note_fragment(struct datagram *d, const struct incoming *in, size_t offset,
                           size_t end)
 {
-    size_t fragsize = (end - offset) + ip->header_len;
+    size_t fragsize = (end - offset) + in->header_len;
     d->meat += end - offset;
-    d->ecn |= (uint8_t)(1 << (ip->tos & ECN_MASK));
-    if (offset == 0)
+    d->ecn |= (uint8_t)(1 << (in->ecn & ECN_MASK));
+    if (offset == 0) {
         d->first_in = 1;
+        d->next_header_at = in->next_header_at;
+    }
     if (fragsize > d->max_size)
         d->max_size = fragsize;
-    if (ip->dont_fragment && fragsize > d->max_df_size)
+    if (in->dont_fragment && fragsize > d->max_df_size)
         d->max_df_size = fragsize;
 }
 
 static enum reassembly_outcome queue_fragment(struct reassembly *table, struct datagram *d,
-                                              const uint8_t *packet, const struct ipv4_view *ip,
-                                              uint64_t now_ms, uint8_t *datagram,
-                                              size_t *datagram_len)
+                                              const struct incoming *in, uint64_t now_ms,
+                                              uint8_t *datagram, size_t *datagram_len)
 {
     if (too_far(d))
         restart_datagram(table, d, now_ms);
 
-    size_t offset = ip->fragment_offset, end;
-    if (!fragment_end_consistent(d, ip, &end)) {
+    size_t offset = in->offset, end;
+    if (!fragment_end_consistent(d, in, &end)) {
         destroy_datagram(table, d);
         return REASSEMBLY_INCONSISTENT;
     }
@@ -544,7 +616,7 @@ static enum reassembly_outcome queue_fragment(struct reassembly *table, struct d
         destroy_datagram(table, d);
         return REASSEMBLY_OVERLAP;
     }
-    struct piece *piece = new_piece(packet, ip, offset, end);
+    struct piece *piece = new_piece(in, offset, end);
     if (piece == NULL || !link_piece(table, d, piece, before)) {
         /* Linux, out of memory here, drops the datagram too. */
         free(piece);
@@ -552,7 +624,7 @@ static enum reassembly_outcome queue_fragment(struct reassembly *table, struct d
         return REASSEMBLY_NO_MEMORY;
     }
     charge(table, d, sizeof *piece + piece->header_len + piece->len + MALLOC_OVERHEAD);
-    note_fragment(d, ip, offset, end);
+    note_fragment(d, in, offset, end);
 
     if (!(d->first_in && d->last_in && d->meat == d->len))
         return REASSEMBLY_HELD;
@@ -566,24 +638,139 @@ static enum reassembly_outcome queue_fragment(struct reassembly *table, struct d
     return REASSEMBLY_COMPLETE;
 }
 
+/* inet_frag_find(): past the limit, no fragment is taken, not even one
+ * that would complete a datagram; memory comes back only as datagrams
+ * complete, fail or time out. Linux 6.x has no evictor (since 4.17), and
+ * checks before adding: the charge may pass the limit by one fragment,
+ * never more. NULL: REASSEMBLY_NO_MEMORY. */
+static struct datagram *find_or_create(struct reassembly *table, const struct incoming *in,
+                                       uint64_t now_ms)
+{
+    if (table->settings.high_thresh == 0 || table->memory > table->settings.high_thresh)
+        return NULL;
+    struct datagram *d = find_datagram(table, in);
+    return d != NULL ? d : create_datagram(table, in, now_ms);
+}
+
 enum reassembly_outcome reassembly_add(struct reassembly *table, const uint8_t *packet,
                                        const struct ipv4_view *ip, uint64_t now_ms,
                                        uint8_t *datagram, size_t *datagram_len)
 {
     *datagram_len = 0;
-    /* inet_frag_find(): past the limit, no fragment is taken, not even one
-     * that would complete a datagram; memory comes back only as datagrams
-     * complete, fail or time out. Linux 6.x has no evictor (since 4.17),
-     * and checks before adding: the charge may pass the limit by one
-     * fragment, never more. */
-    if (table->settings.high_thresh == 0 || table->memory > table->settings.high_thresh)
-        return REASSEMBLY_NO_MEMORY;
-    struct datagram *d = find_datagram(table, ip);
+    struct incoming in = {
+        .src = ip->src, .dst = ip->dst, .address_len = 4,
+        .protocol = ip->protocol, .identification = ip->identification,
+        .packet = packet, .header_len = ip->header_len,
+        .data = ip->payload, .data_len = ip->payload_len,
+        .offset = ip->fragment_offset, .more_fragments = ip->more_fragments,
+        .dont_fragment = ip->dont_fragment, .ecn = ip->tos & ECN_MASK,
+    };
+    struct datagram *d = find_or_create(table, &in, now_ms);
     if (d == NULL)
-        d = create_datagram(table, ip, now_ms);
+        return REASSEMBLY_NO_MEMORY;
+    return queue_fragment(table, d, &in, now_ms, datagram, datagram_len);
+}
+
+/* ---- IPv6 ------------------------------------------------------------------ */
+
+enum { NEXT_AUTHENTICATION = 51 };  /* IPsec AH: its length counts 4-byte units */
+
+/* The fewest bytes of an upper-layer header that a first fragment must
+ * hold (Linux's ipv6frag_thdr_truncated(): a whole TCP or UDP header, an
+ * ICMPv6 header's 8 bytes, one byte of anything else). */
+static size_t upper_layer_minimum(uint8_t protocol)
+{
+    switch (protocol) {
+    case IPV6_NEXT_TCP: return 20;
+    case IPV6_NEXT_UDP: return 8;
+    case IPV6_NEXT_ICMPV6: return 8;
+    default: return 1;
+    }
+}
+
+/* RFC 8200 4.5 (from RFC 7112): a first fragment must hold every header up
+ * to and including the upper-layer header. Walks on from the header after
+ * the Fragment header (`next` at `at`) as Linux's ipv6_skip_exthdr() does;
+ * a header cut short, or "no next header", ends the walk without a verdict
+ * (Linux then queues the fragment, and so do we). Returns 1 if the
+ * fragment is to be refused. */
+static int first_fragment_incomplete(const uint8_t *packet, size_t len, size_t at,
+                                     uint8_t next)
+{
+    for (;;) {
+        size_t header_len;
+        switch (next) {
+        case IPV6_NEXT_HOP_BY_HOP:
+        case IPV6_NEXT_ROUTING:
+        case IPV6_NEXT_DESTINATION:
+        case NEXT_AUTHENTICATION:
+            if (at + 2 > len)
+                return 0;
+            header_len = next == NEXT_AUTHENTICATION ? ((size_t)packet[at + 1] + 2) * 4
+                                                     : ((size_t)packet[at + 1] + 1) * 8;
+            break;
+        case IPV6_NEXT_FRAGMENT:
+            if (at + 4 > len || (read_be16(packet + at + 2) & 0xfff8) != 0)
+                return 0;               /* cut short, or not a first fragment */
+            header_len = 8;
+            break;
+        case IPV6_NEXT_NONE:
+            return 0;
+        default:
+            return at + upper_layer_minimum(next) > len;
+        }
+        next = packet[at];
+        at += header_len;
+    }
+}
+
+static enum reassembly_outcome problem_at(struct reassembly_problem *problem, uint8_t code,
+                                          uint32_t pointer)
+{
+    problem->code = code;
+    problem->pointer = pointer;
+    return REASSEMBLY_PARAMETER_PROBLEM;
+}
+
+enum reassembly_outcome reassembly_add6(struct reassembly *table, const uint8_t *packet,
+                                        const struct ipv6_view *ip, const struct ipv6_walk *walk,
+                                        uint64_t now_ms, uint8_t *datagram, size_t *datagram_len,
+                                        struct reassembly_problem *problem)
+{
+    *datagram_len = 0;
+    size_t len = IPV6_HEADER_LEN + ip->payload_bytes;
+    size_t data_at = walk->offset + 8;      /* past the Fragment header */
+    struct incoming in = {
+        .src = ip->src, .dst = ip->dst, .address_len = 16,
+        .identification = walk->fragment.identification,
+        .packet = packet, .header_len = data_at,
+        .data = packet + data_at, .data_len = len - data_at,
+        .offset = walk->fragment.offset, .more_fragments = walk->fragment.more_fragments,
+        .ecn = ip->traffic_class & ECN_MASK, .next_header_at = walk->next_header_at,
+    };
+
+    /* ipv6_frag_rcv(): before looking for its datagram. */
+    if (in.offset == 0 &&
+        first_fragment_incomplete(packet, len, data_at, walk->fragment.next_header))
+        return problem_at(problem, IPV6_PARAMETER_FIRST_FRAGMENT_INCOMPLETE_CHAIN, 0);
+
+    struct datagram *d = find_or_create(table, &in, now_ms);
     if (d == NULL)
         return REASSEMBLY_NO_MEMORY;
-    return queue_fragment(table, d, packet, ip, now_ms, datagram, datagram_len);
+
+    /* ip6_frag_queue(): its datagram now exists (and stays, even empty,
+     * until its time is up, as in Linux) but the fragment is refused. The
+     * end counts the fragmentable part only: what follows the Fragment
+     * header, which can say no more than 65535. */
+    size_t end = in.offset + in.data_len;
+    if (end > 65535)
+        return problem_at(problem, IPV6_PARAMETER_ERRONEOUS_FIELD, (uint32_t)walk->offset + 2);
+    /* RFC 8200 4.5: every fragment but the last holds a multiple of 8
+     * bytes; Linux ("RFC2460 says always send parameter problem in this
+     * case. -DaveM") points at the payload length. */
+    if (in.more_fragments && (end & 7) != 0)
+        return problem_at(problem, IPV6_PARAMETER_ERRONEOUS_FIELD, 4);
+    return queue_fragment(table, d, &in, now_ms, datagram, datagram_len);
 }
 
 /* ---- time ----------------------------------------------------------------- */
@@ -637,16 +824,4 @@ const char *reassembly_outcome_name(enum reassembly_outcome outcome)
     case REASSEMBLY_PARAMETER_PROBLEM: return "fragment-parameter-problem";
     }
     return "unknown";
-}
-
-/* Not written yet: the API first, for step 11 to build on. */
-enum reassembly_outcome reassembly_add6(struct reassembly *table, const uint8_t *packet,
-                                        const struct ipv6_view *ip, const struct ipv6_walk *walk,
-                                        uint64_t now_ms, uint8_t *datagram, size_t *datagram_len,
-                                        struct reassembly_problem *problem)
-{
-    (void)table, (void)packet, (void)ip, (void)walk, (void)now_ms, (void)datagram;
-    (void)problem;
-    *datagram_len = 0;
-    return REASSEMBLY_NO_MEMORY;
 }
