@@ -4,9 +4,11 @@
 
 #include "bytes.h"
 #include "checksum.h"
+#include "ipv6.h"
 
 enum { IPV4_MIN_HEADER = 20, IPOPT_END = 0, IPOPT_NOOP = 1, IPOPT_COPIED = 0x80,
-       IP_MF = 0x2000, IP_OFFSET = 0x1fff, MAX_FRAGMENT = 65535 };
+       IP_MF = 0x2000, IP_OFFSET = 0x1fff, MAX_FRAGMENT = 65535,
+       IPV6_FRAGMENT_HEADER_LEN = 8, IPV6_MF = 1 };
 
 void ipv4_options_for_later_fragments(uint8_t *options, size_t len)
 {
@@ -71,11 +73,71 @@ size_t ipv4_fragment(const uint8_t *datagram, size_t len, unsigned mtu,
     return count;
 }
 
-/* Not written yet: the API first, for step 11 to build on. */
+/* ip6_find_1stfragopt(): where the fragmentable part begins. The IPv6
+ * header, a hop-by-hop header, a routing header and a destination options
+ * header stay in every fragment, except a destination options header after
+ * a routing header (meant for the final destination only, RFC 8200 4.1).
+ * Returns 0 if a header runs past the packet. Sets *next_header_at to the
+ * byte that names the first fragmentable header. */
+static size_t unfragmentable_len(const uint8_t *packet, size_t len, size_t *next_header_at)
+{
+    size_t at = IPV6_HEADER_LEN;
+    int routing_seen = 0;
+
+    *next_header_at = 6;
+    for (;;) {
+        uint8_t next = packet[*next_header_at];
+        if (next == IPV6_NEXT_ROUTING)
+            routing_seen = 1;
+        else if (next != IPV6_NEXT_HOP_BY_HOP &&
+                 !(next == IPV6_NEXT_DESTINATION && !routing_seen))
+            return at;
+        if (at + 2 > len)
+            return 0;
+        *next_header_at = at;
+        at += ((size_t)packet[at + 1] + 1) * 8;
+        if (at > len)
+            return 0;
+    }
+}
+
 size_t ipv6_fragment(const uint8_t *packet, size_t len, unsigned mtu, uint32_t identification,
                      void (*send)(void *context, const uint8_t *fragment, size_t len),
                      void *context)
 {
-    (void)packet, (void)len, (void)mtu, (void)identification, (void)send, (void)context;
-    return 0;
+    static uint8_t fragment[MAX_FRAGMENT + IPV6_HEADER_LEN];
+    size_t next_header_at;
+
+    if (len <= mtu) {
+        send(context, packet, len);
+        return 1;
+    }
+    if (len < IPV6_HEADER_LEN || len > sizeof fragment)
+        return 0;
+    size_t header_len = unfragmentable_len(packet, len, &next_header_at);
+    if (header_len == 0 || mtu < header_len + IPV6_FRAGMENT_HEADER_LEN + 8)
+        return 0;
+    /* As for IPv4: every fragment but the last carries a multiple of 8
+     * bytes, as many as fit; the last may fill the space. */
+    size_t space = mtu - header_len - IPV6_FRAGMENT_HEADER_LEN, room = space & ~(size_t)7;
+    size_t count = 0;
+    uint8_t *fragment_header = fragment + header_len;
+
+    memcpy(fragment, packet, header_len);
+    fragment_header[0] = packet[next_header_at];    /* what follows, named in here */
+    fragment_header[1] = 0;                         /* reserved */
+    write_be32(fragment_header + 4, identification);
+    fragment[next_header_at] = IPV6_NEXT_FRAGMENT;
+    for (size_t at = header_len, data_len; at < len; at += data_len) {
+        data_len = len - at <= space ? len - at : room;
+        int last = at + data_len == len;
+        size_t fragment_len = header_len + IPV6_FRAGMENT_HEADER_LEN + data_len;
+
+        memcpy(fragment_header + IPV6_FRAGMENT_HEADER_LEN, packet + at, data_len);
+        write_be16(fragment + 4, (uint16_t)(fragment_len - IPV6_HEADER_LEN));
+        write_be16(fragment_header + 2, (uint16_t)((at - header_len) | (last ? 0 : IPV6_MF)));
+        send(context, fragment, fragment_len);
+        count++;
+    }
+    return count;
 }

@@ -29,9 +29,9 @@ size_t ipv4_fragment(const uint8_t *datagram, size_t len, unsigned mtu,
 /*
  * IPv6 (RFC 8200 4.5), as Linux's ip6_fragment(): cuts `packet` (a whole
  * IPv6 packet, `len` bytes) into packets of at most `mtu` bytes, each made
- * of the unfragmentable part (the IPv6 header and the hop-by-hop and
- * routing headers, with any destination options header before a routing
- * header: ip6_find_1stfragopt()), a Fragment header (identification
+ * of the unfragmentable part (the IPv6 header, hop-by-hop and routing
+ * headers, and a destination options header unless a routing header came
+ * before it: ip6_find_1stfragopt()), a Fragment header (identification
  * `identification`, the next header the unfragmentable part named), then
  * the data, a multiple of 8 bytes in every fragment but the last; the
  * unfragmentable part's last next header becomes 44 and each payload length
