@@ -564,7 +564,7 @@ static void every_failed_allocation_is_handled(void **unused)
 static void every_outcome_has_a_name(void **unused)
 {
     (void)unused;
-    for (int o = REASSEMBLY_HELD; o <= REASSEMBLY_NO_MEMORY; o++) {
+    for (int o = REASSEMBLY_HELD; o <= REASSEMBLY_PARAMETER_PROBLEM; o++) {
         const char *name = reassembly_outcome_name((enum reassembly_outcome)o);
         assert_string_not_equal(name, "unknown");
         for (int other = REASSEMBLY_HELD; other < o; other++)
