@@ -10,8 +10,8 @@
  * With --all, every IPv4 packet is asked, not only echo requests, and the
  * answer is the first IPv4 packet the kernel sends back to 198.51.100.2
  * (an ICMP error, a timestamp reply): each must have one (step 09's
- * fixtures). With --every, every IPv4 packet is asked too, and the answer is
- * every IPv4 packet the kernel sends to the peer until it has been quiet for
+ * fixtures). With --every, every IPv4 (and IPv6) packet is asked too, and the answer is
+ * every packet the kernel sends to the peer until it has been quiet for
  * EVERY_QUIET_MS: none (a fragment the kernel holds), or several (a reply
  * it cut into fragments: step 10's fixtures). A UDP, UDP-Lite or TCP checksum, which covers the addresses, is moved
  * along with them (RFC 1624), so that a right one stays right.
@@ -227,8 +227,9 @@ static void rewrite6(uint8_t *p, size_t len)
     }
 }
 
-/* --every: all the IPv4 packets the kernel sends to the peer, until it has
- * been quiet for EVERY_QUIET_MS, each saved with the request's time. */
+/* --every: all the packets the kernel sends to the peer (IPv4, or IPv6 to
+ * the IPv6 peer), until it has been quiet for EVERY_QUIET_MS, each saved
+ * with the request's time. */
 static int save_every_answer(struct oracle *o, const struct timeval *when, uint8_t *reply)
 {
     struct pollfd readable = {.fd = o->tun, .events = POLLIN};
@@ -238,7 +239,9 @@ static int save_every_answer(struct oracle *o, const struct timeval *when, uint8
         ssize_t n = read(o->tun, reply, MAX_PACKET);
         if (n < 0)
             return -1;
-        if (ipv4_parse(reply, (size_t)n, &ip) != IPV4_OK || memcmp(ip.dst, PEER, 4) != 0)
+        int to_peer6 = n >= 40 && (reply[0] >> 4) == 6 && memcmp(reply + 24, PEER6, 16) == 0;
+        if (!to_peer6 &&
+            (ipv4_parse(reply, (size_t)n, &ip) != IPV4_OK || memcmp(ip.dst, PEER, 4) != 0))
             continue;
         o->answered++;
         if (pcap_writer_add(o->replies, when, reply, (size_t)n) < 0)
@@ -255,9 +258,9 @@ static int ask_kernel(void *context, const struct timeval *when,
     struct icmp_view icmp;
     struct ipv4_view ip;
 
-    /* IPv6 with --all only: without it, a capture's IPv6 (the kernel's
-     * router solicitations on tun0) is skipped, as it always was. */
-    int ipv6 = o->all && len >= 40 && (packet[0] >> 4) == 6;
+    /* IPv6 with --all or --every only: without them, a capture's IPv6 (the
+     * kernel's router solicitations on tun0) is skipped, as it always was. */
+    int ipv6 = (o->all || o->every) && len >= 40 && (packet[0] >> 4) == 6;
     int echo = !ipv6 && is_echo(packet, len, ICMP_ECHO_REQUEST, &icmp);
     if (!ipv6 && !echo && !((o->all || o->every) && ipv4_parse(packet, len, &ip) == IPV4_OK))
         return 0;                   /* only echo requests have an answer */

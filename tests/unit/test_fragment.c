@@ -7,6 +7,9 @@
  * fragment with the kernel's, byte for byte. The datagram keeps the
  * kernel's identification, so nothing may differ: not the lengths, the
  * offsets, the flags, the options of the later fragments, nor a checksum.
+ * The same for ipv6_fragment() and the kernel's fragmented echo replies to
+ * `ping -6` (scripts/capture-fragment-fixtures6.sh), its identification
+ * kept too.
  */
 #include "support.h"
 
@@ -206,6 +209,153 @@ static void options_of_later_fragments(void **state)
     assert_int_equal(long_one[0], 7);
 }
 
+/* ---- IPv6 (ipv6_fragment) ----------------------------------------------------- */
+
+/* The test's own reassembly of the kernel's IPv6 fragments (RFC 8200 4.5):
+ * the kernel's replies carry no extension header, so the unfragmentable
+ * part is the 40-byte header, whose next header is the Fragment header's;
+ * each fragment's data at its offset. Sets *id to the identification the
+ * kernel chose; returns the packet's length. */
+static size_t put_together6(const struct fixture_packets *kernel, uint8_t *whole, uint32_t *id)
+{
+    size_t end = 0;
+
+    memcpy(whole, kernel->packet[0], 40);
+    whole[6] = kernel->packet[0][40];
+    *id = read_be32(kernel->packet[0] + 44);
+    for (size_t i = 0; i < kernel->count; i++) {
+        const uint8_t *f = kernel->packet[i];
+        assert_int_equal(f[6], 44);
+        size_t at = 40 + (read_be16(f + 42) & 0xfff8), data = kernel->len[i] - 48;
+        memcpy(whole + at, f + 48, data);
+        if (at + data > end)
+            end = at + data;
+    }
+    write_be16(whole + 4, (uint16_t)(end - 40));
+    return end;
+}
+
+static void cut6_like_the_kernel(const char *fixture, unsigned mtu)
+{
+    static uint8_t whole[TEST_MAX_PACKET + 40];
+    struct fixture_packets kernel;
+    struct cut ours = {0};
+    uint32_t id;
+
+    load_fixture_packets(fixture, &kernel);
+    size_t len = put_together6(&kernel, whole, &id);
+    size_t count = ipv6_fragment(whole, len, mtu, id, keep, &ours);
+    if (count != kernel.count || ours.count != kernel.count)
+        fail_msg("%s: the kernel sent %zu fragments, ipv6_fragment() returned %zu and sent %zu",
+                 fixture, kernel.count, count, ours.count);
+    for (size_t i = 0; i < kernel.count; i++) {
+        if (ours.len[i] != kernel.len[i])
+            fail_msg("%s: fragment %zu: the kernel's has %zu bytes, ours %zu", fixture, i + 1,
+                     kernel.len[i], ours.len[i]);
+        assert_true(ours.len[i] <= mtu);
+        assert_packet_equal(kernel.packet[i], ours.fragment[i], kernel.len[i]);
+    }
+    free_cut(&ours);
+    free_fixture_packets(&kernel);
+}
+
+/* The kernel's own echo replies to `ping -6 -s 4000` and `-s 65000`
+ * (scripts/capture-fragment-fixtures6.sh): 4048 bytes of ICMPv6 go as
+ * 1448 + 1448 + 1112 through MTU 1500 (1500 - 40 - 8 = 1452, cut to a
+ * multiple of 8), 1232 each but the last through 1280. */
+static void echo6_4000_mtu_1500(void **state)
+{
+    (void)state;
+    cut6_like_the_kernel("fragments/echo6-4000-mtu1500.kernel.pcap", 1500);
+}
+
+static void echo6_4000_mtu_1280(void **state)
+{
+    (void)state;
+    cut6_like_the_kernel("fragments/echo6-4000-mtu1280.kernel.pcap", 1280);
+}
+
+static void echo6_65000_mtu_1500(void **state)
+{
+    (void)state;
+    cut6_like_the_kernel("fragments/echo6-65000-mtu1500.kernel.pcap", 1500);
+}
+
+static void echo6_65000_mtu_1280(void **state)
+{
+    (void)state;
+    cut6_like_the_kernel("fragments/echo6-65000-mtu1280.kernel.pcap", 1280);
+}
+
+/* `ping -6 -s 1452`: 1500 bytes, the kernel's reply goes whole through MTU
+ * 1500 and in two through 1280. */
+static void echo6_1452(void **state)
+{
+    (void)state;
+    cut6_like_the_kernel("fragments/echo6-1452-mtu1280.kernel.pcap", 1280);
+    struct fixture_packets kernel;
+    struct cut ours = {0};
+    load_fixture_packets("fragments/echo6-1452-mtu1500.kernel.pcap", &kernel);
+    assert_int_equal(kernel.count, 1);
+    assert_int_equal(ipv6_fragment(kernel.packet[0], kernel.len[0], 1500, 1, keep, &ours), 1);
+    assert_int_equal(ours.len[0], kernel.len[0]);
+    assert_packet_equal(kernel.packet[0], ours.fragment[0], kernel.len[0]);
+    free_cut(&ours);
+    free_fixture_packets(&kernel);
+}
+
+static void count_only(void *context, const uint8_t *fragment, size_t len)
+{
+    (void)fragment;
+    assert_true(len <= 64);
+    ++*(size_t *)context;
+}
+
+/* A hop-by-hop header is unfragmentable (RFC 8200 4.5; Linux's
+ * ip6_find_1stfragopt): every fragment repeats it, and its next header
+ * becomes 44. Worked by hand: 40 + 8 of headers and 8 of Fragment header
+ * leave 1224 bytes of the 1280, a multiple of 8; 3000 bytes of ICMPv6 go
+ * as 1224 + 1224 + 552. An MTU with no room for 8 bytes of data cuts
+ * nothing. */
+static void hop_by_hop_stays_in_every_fragment(void **state)
+{
+    (void)state;
+    static uint8_t packet6[40 + 8 + 3000];
+    struct cut ours = {0};
+    memset(packet6, 0, sizeof packet6);
+    packet6[0] = 0x60;
+    write_be16(packet6 + 4, 8 + 3000);
+    packet6[6] = 0;                               /* hop-by-hop */
+    packet6[7] = 64;
+    packet6[40] = 58;                             /* then ICMPv6 */
+    packet6[42] = 1;                              /* PadN of 4 */
+    packet6[43] = 4;
+    for (size_t i = 0; i < 3000; i++)
+        packet6[48 + i] = (uint8_t)i;
+    assert_int_equal(ipv6_fragment(packet6, sizeof packet6, 1280, 0xabcdef01, keep, &ours), 3);
+    const size_t data[3] = {1224, 1224, 552};
+    for (size_t i = 0; i < 3; i++) {
+        const uint8_t *f = ours.fragment[i];
+        assert_int_equal(ours.len[i], 56 + data[i]);
+        assert_int_equal(read_be16(f + 4), 16 + data[i]);
+        assert_int_equal(f[6], 0);
+        assert_int_equal(f[40], 44);               /* hop-by-hop names the Fragment header */
+        assert_memory_equal(f + 41, packet6 + 41, 7);
+        assert_int_equal(f[48], 58);               /* which names ICMPv6 */
+        assert_int_equal(f[49], 0);
+        assert_int_equal(read_be16(f + 50), i * 1224 | (i < 2));
+        assert_int_equal(read_be32(f + 52), 0xabcdef01);
+        assert_memory_equal(f + 56, packet6 + 48 + i * 1224, data[i]);
+    }
+    free_cut(&ours);
+    assert_int_equal(ipv6_fragment(packet6, sizeof packet6, 40 + 8 + 8 + 7, 1, keep, &ours), 0);
+    assert_int_equal(ours.count, 0);
+    size_t sent = 0;
+    assert_int_equal(ipv6_fragment(packet6, sizeof packet6, 40 + 8 + 8 + 8, 1, count_only, &sent),
+                     375);                          /* 3000 / 8 */
+    assert_int_equal(sent, 375);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +367,12 @@ int main(void)
         cmocka_unit_test(smallest_mtu),
         cmocka_unit_test(a_fragment_cut_again),
         cmocka_unit_test(options_of_later_fragments),
+        cmocka_unit_test(echo6_4000_mtu_1500),
+        cmocka_unit_test(echo6_4000_mtu_1280),
+        cmocka_unit_test(echo6_65000_mtu_1500),
+        cmocka_unit_test(echo6_65000_mtu_1280),
+        cmocka_unit_test(echo6_1452),
+        cmocka_unit_test(hop_by_hop_stays_in_every_fragment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
