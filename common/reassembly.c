@@ -94,29 +94,34 @@ struct incoming {
     size_t next_header_at;      /* IPv6: the byte that names the Fragment header */
 };
 
-/* A datagram being put together: Linux's struct ipq (IPv6: frag_queue). */
+/* A datagram being put together: Linux's struct ipq (IPv6: frag_queue).
+ * Its size is charged to the table's memory, and lesson 10 quotes those
+ * charges: the fields are laid out so that IPv6's longer addresses cost
+ * IPv4 nothing (152 bytes on a 64-bit machine, as before IPv6 came). */
 struct datagram {
     struct datagram *hash_next, *hash_prev;     /* same hash bucket */
     struct datagram *older, *newer;             /* by deadline */
-    size_t bucket;
-    size_t address_len;
-    uint8_t src[16], dst[16];
-    uint8_t protocol;
-    uint32_t identification;
-    size_t next_header_at;      /* IPv6: fq->nhoffset, from the first fragment */
     uint64_t deadline_ms;
-    struct source *source;
-    unsigned rid;               /* source->fragments when ours last came */
-    int first_in, last_in;      /* INET_FRAG_FIRST_IN, INET_FRAG_LAST_IN */
-    size_t len;                 /* q.len: the end as known so far */
-    size_t meat;                /* q.meat: payload bytes held */
-    uint8_t ecn;                /* the ECN codepoints seen, one bit each */
-    size_t max_size;            /* largest fragment, header included */
-    size_t max_df_size;         /* largest fragment that had DF set */
+    struct source *source;      /* IPv4 only (ipfrag_max_dist) */
     struct run *runs;
     struct run *last_run;       /* q.last_run_head: the run ending last */
     size_t charge;              /* what this datagram has charged */
+    size_t len;                 /* q.len: the end as known so far */
+    size_t meat;                /* q.meat: payload bytes held */
+    uint8_t src[16], dst[16];   /* the key: 4 bytes each for IPv4 */
+    uint32_t identification;    /* 16 bits for IPv4, 32 for IPv6 */
+    uint32_t bucket;
+    uint32_t max_size;          /* largest fragment, header included */
+    uint32_t max_df_size;       /* largest fragment that had DF set */
+    unsigned rid;               /* source->fragments when ours last came */
+    uint16_t next_header_at;    /* IPv6: fq->nhoffset, from the first fragment */
+    uint8_t address_len;        /* 4 or 16 */
+    uint8_t protocol;           /* IPv4: part of the key */
+    uint8_t ecn;                /* the ECN codepoints seen, one bit each */
+    uint8_t first_in, last_in;  /* INET_FRAG_FIRST_IN, INET_FRAG_LAST_IN */
 };
+_Static_assert(sizeof(void *) != 8 || sizeof(struct datagram) == 152,
+               "lesson 10's memory figures count 152 bytes a datagram");
 
 struct reassembly {
     struct reassembly_settings settings;
