@@ -60,34 +60,39 @@ static int global_allow(struct ratelimit *r, const struct ratelimit_settings *s,
  * to, or made there (taking the place of the one unused longest, whose
  * history is forgotten as Linux forgets a peer). A set, not the whole
  * table, is searched, so a flood costs the same however many it holds. */
-static struct ratelimit_peer *find_peer(struct ratelimit *r, const uint8_t address[4],
-                                        uint64_t now)
+static struct ratelimit_peer *find_peer(struct ratelimit *r, uint8_t family,
+                                        const uint8_t *address, uint64_t now)
 {
-    /* Knuth's multiplicative hash: the top bits of address * 2^32/phi. */
+    /* Knuth's multiplicative hash: the top bits of address * 2^32/phi (an
+     * IPv6 address folded to 32 bits first). */
     enum { SETS = RATELIMIT_PEERS / RATELIMIT_WAYS };
-    uint32_t hash = (uint32_t)(read_be32(address) * 2654435761u);
+    size_t len = family == 6 ? 16 : 4;
+    uint32_t folded = 0;
+    for (size_t i = 0; i < len; i += 4)
+        folded ^= read_be32(address + i);
+    uint32_t hash = (uint32_t)(folded * 2654435761u);
     struct ratelimit_peer *set = &r->peers[(size_t)(hash % SETS) * RATELIMIT_WAYS];
     struct ratelimit_peer *oldest = &set[0];
 
     for (size_t i = 0; i < RATELIMIT_WAYS; i++) {
         struct ratelimit_peer *p = &set[i];
-        if (p->used && memcmp(p->address, address, 4) == 0)
+        if (p->used && p->family == family && memcmp(p->address, address, len) == 0)
             return p;
         if (!p->used || (oldest->used && p->last_ms < oldest->last_ms))
             oldest = p;
     }
     memset(oldest, 0, sizeof *oldest);
     oldest->used = 1;
-    memcpy(oldest->address, address, 4);
+    oldest->family = family;
+    memcpy(oldest->address, address, len);
     oldest->last_ms = now - NEW_PEER_QUIET_MS;
     return oldest;
 }
 
-static int peer_allow(struct ratelimit *r, const struct ratelimit_settings *s,
-                      const uint8_t address[4], uint64_t now)
+static int peer_allow(struct ratelimit *r, uint64_t timeout, uint8_t family,
+                      const uint8_t *address, uint64_t now)
 {
-    struct ratelimit_peer *p = find_peer(r, address, now);
-    uint64_t timeout = s->ratelimit_ms;
+    struct ratelimit_peer *p = find_peer(r, family, address, now);
 
     if (now != p->last_ms) {
         p->tokens += now - p->last_ms;
@@ -110,11 +115,36 @@ enum ratelimit_verdict ratelimit_allow(struct ratelimit *state,
         return RATELIMIT_SEND;
     if (!global_allow(state, settings, now_ms))
         return RATELIMIT_GLOBAL;
-    if (!peer_allow(state, settings, destination, now_ms))
+    if (!peer_allow(state, settings->ratelimit_ms, 4, destination, now_ms))
         return RATELIMIT_PEER;
     /* Linux takes 0, 1 or 2 credits at random (since 2020, so that an
      * attacker cannot count the credit left: CVE-2020-25705); we take 1,
      * the same on average, so that tests can count. */
+    if (settings->msgs_per_sec != 0)
+        state->global_credit--;
+    return RATELIMIT_SEND;
+}
+
+int ratelimit_applies6(uint8_t type)
+{
+    return type < 128 && type != 2;     /* 2: packet too big */
+}
+
+enum ratelimit_verdict ratelimit_allow6(struct ratelimit *state,
+                                        const struct ratelimit_settings *settings,
+                                        const uint8_t destination[16], unsigned prefix_len,
+                                        uint8_t type, uint64_t now_ms)
+{
+    uint64_t timeout = settings->ratelimit_ms;
+
+    if (!ratelimit_applies6(type))
+        return RATELIMIT_SEND;
+    if (!global_allow(state, settings, now_ms))
+        return RATELIMIT_GLOBAL;
+    if (prefix_len < 128)
+        timeout >>= (128 - prefix_len) >> 5;
+    if (!peer_allow(state, timeout, 6, destination, now_ms))
+        return RATELIMIT_PEER;
     if (settings->msgs_per_sec != 0)
         state->global_credit--;
     return RATELIMIT_SEND;

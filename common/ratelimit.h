@@ -31,7 +31,8 @@ enum { RATELIMIT_PEER_BURST = 6, RATELIMIT_PEERS = 4096, RATELIMIT_WAYS = 4 };
 /* One destination's bucket (Linux's struct inet_peer: rate_tokens,
  * rate_last), in milliseconds. */
 struct ratelimit_peer {
-    uint8_t address[4];
+    uint8_t family;                 /* 4 or 6: Linux keeps IPv4 and IPv6 peers apart */
+    uint8_t address[16];            /* an IPv4 address in its first 4 bytes */
     uint64_t last_ms;
     uint64_t tokens;
     int used;
@@ -66,5 +67,27 @@ enum ratelimit_verdict ratelimit_allow(struct ratelimit *state,
                                        const struct ratelimit_settings *settings,
                                        const uint8_t destination[4], uint8_t type,
                                        uint8_t code, uint64_t now_ms);
+
+/* ---- ICMPv6 (step 11 on) ---- */
+
+/* Whether Linux limits ICMPv6 type `type` at all: the types of
+ * net.ipv6.icmp.ratemask, by default "0-1,3-127": every error but packet
+ * too big (path MTU discovery again); informational messages never. */
+int ratelimit_applies6(uint8_t type);
+
+/*
+ * ratelimit_allow() for an ICMPv6 error to `destination` (16 bytes), as
+ * Linux's icmp6_send() asks (icmpv6_global_allow, icmpv6_xrlim_allow): the
+ * same global bucket as IPv4's (icmp_global_allow is one for both), then
+ * the destination's own, whose cost is net.ipv6.icmp.ratelimit (1000 ms
+ * by default, settings->ratelimit_ms here: one flag for both) shifted right
+ * by (128 - prefix_len) / 32 when the route to the destination is a prefix
+ * shorter than /128: a peer on the lab's /64 pays 250 ms an error. Linux
+ * does this so that a whole network gets more errors than one host.
+ */
+enum ratelimit_verdict ratelimit_allow6(struct ratelimit *state,
+                                        const struct ratelimit_settings *settings,
+                                        const uint8_t destination[16], unsigned prefix_len,
+                                        uint8_t type, uint64_t now_ms);
 
 #endif
