@@ -242,7 +242,9 @@ static int parse_options(int argc, char **argv, struct step_options *options,
             /* The one option that may repeat: a host can have several. */
             if (check_not_empty(argv, option, why, why_len, program) < 0)
                 return -1;
-            if (host_add_address(&options->host, optarg, why, why_len) < 0)
+            /* An IPv6 address has colons (RFC 4291 2.2); an IPv4 one never. */
+            if ((strchr(optarg, ':') ? host_add_address6(&options->host, optarg, why, why_len)
+                 : host_add_address(&options->host, optarg, why, why_len)) < 0)
                 return -1;
             break;
         case 'v': options->verbose = 1; break;
@@ -329,6 +331,8 @@ void cli_usage(FILE *out, const char *program, const char *summary)
             "                          needs no privileges\n"
             "      --address A.B.C.D/N step 06 on: an address of the host's own, with its\n"
             "                          subnet (default " HOST_DEFAULT_ADDRESS "; repeat it for more)\n"
+            "      --address X:X::X/N  step 11 on: an IPv6 address of its own, beside them\n"
+            "                          (default " HOST_DEFAULT_ADDRESS6 " too)\n"
             "      --user NAME         step 08 on: whom to become once the tun is open,\n"
             "                          when started as root (default nobody)\n"
             "      --icmp-ratelimit MS step 09 on: one error per MS milliseconds to each\n"

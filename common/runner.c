@@ -556,18 +556,27 @@ static int set_addresses(const struct step *step, const struct step_options *opt
                          char *why, size_t why_len)
 {
     if (!step->host) {
-        if (options->host.count == 0)
+        if (options->host.count == 0 && options->host.count6 == 0)
             return 0;
         snprintf(why, why_len, "--address is for steps that have addresses of their own "
                  "(06 on): leave it out.");
         return -1;
     }
-    if (options->host.count > 0) {
+    if (options->host.count6 > 0 && !step->speaks_ipv6) {
+        snprintf(why, why_len, "--address with an IPv6 address is for step 11 on, which "
+                 "speaks IPv6: give this step an IPv4 address (A.B.C.D/N).");
+        return -1;
+    }
+    if (options->host.count > 0 || options->host.count6 > 0) {
         *step->host = options->host;
         return 0;
     }
     step->host->count = 0;
-    return host_add_address(step->host, HOST_DEFAULT_ADDRESS, why, why_len);
+    step->host->count6 = 0;
+    if (host_add_address(step->host, HOST_DEFAULT_ADDRESS, why, why_len) < 0)
+        return -1;
+    return step->speaks_ipv6 ? host_add_address6(step->host, HOST_DEFAULT_ADDRESS6, why, why_len)
+                             : 0;
 }
 
 int step_run(const struct step *step, int argc, char **argv)

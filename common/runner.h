@@ -63,6 +63,9 @@ struct step {
     struct reassembly_settings *reassembly;  /* filled from --ipfrag-time and
                                                 --ipfrag-high-thresh (default
                                                 Linux's) before the first packet */
+    /* From step 11 on: */
+    int speaks_ipv6;                /* `host` takes IPv6 addresses too (default
+                                       HOST_DEFAULT_ADDRESS6 beside the IPv4 one) */
 };
 
 /* Runs `step` as its command line says; returns main()'s exit status. */

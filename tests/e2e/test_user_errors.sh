@@ -106,6 +106,14 @@ expect_one_line "--address 300.1.1.1/24, not an address" 2 \
 expect_one_line "--address 192.0.2.255/24, the subnet's broadcast" 2 \
     "--address 192.0.2.255/24 is the broadcast address of its subnet, not a host's address: choose another, for example 192.0.2.2/24." \
     "$root/bin/06-host-checks" -i tun6 --address 192.0.2.255/24
+expect_one_line "--address 2001:db8::2/64 with step 10, which speaks IPv4 only" 2 \
+    "10-fragments: --address with an IPv6 address is for step 11 on, which speaks IPv6: give this step an IPv4 address (A.B.C.D/N)." \
+    "$root/bin/10-fragments" -i tun6 --address 2001:db8::2/64
+expect_one_line "--address ff02::1/64 with step 11, a multicast group" 2 \
+    "which no host may have" \
+    "$root/bin/11-ipv6" -i tun6 --address ff02::1/64
+check "11-ipv6 --help names its IPv6 default" bash -c \
+    "'$root/bin/11-ipv6' --help | grep -q 'default 2001:db8::2/64 too'"
 check "and no tun was made for any of them" bash -c "! ip -o link show tun6 2>/dev/null | grep -q ."
 expect_one_line "--user naming nobody that exists" 1 \
     "there is no user 'no-such-user' to run as: name one with --user." \

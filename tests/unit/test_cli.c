@@ -152,6 +152,26 @@ static void empty_values_are_refused(void **state)
     assert_non_null(strstr(why, "option '-i' needs a value, and it is empty"));
 }
 
+/* --address with a colon is an IPv6 address (step 11 on; the runner
+ * refuses it for earlier steps), and mixes with IPv4 ones. */
+static void ipv6_addresses(void **state)
+{
+    (void)state;
+    struct step_options o;
+    char why[256];
+    static const uint8_t TWO[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--address", "2001:db8::2/64",
+                           "--address", "192.0.2.2/24", NULL), 0);
+    assert_int_equal(o.host.count, 1);
+    assert_int_equal(o.host.count6, 1);
+    assert_memory_equal(o.host.addresses6[0].address, TWO, 16);
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--address", "ff02::1/64", NULL), -1);
+    assert_non_null(strstr(why, "which no host may have"));
+    assert_int_equal(parse(&o, why, sizeof why, "step", "--address", "2001:db8::g/64", NULL), -1);
+    assert_non_null(strstr(why, "is not an IPv6 address"));
+}
+
 /* A value given twice would silently replace the first; a flag may repeat. */
 static void repeated_options(void **state)
 {
@@ -332,6 +352,7 @@ int main(void)
         cmocka_unit_test(usage_fits_a_terminal),
         cmocka_unit_test(rate_limits),
         cmocka_unit_test(reassembly_bounds),
+        cmocka_unit_test(ipv6_addresses),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }
