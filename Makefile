@@ -1,6 +1,6 @@
 # icmp-steps: build every step, test everything, show the lab.
 #
-#   make            build every step: bin/01-open-tun ... bin/10-fragments
+#   make            build every step: bin/01-open-tun ... bin/11-ipv6
 #   make test       install what is missing, build, run every test
 #   make demo       every step against real ping and tshark (see README.md)
 #   make compare    each step's replies beside the kernel's, field by field

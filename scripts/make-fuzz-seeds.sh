@@ -46,6 +46,12 @@ for f in "$root"/tests/fixtures/requests/*.pcap "$root"/tests/fixtures/kernel-re
     kind=$(basename "$(dirname "$f")")
     seeds_of "$f" "$corpus/packets/$kind-$(basename "$f" .pcap)"
 done
+# Step 11's IPv6 requests and the kernel's answers (their names begin ipv6-).
+for f in "$root"/tests/fixtures/ipv6/requests/*.pcap "$root"/tests/fixtures/ipv6/kernel-replies/*.pcap; do
+    [ -s "$f" ] && [ "$(stat -c %s "$f")" -gt 24 ] || continue     # the kernel's silence
+    kind=$(basename "$(dirname "$f")")
+    seeds_of "$f" "$corpus/packets/$kind-$(basename "$f" .pcap)"
+done
 request=$root/tests/fixtures/requests/default.pcap
 "$root/build/tools/inject" --to-dir "$corpus/packets" --malformed "$request" >/dev/null
 mkdir -p "$corpus/ladder"
@@ -54,7 +60,9 @@ for f in "$corpus"/ladder/*; do mv "$f" "$corpus/packets/ladder-$(basename "$f")
 rmdir "$corpus/ladder"
 
 for f in "$corpus"/packets/requests-*; do
-    ihl=$(( $(od -An -tu1 -N1 "$f") & 15 ))
+    first=$(od -An -tu1 -N1 "$f")
+    [ $(( first >> 4 )) -eq 4 ] || continue        # IPv6 has no options there
+    ihl=$(( first & 15 ))
     [ "$ihl" -gt 5 ] || continue
     tail -c +21 "$f" | head -c $(( ihl * 4 - 20 )) >"$corpus/options/${f##*/requests-}"
 done

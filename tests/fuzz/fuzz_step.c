@@ -10,11 +10,15 @@
  * (an MTU of 576, so that replies are often cut) must be fragments of at
  * most the MTU, each with a header that verifies, in order, the last
  * without More Fragments; put back together, one such reply; and the
- * clock moves on seven seconds an input, so reassemblies time out.
+ * clock moves on seven seconds an input, so reassemblies time out. From
+ * step 11 on, an IPv6 packet sent must be an echo reply, an ICMPv6 error
+ * (at most 1280 bytes, to one host, quoting an IPv6 packet from it) or a
+ * TCP reset, its checksum right over RFC 8200's pseudo-header.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 int step_main(int argc, char **argv);
 #define main step_main
@@ -62,9 +66,57 @@ static int error_ok(const uint8_t *reply, size_t reply_len, const uint8_t *icmp,
     return 1;
 }
 
+/* The checksum of an upper layer over IPv6 verifies: the pseudo-header
+ * (both addresses, the length as 32 bits, the next header), then `len`
+ * bytes (RFC 8200 8.1), summed here by hand. */
+static int checksum6_ok(const uint8_t *ip, const uint8_t *upper, size_t len, uint8_t next)
+{
+    uint32_t sum = (uint32_t)len + next;
+
+    for (int i = 8; i < 40; i += 2)
+        sum += read_be16(ip + i);
+    for (size_t i = 0; i < len; i += 2)
+        sum += (uint32_t)upper[i] << 8 | (i + 1 < len ? upper[i + 1] : 0);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return sum == 0xffff;
+}
+
+/* What step 11 may send over IPv6: see the top of this file. */
+static int reply_ok6(const uint8_t *reply, size_t reply_len, size_t size)
+{
+    static const uint8_t UNSPECIFIED[16];
+
+    if (reply_len < 48 || (reply[0] >> 4) != 6 || read_be16(reply + 4) != reply_len - 40)
+        return 0;
+    if (reply[8] == 0xff || reply[24] == 0xff || memcmp(reply + 8, UNSPECIFIED, 16) == 0)
+        return 0;
+    const uint8_t *upper = reply + 40;
+    size_t upper_len = reply_len - 40;
+    if (reply[6] == 6)
+        return upper_len == 20 && (upper[13] & 0x04) && checksum6_ok(reply, upper, 20, 6);
+    if (reply[6] != 58 || !checksum6_ok(reply, upper, upper_len, 58))
+        return 0;
+    switch (upper[0]) {
+    case 129:                       /* echo reply: never longer than the request */
+        return reply_len <= size;
+    case 1:
+    case 3:
+    case 4:                         /* errors: within 1280 bytes, about a packet from the
+                                       host they go to, which was no ICMPv6 error */
+        return reply_len <= 1280 && upper_len >= 8 + 40 && (upper[8] >> 4) == 6 &&
+               memcmp(upper + 8 + 8, reply + 24, 16) == 0 &&
+               !(upper[8 + 6] == 58 && upper_len > 8 + 40 && upper[8 + 40] < 128);
+    default:
+        return 0;
+    }
+}
+
 /* What a step may send: see the top of this file. */
 static int reply_ok(const uint8_t *reply, size_t reply_len, size_t size)
 {
+    if (reply_len > 0 && (reply[0] >> 4) == 6)
+        return reply_ok6(reply, reply_len, size);
     size_t header_len = (size_t)(reply[0] & 0x0f) * 4;
 
     if (reply_len < header_len + 8 || header_len < 20 || (reply[0] >> 4) != 4 ||
@@ -112,12 +164,24 @@ static struct {
     size_t count;
     int more;                       /* the last fragment had More Fragments */
     int bad;
+    int ipv6;                       /* one IPv6 packet, as sent */
 } link_out;
 
 static void link_send(void *context, const uint8_t *packet, size_t len, FILE *log)
 {
     (void)context;
     (void)log;
+    if (len > 0 && (packet[0] >> 4) == 6) {
+        if (link_out.count > 0 || len > FUZZ_MTU) {
+            link_out.bad = 1;       /* one IPv6 packet an input, within the MTU */
+            return;
+        }
+        memcpy(link_out.whole, packet, len);
+        link_out.end = len;
+        link_out.count = 1;
+        link_out.ipv6 = 1;
+        return;
+    }
     size_t header_len = len >= 20 ? (size_t)(packet[0] & 0x0f) * 4 : 0;
     if (len > FUZZ_MTU || header_len < 20 || len < header_len || (packet[0] >> 4) != 4 ||
         read_be16(packet + 2) != len || !inet_checksum_ok(packet, header_len)) {
@@ -155,6 +219,8 @@ static size_t link_reply(uint8_t *reply)
     if (link_out.bad || link_out.more)
         __builtin_trap();
     memcpy(reply, link_out.whole, link_out.end);
+    if (link_out.ipv6)
+        return link_out.end;
     write_be16(reply + 2, (uint16_t)link_out.end);
     write_be16(reply + 6, 0);
     write_be16(reply + 10, 0);
@@ -180,6 +246,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (STEP_HOST.count == 0) {
         host_add_address(&STEP_HOST, HOST_DEFAULT_ADDRESS, NULL, 0);
         host_add_address(&STEP_HOST, "198.51.100.7/24", NULL, 0);
+        /* Step 11's default IPv6 address (the steps before it never look). */
+        host_add_address6(&STEP_HOST, HOST_DEFAULT_ADDRESS6, NULL, 0);
     }
 #endif
 #ifdef STEP_RATELIMIT
@@ -193,7 +261,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     STEP_LINK.send = link_send;
     STEP_UPTIME = fuzz_clock;
     link_out.count = 0;
-    link_out.bad = link_out.more = 0;
+    link_out.bad = link_out.more = link_out.ipv6 = 0;
     fuzz_uptime += 7000;
     /* An error about a datagram that timed out goes alone. */
     STEP_EXPIRE(sink);
@@ -201,7 +269,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (expired_len > 0 && !reply_ok(reply, expired_len, STEP_MAX_PACKET))
         __builtin_trap();
     link_out.count = 0;
-    link_out.bad = link_out.more = 0;
+    link_out.bad = link_out.more = link_out.ipv6 = 0;
 #endif
     /* Larger than any tun read, but --replay can deliver it: a capture's
      * record may hold more than 65535 bytes. */
