@@ -149,7 +149,7 @@ static const struct {
     [PARAMETER_PROBLEM] = {"parameter-problem", "an IP option that cannot be (RFC 1122 3.2.2.5)"},
     [IPV6_PACKET_TOO_SHORT] = {"ipv6-too-short", "fewer than 40 bytes: no room for an IPv6 header"},
     [IPV6_PAYLOAD_PAST_END] = {"ipv6-payload-past-end", "payload length says more than was read"},
-    [IPV6_BAD_SOURCE] = {"ipv6-bad-source", "from ::, ::1, a multicast or an IPv4-mapped address, which no host sends from (RFC 4291)"},
+    [IPV6_BAD_SOURCE] = {"ipv6-bad-source", "from ::1, a multicast or an IPv4-mapped address, which no host sends from (RFC 4291); TCP from ::"},
     [IPV6_MARTIAN_SOURCE] = {"ipv6-martian-source", "from our own address: a packet from outside cannot be"},
     [IPV6_NOT_OURS] = {"ipv6-not-ours", "to a unicast address that is not ours"},
     [IPV6_GROUP_NOT_JOINED] = {"ipv6-group-not-joined", "to a multicast group we are not in (we are in ff02::1 and our solicited-node groups)"},
@@ -851,7 +851,10 @@ static const char *text6(char text[48], const uint8_t a[16])
     return text;
 }
 
-/* RFC 4291 2.5: addresses no packet from another host may come from. */
+/* RFC 4291 2.5: addresses no packet from another host may come from. The
+ * unspecified address :: is not among them: a host that has no address
+ * yet sends from it (RFC 4861's solicitations), and the protocols above
+ * decide (nothing can be sent back to it). */
 static const char *no_host_address6(const uint8_t a[16])
 {
     static const uint8_t LOOPBACK[16] = {[15] = 1};
@@ -859,8 +862,6 @@ static const char *no_host_address6(const uint8_t a[16])
 
     if (ipv6_is_multicast(a))
         return "a multicast address";
-    if (ipv6_is_unspecified(a))
-        return "the unspecified address";
     if (memcmp(a, LOOPBACK, 16) == 0)
         return "the loopback address";
     if (memcmp(a, V4_MAPPED, 12) == 0)
@@ -899,6 +900,14 @@ static enum verdict check_request6(const uint8_t *packet, size_t len, struct pac
     case HOST6_MULTICAST_MEMBER:
         break;
     case HOST6_MULTICAST_OTHER:
+        /* The router solicitations a fresh tun carries go to all routers,
+         * ff02::2, which a host is not in: named, as Neighbor Discovery. */
+        if (ip->next_header == IPV6_NEXT_ICMPV6 && ip->payload_bytes > 0 &&
+            ip->payload[0] >= ICMPV6_ROUTER_SOLICITATION && ip->payload[0] <= ICMPV6_REDIRECT)
+            return refuse(log, NEIGHBOR_DISCOVERY, "ICMPv6 %s (type %u) to %s: no neighbor "
+                          "discovery on a tun, and we are in no routers' group",
+                          icmpv6_type_name(ip->payload[0]), ip->payload[0],
+                          text6(address, ip->dst));
         return refuse(log, IPV6_GROUP_NOT_JOINED, "destination %s is a multicast group we are "
                       "not in", text6(address, ip->dst));
     case HOST6_OTHER:
@@ -1000,6 +1009,9 @@ static enum verdict icmpv6_input(struct packet6 *d, FILE *log)
                       "never answered", icmpv6_type_name(icmp.type), icmp.type, icmp.code, from);
     switch (icmp.type) {
     case ICMPV6_ECHO_REQUEST: {
+        if (ipv6_is_unspecified(d->ip.src))
+            return refuse(log, ICMPV6_NOT_ANSWERED, "echo request from ::, to which no reply "
+                          "can go");
         const uint8_t *src = our_source6(d);
         if (!src)
             return refuse(log, ICMPV6_NOT_ANSWERED, "echo request from %s to a group: no "
@@ -1126,6 +1138,8 @@ static enum verdict tcp6_input(struct packet6 *d, FILE *log)
                       read_be16(tcp + 16), from);
     if (tcp[13] & TCP_RST)
         return refuse(log, TCP_RESET_RECEIVED, "TCP reset from %s: never answered", from);
+    if (ipv6_is_unspecified(d->ip.src))
+        return refuse(log, IPV6_BAD_SOURCE, "TCP segment from ::, to which no reset can go");
     if (host_classify6(&host, d->ip.dst) != HOST6_OWN)
         return refuse(log, IPV6_NOT_OURS, "TCP segment from %s to a group: TCP is for unicast "
                       "only", from);

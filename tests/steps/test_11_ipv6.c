@@ -296,6 +296,17 @@ static void ipv6_rungs_are_counted(void **state)
     len = load_request6("ipv6-router-advertisement");
     free(run_step(handle_packet, packet, len, reply, &reply_len));
     assert_int_equal(counters[NEIGHBOR_DISCOVERY], before[NEIGHBOR_DISCOVERY] + 1);
+    /* What a fresh tun carries: the kernel's router solicitation, from ::
+     * to ff02::2 (tests/fixtures/requests/ipv6-router-solicitation.pcap). */
+    len = load_fixture("requests/ipv6-router-solicitation.pcap", packet);
+    log = run_step(handle_packet, packet, len < TEST_MAX_PACKET ? len : 0, reply, &reply_len);
+    assert_int_equal(counters[NEIGHBOR_DISCOVERY], before[NEIGHBOR_DISCOVERY] + 2);
+    assert_non_null(strstr(log, "ignored: ICMPv6 router solicitation (type 133) to ff02::2"));
+    free(log);
+    len = load_request6("ipv6-echo-from-unspecified");
+    log = run_step(handle_packet, packet, len, reply, &reply_len);
+    assert_string_equal(log, "ignored: echo request from ::, to which no reply can go\n");
+    free(log);
     len = load_request6("ipv6-mld-query");
     free(run_step(handle_packet, packet, len, reply, &reply_len));
     assert_int_equal(counters[MULTICAST_LISTENER], before[MULTICAST_LISTENER] + 1);
