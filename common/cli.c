@@ -224,6 +224,10 @@ static int parse_options(int argc, char **argv, struct step_options *options,
                             : option == 'M' ? &options->ratelimit.msgs_per_sec
                             : &options->ratelimit.msgs_burst, why, why_len) < 0)
                 return -1;
+            /* One flag for both families' per-destination limit, as the
+             * lesson explains; left out, each has Linux's default. */
+            if (option == 'R')
+                options->ratelimit.ratelimit6_ms = options->ratelimit.ratelimit_ms;
             if (option == 'B' && options->ratelimit.msgs_burst == 0) {
                 snprintf(why, why_len, "--icmp-msgs-burst 0 would let no error out at all: give "
                          "1 or more (--icmp-msgs-per-sec 0 turns the global limit off).");
@@ -336,7 +340,8 @@ void cli_usage(FILE *out, const char *program, const char *summary)
             "      --user NAME         step 08 on: whom to become once the tun is open,\n"
             "                          when started as root (default nobody)\n"
             "      --icmp-ratelimit MS step 09 on: one error per MS milliseconds to each\n"
-            "                          destination, 6 at once (default 1000; 0: no limit)\n"
+            "                          destination, 6 at once (default 1000, and 100 for\n"
+            "                          ICMPv6 from step 11 on, as Linux; 0: no limit)\n"
             "      --icmp-msgs-per-sec N\n"
             "                          step 09 on: N errors a second to all (default 1000;\n"
             "                          0: no limit, where Linux's sysctl 0 sends none)\n"

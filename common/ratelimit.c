@@ -132,18 +132,14 @@ int ratelimit_applies6(uint8_t type)
 
 enum ratelimit_verdict ratelimit_allow6(struct ratelimit *state,
                                         const struct ratelimit_settings *settings,
-                                        const uint8_t destination[16], unsigned prefix_len,
-                                        uint8_t type, uint64_t now_ms)
+                                        const uint8_t destination[16], uint8_t type,
+                                        uint64_t now_ms)
 {
-    uint64_t timeout = settings->ratelimit_ms;
-
     if (!ratelimit_applies6(type))
         return RATELIMIT_SEND;
     if (!global_allow(state, settings, now_ms))
         return RATELIMIT_GLOBAL;
-    if (prefix_len < 128)
-        timeout >>= (128 - prefix_len) >> 5;
-    if (!peer_allow(state, timeout, 6, destination, now_ms))
+    if (!peer_allow(state, settings->ratelimit6_ms, 6, destination, now_ms))
         return RATELIMIT_PEER;
     if (settings->msgs_per_sec != 0)
         state->global_credit--;

@@ -1190,22 +1190,6 @@ static enum verdict deliver6(struct packet6 *d, FILE *log)
 
 /* ---- ICMPv6 errors ---------------------------------------------------------- */
 
-/* The prefix length of the route back to `to`: the on-link prefix of one
- * of our addresses, else a host route (the rate limit's cost depends on
- * it, as in Linux). */
-static unsigned route_prefix6(const uint8_t to[16])
-{
-    for (size_t i = 0; i < host.count6; i++) {
-        const struct host_address6 *a = &host.addresses6[i];
-        unsigned bits = a->prefix_len, whole = bits / 8;
-        if (memcmp(a->address, to, whole) != 0)
-            continue;
-        if (bits % 8 == 0 || ((a->address[whole] ^ to[whole]) >> (8 - bits % 8)) == 0)
-            return bits;
-    }
-    return 128;
-}
-
 /*
  * Sends the error asked for, unless RFC 4443 2.4 (e) forbids it or the rate
  * limit holds it back (Linux's icmp6_send): from the address it came to, or
@@ -1229,16 +1213,15 @@ static enum verdict send_error6(struct packet6 *d, enum verdict due, FILE *log)
         fputs("not sent: no address of ours to send it from\n", log);
         return IPV6_NO_ERROR;
     }
-    switch (ratelimit_allow6(&buckets, &limits, d->ip.src, route_prefix6(d->ip.src),
-                             d->error.type, uptime_ms())) {
+    switch (ratelimit_allow6(&buckets, &limits, d->ip.src, d->error.type, uptime_ms())) {
     case RATELIMIT_SEND:
         break;
     case RATELIMIT_GLOBAL:
         fprintf(log, "not sent: more than %u errors a second\n", limits.msgs_per_sec);
         return RATE_LIMITED;
     case RATELIMIT_PEER:
-        fprintf(log, "not sent: %s had its share of errors (--icmp-ratelimit %u ms, less on "
-                "a shorter prefix)\n", text6(to, d->ip.src), limits.ratelimit_ms);
+        fprintf(log, "not sent: one error every %u ms to %s\n", limits.ratelimit6_ms,
+                text6(to, d->ip.src));
         return RATE_LIMITED;
     }
     struct ipv6_view quoted = d->ip;

@@ -254,6 +254,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* No rate limit, so that every input that deserves an error gets one
      * (and a finding can be replayed): the limits have their own tests. */
     STEP_RATELIMIT.ratelimit_ms = 0;
+    STEP_RATELIMIT.ratelimit6_ms = 0;
     STEP_RATELIMIT.msgs_per_sec = 0;
 #endif
 #ifdef STEP_LINK

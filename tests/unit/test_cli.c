@@ -221,10 +221,12 @@ static void rate_limits(void **state)
     assert_int_equal(o.ratelimit.ratelimit_ms, 1000);
     assert_int_equal(o.ratelimit.msgs_per_sec, 1000);
     assert_int_equal(o.ratelimit.msgs_burst, 50);
+    assert_int_equal(o.ratelimit.ratelimit6_ms, 100);      /* net.ipv6.icmp.ratelimit */
     assert_int_equal(parse(&o, why, sizeof why, "step", "--icmp-ratelimit", "0",
                            "--icmp-msgs-per-sec=250", "--icmp-msgs-burst", "7", NULL), 0);
     assert_true(o.ratelimit_given);
     assert_int_equal(o.ratelimit.ratelimit_ms, 0);
+    assert_int_equal(o.ratelimit.ratelimit6_ms, 0);        /* the flag sets both */
     assert_int_equal(o.ratelimit.msgs_per_sec, 250);
     assert_int_equal(o.ratelimit.msgs_burst, 7);
     assert_int_equal(parse(&o, why, sizeof why, "step", "--icmp-ratelimit", "1000000", NULL), 0);

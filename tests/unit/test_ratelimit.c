@@ -210,31 +210,29 @@ static void icmpv6_ratemask(void **unused)
     assert_int_equal(ratelimit_applies6(129), 0);
 }
 
-/* An IPv6 peer on a /64 pays 1000 >> ((128 - 64) >> 5) = 250 ms an error
- * (icmpv6_xrlim_allow): 6 at once from a full bucket (1500 tokens), then
- * one every 250 ms. A /128 pays the whole 1000 ms. IPv4 and IPv6 peers are
- * apart, but share the global bucket. */
-static void icmpv6_peer_cost_by_prefix(void **unused)
+/* An IPv6 peer pays net.ipv6.icmp.ratelimit, 100 ms an error (as measured
+ * on Linux 6.18: 6 at once from a full bucket of 600 tokens, then one
+ * every 100 ms); packet too big is never limited; IPv4 and IPv6 peers are
+ * apart, and IPv4's keep their 1000 ms. */
+static void icmpv6_peer_cost(void **unused)
 {
     (void)unused;
     static const uint8_t V6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
     settings.msgs_per_sec = 0;                  /* the peer's bucket alone */
     for (int i = 0; i < 6; i++)
-        assert_int_equal(ratelimit_allow6(&state, &settings, V6, 64, 1, 100000), RATELIMIT_SEND);
-    assert_int_equal(ratelimit_allow6(&state, &settings, V6, 64, 1, 100000), RATELIMIT_PEER);
-    assert_int_equal(ratelimit_allow6(&state, &settings, V6, 64, 1, 100249), RATELIMIT_PEER);
-    assert_int_equal(ratelimit_allow6(&state, &settings, V6, 64, 1, 100250), RATELIMIT_SEND);
-    /* packet too big is never limited */
-    assert_int_equal(ratelimit_allow6(&state, &settings, V6, 64, 2, 100250), RATELIMIT_SEND);
+        assert_int_equal(ratelimit_allow6(&state, &settings, V6, 1, 100000), RATELIMIT_SEND);
+    assert_int_equal(ratelimit_allow6(&state, &settings, V6, 1, 100000), RATELIMIT_PEER);
+    assert_int_equal(ratelimit_allow6(&state, &settings, V6, 1, 100099), RATELIMIT_PEER);
+    assert_int_equal(ratelimit_allow6(&state, &settings, V6, 1, 100100), RATELIMIT_SEND);
+    assert_int_equal(ratelimit_allow6(&state, &settings, V6, 2, 100100), RATELIMIT_SEND);
     /* the IPv4 peer 32.1.13.184 (the same first 4 bytes) is another peer */
-    assert_int_equal(ratelimit_allow(&state, &settings, V6, UNREACHABLE, PORT, 100250),
+    assert_int_equal(ratelimit_allow(&state, &settings, V6, UNREACHABLE, PORT, 100100),
                      RATELIMIT_SEND);
-
-    memset(&state, 0, sizeof state);
-    for (int i = 0; i < 6; i++)
-        assert_int_equal(ratelimit_allow6(&state, &settings, V6, 128, 1, 0), RATELIMIT_SEND);
-    assert_int_equal(ratelimit_allow6(&state, &settings, V6, 128, 1, 999), RATELIMIT_PEER);
-    assert_int_equal(ratelimit_allow6(&state, &settings, V6, 128, 1, 1000), RATELIMIT_SEND);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(ratelimit_allow(&state, &settings, V6, UNREACHABLE, PORT, 100100),
+                         RATELIMIT_SEND);
+    assert_int_equal(ratelimit_allow(&state, &settings, V6, UNREACHABLE, PORT, 100999),
+                     RATELIMIT_PEER);
 }
 
 /* One global bucket for both families (icmp_global_allow). */
@@ -243,18 +241,18 @@ static void icmpv6_shares_the_global_bucket(void **unused)
     (void)unused;
     uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8};
     uint8_t v4[4] = {192, 0, 2, 0};
-    settings.ratelimit_ms = 0;
+    settings.ratelimit_ms = settings.ratelimit6_ms = 0;
     settings.msgs_burst = 4;
     settings.msgs_per_sec = 1000;
     for (int i = 0; i < 2; i++) {
         v6[15] = (uint8_t)i;
-        assert_int_equal(ratelimit_allow6(&state, &settings, v6, 64, 1, 5000), RATELIMIT_SEND);
+        assert_int_equal(ratelimit_allow6(&state, &settings, v6, 1, 5000), RATELIMIT_SEND);
         v4[3] = (uint8_t)i;
         assert_int_equal(ratelimit_allow(&state, &settings, v4, UNREACHABLE, PORT, 5000),
                          RATELIMIT_SEND);
     }
     v6[15] = 9;
-    assert_int_equal(ratelimit_allow6(&state, &settings, v6, 64, 1, 5000), RATELIMIT_GLOBAL);
+    assert_int_equal(ratelimit_allow6(&state, &settings, v6, 1, 5000), RATELIMIT_GLOBAL);
 }
 
 int main(void)
@@ -270,7 +268,7 @@ int main(void)
         cmocka_unit_test_setup(every_source_of_a_flood_is_remembered, setup),
         cmocka_unit_test_setup(more_destinations_than_buckets, setup),
         cmocka_unit_test_setup(icmpv6_ratemask, setup),
-        cmocka_unit_test_setup(icmpv6_peer_cost_by_prefix, setup),
+        cmocka_unit_test_setup(icmpv6_peer_cost, setup),
         cmocka_unit_test_setup(icmpv6_shares_the_global_bucket, setup),
     };
     return cmocka_run_group_tests_name("ratelimit", tests, NULL, NULL);
