@@ -5,7 +5,7 @@
  *
  *   difftest -i TUN -k ORACLE_TUN --table FILE --step NAME
  *            [--seed S] [--count N] [--fragments M] [--ipfrag-time S]
- *            [--strict-table] [--repro DIR] [--verbose] [--only CASE]
+ *            [--ipv6 K] [--strict-table] [--repro DIR] [--verbose] [--only CASE]
  *   difftest -i TUN -k ORACLE_TUN --burst N [--sources K] [--over MS]
  *
  * TUN is the tun a step reads, with 192.0.2.1/24 on the kernel's side;
@@ -71,6 +71,12 @@
  * in DIR. With --strict-table, a row that no case needed fails too, so the
  * table cannot keep rows for differences that are gone. --verbose prints
  * every case's outcomes, "case N LABEL: KERNEL / STEP", the same or not.
+ *
+ * --ipv6 K adds K IPv6 cases after the others (see make_case6): echo
+ * requests, extension header chains, UDP, UDP-Lite, TCP, ICMPv6 errors,
+ * NDP and MLD, unknown next headers, broken ones, to the step's 2001:db8::2
+ * and the kernel's 2001:db8:1::1 (ORACLE_TUN owns it, nodad; the step's
+ * tun needs no IPv6 of its own). Both tuns need an MTU of 1280 at least.
  *
  * --burst N compares the ICMP rate limits instead (both sides with their
  * own): N UDP datagrams to closed ports from K sources, spread over MS
@@ -209,9 +215,14 @@ static void map_header(uint8_t *header, size_t header_len, uint8_t *arrived, voi
 
 /* Maps a packet between the two address spaces, and the datagram an ICMP
  * error quotes (tools/mapping.h). */
+static int is_ipv6(const uint8_t *p, size_t len);
+static void map_packet6(uint8_t *p, size_t len, int quoted);
+
 static void map_packet(uint8_t *p, size_t len)
 {
-    if (map_datagram(p, len, 0, map_header, NULL))
+    if (is_ipv6(p, len))
+        map_packet6(p, len, 0);
+    else if (map_datagram(p, len, 0, map_header, NULL))
         map_error_quote(p, len, map_header, NULL);
 }
 
@@ -1452,6 +1463,569 @@ struct side {
     int datagram_count;
 };
 
+/* ---- IPv6 cases, from step 11 on ---------------------------------------- */
+
+/* The IPv6 cases (--ipv6 N) are single packets: "v6/DST[/src-SRC]/CHAIN/
+ * UPPER[/MUTATION]". DST is where it goes (the step's own 2001:db8::2, its
+ * second address, ff02::1, its solicited-node group, another host, ...),
+ * CHAIN the extension headers before the upper layer ("none", or names
+ * joined by "+": hbh-..., dst-..., rt0-sl2, frag-atomic, ...), UPPER what it
+ * carries (an echo request and its sizes, UDP, UDP-Lite, TCP to closed
+ * ports, other ICMPv6 types: errors, NDP, MLD; unknown protocols, no next
+ * header), MUTATION what is broken (payload length, a header cut short,
+ * the version, the checksum). They draw from a generator of their own, so
+ * the IPv4 cases stay what they were for any seed.
+ *
+ * Addresses map as the IPv4 ones do: 2001:db8::/64 (the step's, its peer
+ * 2001:db8::1) and 2001:db8:1::/64 (the kernel's oracle tun, the kernel
+ * 2001:db8:1::1, its peer 2001:db8:1::2) are swapped with ::1 and ::2
+ * exchanged, solicited-node groups (ff02::1:ff00:1 and :2) with them, and
+ * the addresses inside type 0, 2 and 4 routing headers; the ICMPv6, UDP,
+ * UDP-Lite and TCP checksums, whose pseudo-header holds the addresses (RFC
+ * 8200 8.1), move by RFC 1624 as the IPv4 ones do. */
+
+static uint64_t v6_rng_state;
+static const uint8_t SELF6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};    /* 2001:db8::2 */
+static const uint8_t PEER6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};    /* 2001:db8::1 */
+
+static int is_ipv6(const uint8_t *p, size_t len)
+{
+    return len >= 40 && (p[0] >> 4) == 6;
+}
+
+/* The step's /64 and the kernel's swapped, ::1 and ::2 exchanged; the
+ * solicited-node groups of ::1 and ::2 exchanged too. */
+static void map_address6(uint8_t *a)
+{
+    static const uint8_t STEP_NET[8] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0};
+    static const uint8_t KERNEL_NET[8] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0};
+    static const uint8_t SOLICITED[15] = {0xff, 0x02, [11] = 0x01, [12] = 0xff};
+    static const uint8_t ZERO[7];
+
+    if (memcmp(a, SOLICITED, 15) == 0) {
+        if (a[15] == 1 || a[15] == 2)
+            a[15] = (uint8_t)(3 - a[15]);
+        return;
+    }
+    if (memcmp(a, STEP_NET, 8) == 0)
+        memcpy(a, KERNEL_NET, 8);
+    else if (memcmp(a, KERNEL_NET, 8) == 0)
+        memcpy(a, STEP_NET, 8);
+    else
+        return;
+    if (memcmp(a + 8, ZERO, 7) == 0 && (a[15] == 1 || a[15] == 2))
+        a[15] = (uint8_t)(3 - a[15]);
+}
+
+/* Where the upper layer of an IPv6 packet starts, and its number (0: none
+ * to find, a header cut short or a later fragment), as Linux's
+ * ipv6_skip_exthdr() walks: hop-by-hop, routing, destination options, a
+ * first fragment's header. With `map`, the addresses a type 0, 2 or 4
+ * routing header lists are mapped on the way. */
+static size_t walk6(uint8_t *p, size_t len, uint8_t *protocol, int map)
+{
+    size_t at = 40;
+    uint8_t next = p[6];
+
+    while (next == 0 || next == 43 || next == 60 || next == 44) {
+        if (at + 8 > len)
+            return 0;
+        if (next == 44 && (read_be16(p + at + 2) & 0xfff8) != 0)
+            return 0;
+        size_t header_len = next == 44 ? 8 : ((size_t)p[at + 1] + 1) * 8;
+        if (map && next == 43 && (p[at + 2] == 0 || p[at + 2] == 2 || p[at + 2] == 4))
+            for (size_t a = at + 8; a + 16 <= at + header_len && a + 16 <= len; a += 16)
+                map_address6(p + a);
+        next = p[at];
+        at += header_len;
+    }
+    *protocol = next;
+    return at <= len ? at : 0;
+}
+
+/* Maps an IPv6 packet (`quoted`: the one an ICMPv6 error quotes, maybe cut
+ * short): its addresses, the upper layer's checksum with them, and for an
+ * error, the packet it quotes, whose changes the error's checksum follows. */
+static void map_packet6(uint8_t *p, size_t len, int quoted)
+{
+    static uint8_t saved[2][MAX_PACKET];
+    uint8_t *before = saved[quoted ? 1 : 0], protocol = 0;
+
+    if (!is_ipv6(p, len))
+        return;
+    memcpy(before, p, len);
+    size_t upper = walk6(p, len, &protocol, 1);
+    map_address6(p + 8);
+    map_address6(p + 24);
+    if (!upper)
+        return;
+    uint8_t *u = p + upper;
+    size_t u_len = len - upper;
+    if (protocol == 58 && u_len >= 4) {
+        if (!quoted && u[0] < 128 && u_len >= 8 + 40) {
+            map_packet6(u + 8, u_len - 8, 1);
+            move_checksum(u + 2, before + upper + 8, u + 8, u_len - 8, 0);
+        }
+        move_checksum(u + 2, before + 8, p + 8, 32, 0);
+    } else if (udp_like(protocol) && u_len >= 8) {
+        move_checksum(u + 6, before + 8, p + 8, 32, protocol == 17);
+    } else if (protocol == 6 && u_len >= 18) {
+        move_checksum(u + 16, before + 8, p + 8, 32, 0);
+    }
+}
+
+/* The checksum of the upper layer at `upper` (its field at `field` counted
+ * as 0), with RFC 8200 8.1's pseudo-header: both addresses, the upper-layer
+ * length, the next header value. UDP-Lite covers `covered` bytes. */
+static uint16_t checksum6(const uint8_t *p, size_t upper, size_t len, uint8_t protocol,
+                          size_t field, size_t covered)
+{
+    size_t u_len = len - upper;
+    uint32_t sum = sum_words(p + 8, 32) + (uint32_t)(u_len >> 16) + (uint32_t)(u_len & 0xffff) +
+                   protocol;
+    if (covered > u_len)
+        covered = u_len;
+    sum += sum_words(p + upper, covered);
+    if (field + 2 <= covered)
+        sum += (uint16_t)~read_be16(p + upper + field);      /* take the field out */
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+/* Does the upper layer's checksum of a reply verify? (1 when it has none
+ * we know.) */
+static int checksum6_ok(const uint8_t *p, size_t len)
+{
+    uint8_t protocol = 0;
+    size_t upper = walk6((uint8_t *)p, len, &protocol, 0), field;
+
+    if (!upper)
+        return 1;
+    if (protocol == 58)
+        field = 2;
+    else if (protocol == 6)
+        field = 16;
+    else if (udp_like(protocol))
+        field = 6;
+    else
+        return 1;
+    if (upper + field + 2 > len)
+        return 0;
+    size_t covered = len - upper;
+    if (protocol == 136 && read_be16(p + upper + 4) >= 8)
+        covered = read_be16(p + upper + 4);
+    uint16_t want = checksum6(p, upper, len, protocol, field, covered);
+    if (protocol == 17 && want == 0)
+        want = 0xffff;
+    return read_be16(p + upper + field) == want;
+}
+
+/* The generator's packet under construction. */
+static struct {
+    uint8_t *p;
+    size_t len;
+    size_t next_at;             /* the byte that will name the next header */
+    char label[256];
+} g6;
+
+static void label6(const char *part)
+{
+    size_t n = strlen(g6.label);
+    snprintf(g6.label + n, sizeof g6.label - n, "%s", part);
+}
+
+/* Appends an extension header of `len` bytes (its first byte is filled
+ * with the next header's number later). */
+static uint8_t *push6(uint8_t type, size_t len)
+{
+    uint8_t *h = g6.p + g6.len;
+    g6.p[g6.next_at] = type;
+    memset(h, 0, len);
+    g6.next_at = g6.len;
+    g6.len += len;
+    if (len >= 8 && type != 44)
+        h[1] = (uint8_t)(len / 8 - 1);
+    return h;
+}
+
+/* A random option type of the class `top` (the two top bits: 00 skip, 01
+ * discard, 10 discard and send a parameter problem, 11 the same unless the
+ * destination is multicast; RFC 8200 4.2), none Linux knows. */
+static uint8_t unknown_option(unsigned top)
+{
+    uint8_t t;
+    do
+        t = (uint8_t)(top << 6 | below(64));
+    while (t == 0 || t == 1 || t == 4 || t == 5 || t == 0x07 || t == 0x26 || t == 0x3e ||
+           t == 0x6d || t == 0xc2 || t == 0xc9 || t == 0x8b || t == 0x31 || t == 0xee);
+    return t;
+}
+
+/* The options of a hop-by-hop or destination options header: fills
+ * `h + 2` up to `len` and names them. */
+static void options6(uint8_t *h, size_t len, int hop_by_hop)
+{
+    static const char *const KINDS[] = {"pad1", "padn", "router-alert", "jumbo", "unknown-00",
+                                        "unknown-01", "unknown-10", "unknown-11", "padn-nonzero",
+                                        "pad-too-long", "option-past-end", "two-unknown",
+                                        "random"};
+    const char *kind = KINDS[below(sizeof KINDS / sizeof KINDS[0])];
+    uint8_t *o = h + 2;
+    size_t room = len - 2;
+
+    label6(kind);
+    if (strcmp(kind, "pad1") == 0) {
+        /* all zero: Pad1 after Pad1 */
+    } else if (strcmp(kind, "padn") == 0 || strcmp(kind, "padn-nonzero") == 0) {
+        o[0] = 1;
+        o[1] = (uint8_t)(room - 2);
+        if (kind[4])
+            o[2 + below((uint32_t)room - 2)] = (uint8_t)(1 + below(255));
+    } else if (strcmp(kind, "router-alert") == 0) {
+        o[0] = 5, o[1] = 2;
+        write_be16(o + 2, one_in(2) ? 0 : (uint16_t)rnd());
+        o[4] = 1, o[5] = (uint8_t)(room - 6);
+    } else if (strcmp(kind, "jumbo") == 0) {
+        o[0] = 0xc2, o[1] = 4;
+        write_be32(o + 2, one_in(2) ? 70000 : rnd());
+        if (room > 6)
+            o[6] = 1, o[7] = (uint8_t)(room - 8);
+        (void)hop_by_hop;
+    } else if (strncmp(kind, "unknown-", 8) == 0 || strcmp(kind, "two-unknown") == 0) {
+        unsigned top = kind[8] ? (unsigned)((kind[8] - '0') * 2 + (kind[9] - '0')) : below(4);
+        size_t at = one_in(2) ? 0 : 2;          /* after a PadN of 0 bytes, sometimes */
+        if (at)
+            o[0] = 1, o[1] = 0;
+        o[at] = unknown_option(top);
+        o[at + 1] = (uint8_t)(room - at - 2);
+        if (kind[0] == 't' && room - at >= 6) {
+            o[at + 1] = 0;
+            o[at + 2] = unknown_option(below(4));
+            o[at + 3] = (uint8_t)(room - at - 4);
+        }
+    } else if (strcmp(kind, "pad-too-long") == 0) {
+        o[0] = 1;
+        o[1] = (uint8_t)(room - 2);             /* more than 5 bytes of padding when room > 7 */
+    } else if (strcmp(kind, "option-past-end") == 0) {
+        o[0] = unknown_option(0);
+        o[1] = (uint8_t)(room - 1 + below(8));
+    } else {
+        for (size_t i = 0; i < room; i++)
+            o[i] = (uint8_t)rnd();
+    }
+}
+
+/* One extension header, named into the label. */
+static void extension6(const char *kind)
+{
+    if (strcmp(kind, "hbh") == 0 || strcmp(kind, "dst") == 0) {
+        size_t len = 8 * (1 + (one_in(3) ? below(3) : 0));
+        uint8_t *h = push6(kind[0] == 'h' ? 0 : 60, len);
+        label6(kind);
+        label6("-");
+        options6(h, len, kind[0] == 'h');
+    } else if (strcmp(kind, "rt") == 0) {
+        static const uint8_t TYPES[] = {0, 0, 2, 3, 4, 253, 1, 5};
+        uint8_t type = TYPES[below(sizeof TYPES)];
+        unsigned n = type == 2 ? 1 : below(4);
+        size_t len = 8 + 16 * n;
+        uint8_t *h = push6(43, len);
+        h[2] = type;
+        h[3] = (uint8_t)(one_in(2) ? 0 : one_in(4) ? 1 + below(255) : below(n + 1));
+        for (unsigned i = 0; i < n; i++) {
+            uint8_t *a = h + 8 + 16 * i;
+            memcpy(a, one_in(2) ? PEER6 : SELF6, 16);
+            if (one_in(3))
+                a[15] = (uint8_t)(0x30 + below(16));
+            if (type == 3 || type == 253)
+                a[below(16)] = (uint8_t)rnd();
+        }
+        char name[32];
+        snprintf(name, sizeof name, "rt%u-sl%u", type, h[3]);
+        label6(name);
+    } else if (strcmp(kind, "frag") == 0) {
+        uint8_t *h = push6(44, 8);
+        write_be32(h + 4, rnd());
+        if (one_in(6)) {
+            h[1] = (uint8_t)rnd();              /* reserved bytes: ignored */
+            label6("frag-atomic-reserved");
+        } else {
+            label6("frag-atomic");
+        }
+    }
+}
+
+/* Where a case's packet goes and comes from. */
+static void addresses6(uint8_t *p)
+{
+    static const struct { const char *name; uint8_t a[16]; } DSTS[] = {
+        {"self", {0x20, 0x01, 0x0d, 0xb8, [15] = 2}},
+        {"self", {0x20, 0x01, 0x0d, 0xb8, [15] = 2}},
+        {"self", {0x20, 0x01, 0x0d, 0xb8, [15] = 2}},
+        {"self", {0x20, 0x01, 0x0d, 0xb8, [15] = 2}},
+        {"second", {0x20, 0x01, 0x0d, 0xb8, [15] = 7}},
+        {"all-nodes", {0xff, 0x02, [15] = 1}},
+        {"solicited", {0xff, 0x02, [11] = 1, 0xff, 0, 0, 2}},
+        {"other-solicited", {0xff, 0x02, [11] = 1, 0xff, 0, 0, 0x33}},
+        {"all-routers", {0xff, 0x02, [15] = 2}},
+        {"other-host", {0x20, 0x01, 0x0d, 0xb8, [15] = 0x33}},
+        {"off-link", {0x20, 0x01, 0x0d, 0xb8, 0, 5, [15] = 1}},
+        {"loopback", {[15] = 1}},
+        {"interface-local", {0xff, 0x01, [15] = 1}},
+        {"peer", {0x20, 0x01, 0x0d, 0xb8, [15] = 1}},
+    };
+    static const struct { const char *name; uint8_t a[16]; } SRCS[] = {
+        {"other-host", {0x20, 0x01, 0x0d, 0xb8, [15] = 0x44}},
+        {"off-link", {0x20, 0x01, 0x0d, 0xb8, 0, 9, [15] = 9}},
+        {"multicast", {0xff, 0x02, [15] = 1}},
+        {"unspecified", {0}},
+        {"loopback", {[15] = 1}},
+        {"own", {0x20, 0x01, 0x0d, 0xb8, [15] = 2}},
+        {"link-local", {0xfe, 0x80, [15] = 2}},
+        {"v4-mapped", {[10] = 0xff, 0xff, 192, 0, 2, 1}},
+    };
+    unsigned d = one_in(2) ? 0 : below(sizeof DSTS / sizeof DSTS[0]);
+    memcpy(p + 24, DSTS[d].a, 16);
+    label6(DSTS[d].name);
+    if (one_in(8)) {
+        unsigned s = below(sizeof SRCS / sizeof SRCS[0]);
+        memcpy(p + 8, SRCS[s].a, 16);
+        label6("/src-");
+        label6(SRCS[s].name);
+    } else {
+        memcpy(p + 8, PEER6, 16);
+    }
+}
+
+/* The upper layer: its protocol number, its bytes at g6.p + g6.len, named. */
+static uint8_t upper6(void)
+{
+    static const char *const KINDS[] = {"echo", "echo", "echo", "echo", "echo", "udp", "udp",
+                                        "udplite", "tcp", "tcp", "icmpv6", "icmpv6", "icmpv6",
+                                        "error", "proto", "none"};
+    const char *kind = KINDS[below(sizeof KINDS / sizeof KINDS[0])];
+    uint8_t *u = g6.p + g6.len;
+    size_t room = link_mtu - g6.len;
+    char name[64];
+
+    if (strcmp(kind, "echo") == 0 || strcmp(kind, "icmpv6") == 0) {
+        static const size_t LENGTHS[] = {0, 1, 8, 56, 57, 100, 1000};
+        size_t data = one_in(3) ? below((uint32_t)room - 8) : LENGTHS[below(7)];
+        if (data > room - 8)
+            data = room - 8;
+        u[0] = 128;
+        u[1] = 0;
+        snprintf(name, sizeof name, "echo-%zu", data);
+        if (kind[0] == 'i') {
+            static const uint8_t TYPES[] = {129, 130, 131, 132, 133, 134, 135, 136, 137, 143,
+                                            128, 139, 200, 255};
+            u[0] = TYPES[below(sizeof TYPES)];
+            u[1] = (uint8_t)(one_in(2) ? 0 : rnd());
+            if (u[0] == 135 || u[0] == 136)     /* the target: our own address, mostly */
+                data = 16 + (one_in(2) ? 8 : 0);
+            snprintf(name, sizeof name, "icmpv6-%u-%u", u[0], u[1]);
+        } else if (one_in(10)) {
+            u[1] = (uint8_t)(1 + below(255));
+            snprintf(name, sizeof name, "echo-%zu-code", data);
+        }
+        write_be16(u + 4, (uint16_t)rnd());
+        write_be16(u + 6, (uint16_t)rnd());
+        for (size_t i = 0; i < data; i++)
+            u[8 + i] = one_in(4) ? (uint8_t)rnd() : (uint8_t)(0x10 + i);
+        if (u[0] == 135 || u[0] == 136) {
+            memset(u + 4, 0, 4);
+            memcpy(u + 8, one_in(4) ? PEER6 : SELF6, 16);
+            if (data > 16)
+                u[24] = 1, u[25] = 1;            /* a source link-layer address option */
+        }
+        g6.len += 8 + data;
+        label6(name);
+        return 58;
+    }
+    if (strcmp(kind, "error") == 0) {
+        /* an ICMPv6 error quoting a packet the step might have sent */
+        static const uint8_t TYPES[] = {1, 2, 3, 4, 5, 100, 127};
+        u[0] = TYPES[below(sizeof TYPES)];
+        u[1] = (uint8_t)below(8);
+        write_be32(u + 4, u[0] == 2 ? 1280 : below(60));
+        uint8_t *q = u + 8;
+        size_t quoted = 40 + 8 + below(64);
+        q[0] = 0x60;
+        write_be16(q + 4, (uint16_t)(quoted - 40));
+        q[6] = one_in(2) ? 58 : 17;
+        q[7] = 64;
+        memcpy(q + 8, SELF6, 16);
+        /* to another host: a packet too big about the peer would lower
+         * the kernel's path MTU to it, and its replies after it would
+         * come in fragments */
+        memcpy(q + 24, PEER6, 16);
+        q[39] = (uint8_t)(0x50 + below(16));
+        for (size_t i = 40; i < quoted; i++)
+            q[i] = (uint8_t)rnd();
+        g6.len += 8 + quoted;
+        snprintf(name, sizeof name, "error-%u-%u", u[0], u[1]);
+        label6(name);
+        return 58;
+    }
+    if (strcmp(kind, "udp") == 0 || strcmp(kind, "udplite") == 0) {
+        size_t data = one_in(2) ? below(64) : below((uint32_t)room - 8);
+        static const uint16_t PORTS[] = {7, 9, 33434, 53, 5000};
+        write_be16(u, (uint16_t)(1024 + below(60000)));
+        write_be16(u + 2, one_in(2) ? PORTS[below(5)] : (uint16_t)(1 + below(65535)));
+        write_be16(u + 4, (uint16_t)(8 + data));
+        for (size_t i = 0; i < data; i++)
+            u[8 + i] = (uint8_t)rnd();
+        g6.len += 8 + data;
+        if (kind[3] == 'l') {
+            static const char *const COVER[] = {"all", "8", "header-and-some", "past-end", "short"};
+            unsigned c = below(5);
+            uint16_t cover[] = {0, 8, (uint16_t)(8 + (data ? below((uint32_t)data) : 0)),
+                                (uint16_t)(8 + data + 1 + below(8)), (uint16_t)(1 + below(7))};
+            write_be16(u + 4, cover[c]);
+            snprintf(name, sizeof name, "udplite-cover-%s", COVER[c]);
+            label6(name);
+            return 136;
+        }
+        if (one_in(10)) {
+            write_be16(u + 4, (uint16_t)(8 + data + 1 + below(8)));
+            label6("udp-length-long");
+        } else if (one_in(10) && data > 0) {
+            write_be16(u + 4, (uint16_t)(8 + below((uint32_t)data)));
+            label6("udp-length-short");
+        } else {
+            label6("udp");
+        }
+        return 17;
+    }
+    if (strcmp(kind, "tcp") == 0) {
+        static const uint8_t FLAGS[] = {0x02, 0x10, 0x04, 0x01, 0x12, 0x18, 0x00, 0x14, 0x11};
+        static const char *const NAMES[] = {"syn", "ack", "rst", "fin", "syn-ack", "psh-ack",
+                                            "none", "rst-ack", "fin-ack"};
+        unsigned f = below(sizeof FLAGS);
+        size_t data = one_in(3) ? below(100) : 0;
+        write_be16(u, (uint16_t)(1024 + below(60000)));
+        write_be16(u + 2, (uint16_t)(1 + below(65535)));
+        write_be32(u + 4, rnd());
+        write_be32(u + 8, one_in(3) ? 0 : rnd());
+        u[12] = 0x50;
+        u[13] = FLAGS[f];
+        write_be16(u + 14, (uint16_t)rnd());
+        for (size_t i = 0; i < data; i++)
+            u[20 + i] = (uint8_t)rnd();
+        g6.len += 20 + data;
+        snprintf(name, sizeof name, "tcp-%s", NAMES[f]);
+        label6(name);
+        return 6;
+    }
+    if (strcmp(kind, "proto") == 0) {
+        static const uint8_t PROTOCOLS[] = {1, 99, 143, 200, 253, 254, 255, 2};
+        uint8_t protocol = PROTOCOLS[below(sizeof PROTOCOLS)];
+        size_t data = below(64);
+        for (size_t i = 0; i < data; i++)
+            u[i] = (uint8_t)rnd();
+        g6.len += data;
+        snprintf(name, sizeof name, "proto-%u", protocol);
+        label6(name);
+        return protocol;
+    }
+    size_t data = below(24);                /* no next header: what follows is ignored */
+    for (size_t i = 0; i < data; i++)
+        u[i] = (uint8_t)rnd();
+    g6.len += data;
+    label6("no-next-header");
+    return 59;
+}
+
+static void make_case6(struct test_case *c)
+{
+    uint64_t saved = rng_state;
+    rng_state = v6_rng_state;
+    uint8_t *p = c->pieces[0].bytes;
+
+    c->sequence = 0;
+    c->has_second = 0;
+    c->count = 1;
+    memset(p, 0, 2048);
+    g6.p = p;
+    g6.len = 40;
+    g6.next_at = 6;
+    snprintf(g6.label, sizeof g6.label, "v6/");
+    static const uint8_t TCLASS[] = {0, 0, 0, 0x10, 0xb8, 0x02, 0x03, 0xff};
+    uint8_t tclass = TCLASS[below(sizeof TCLASS)];
+    uint32_t flow = one_in(3) ? rnd() & 0xfffff : 0;
+    write_be32(p, 6u << 28 | (uint32_t)tclass << 20 | flow);
+    p[7] = one_in(4) ? (uint8_t)below(256) : one_in(4) ? 255 : 64;
+    addresses6(p);
+    /* the chain: usually none, else up to three headers, in RFC 8200's
+     * order or out of it */
+    label6("/");
+    static const char *const HEADERS[] = {"hbh", "dst", "rt", "frag"};
+    unsigned n = one_in(2) ? 0 : 1 + (one_in(3) ? below(3) : 0);
+    for (unsigned i = 0; i < n; i++) {
+        const char *kind = HEADERS[below(4)];
+        if (i && one_in(3))
+            kind = "hbh";                       /* hop-by-hop not first */
+        if (i)
+            label6("+");
+        extension6(kind);
+    }
+    if (n == 0)
+        label6("none");
+    label6("/");
+    size_t upper_at = g6.len;
+    uint8_t protocol = upper6();
+    p[g6.next_at] = protocol;
+    size_t len = g6.len;
+    write_be16(p + 4, (uint16_t)(len - 40));
+    /* the upper layer's checksum, with the pseudo-header */
+    size_t field = protocol == 58 ? 2 : protocol == 6 ? 16 : udp_like(protocol) ? 6 : 0;
+    if (field && upper_at + field + 2 <= len) {
+        size_t covered = len - upper_at;
+        if (protocol == 136 && read_be16(p + upper_at + 4) >= 8 &&
+            read_be16(p + upper_at + 4) <= covered)
+            covered = read_be16(p + upper_at + 4);
+        uint16_t sum = checksum6(p, upper_at, len, protocol, field, covered);
+        if (udp_like(protocol) && sum == 0)
+            sum = 0xffff;
+        write_be16(p + upper_at + field, sum);
+        if (one_in(16)) {
+            write_be16(p + upper_at + field, (uint16_t)(sum ^ (1 + below(0xffff))));
+            label6("/bad-checksum");
+        } else if (udp_like(protocol) && one_in(16)) {
+            write_be16(p + upper_at + field, 0);
+            label6("/zero-checksum");
+        }
+    }
+    /* what may be broken besides */
+    unsigned m = below(24);
+    if (m == 0) {
+        write_be16(p + 4, (uint16_t)(len - 40 + 1 + below(64)));
+        label6("/payload-length-long");
+    } else if (m == 1 && len > 41) {
+        write_be16(p + 4, (uint16_t)(len - 40 - 1 - below((uint32_t)(len - 41))));
+        label6("/payload-length-short");
+    } else if (m == 2 && upper_at > 40) {
+        len = 40 + below((uint32_t)(upper_at - 40));
+        write_be16(p + 4, (uint16_t)(len - 40));
+        label6("/cut-in-headers");
+    } else if (m == 3) {
+        p[0] = (uint8_t)((p[0] & 0x0f) | (one_in(2) ? 0x50 : 0x70));
+        label6("/version");
+    } else if (m == 4) {
+        write_be16(p + 4, 0);
+        label6("/payload-length-0");
+    } else if (m == 5) {
+        for (size_t i = 40; i < len; i++)
+            p[i] = (uint8_t)rnd();
+        label6("/garbage");
+    }
+    c->pieces[0].len = len;
+    snprintf(c->label, sizeof c->label, "%s", g6.label);
+    v6_rng_state = rng_state;
+    rng_state = saved;
+}
+
 /* Linux stamps Record Route and Timestamp options into the datagram as it
  * arrives, and an error quotes the datagram so changed with the header
  * checksum it arrived with. Mapping addresses cannot move such a checksum
@@ -1468,7 +2042,10 @@ static int send_to(struct side *s, const uint8_t *p, size_t len)
 {
     if (s->send_fd == s->read_fd)   /* the oracle tun */
         return write(s->send_fd, p, len) == (ssize_t)len ? 0 : -1;
-    return sendto(s->send_fd, p, len, 0, (struct sockaddr *)&s->link, sizeof s->link) < 0 ? -1 : 0;
+    struct sockaddr_ll link = s->link;
+    if (len >= 1 && (p[0] >> 4) == 6)
+        link.sll_protocol = htons(ETH_P_IPV6);
+    return sendto(s->send_fd, p, len, 0, (struct sockaddr *)&link, sizeof link) < 0 ? -1 : 0;
 }
 
 /* The sentinel draws its identification and data from the generator too;
@@ -1498,13 +2075,24 @@ static size_t sentinel(uint8_t *p, unsigned number)
 static int is_sentinel_reply(const uint8_t *p, size_t len, unsigned number)
 {
     size_t header_len = (size_t)(p[0] & 0x0f) * 4;
-    return len >= header_len + 8 && p[9] == 1 && p[header_len] == 0 &&
+    return (p[0] >> 4) == 4 && len >= header_len + 8 && p[9] == 1 && p[header_len] == 0 &&
            read_be16(p + header_len + 4) == SENTINEL_ID &&
            read_be16(p + header_len + 6) == (uint16_t)number;
 }
 
-/* Reads one packet the side sent back, if it is IPv4: 1, 0 for other
- * traffic, -1 on error. */
+/* What a kernel sends on its own on a tun with IPv6: router solicitations
+ * and multicast listener reports (and their hop-by-hop header), to a
+ * multicast group; no case asked for them. */
+static int is_chatter6(const uint8_t *p, size_t len)
+{
+    uint8_t protocol = 0;
+    size_t upper = walk6((uint8_t *)p, len, &protocol, 0);
+    return p[24] == 0xff && upper && protocol == 58 && upper < len &&
+           (p[upper] == 133 || p[upper] == 143 || p[upper] == 131 || p[upper] == 132);
+}
+
+/* Reads one packet the side sent back, if it is IPv4 or IPv6 (but its
+ * chatter): 1, 0 for other traffic, -1 on error. */
 static int read_one(struct side *s, uint8_t *p, size_t *len)
 {
     ssize_t n;
@@ -1520,6 +2108,8 @@ static int read_one(struct side *s, uint8_t *p, size_t *len)
     if (n < 0)
         return -1;
     *len = (size_t)n;
+    if (is_ipv6(p, *len))
+        return !is_chatter6(p, *len);
     return n >= 20 && (p[0] >> 4) == 4;
 }
 
@@ -1542,6 +2132,8 @@ static int stale_reassembly_timeout(const uint8_t *p, size_t len, const struct t
 {
     size_t hl = (size_t)(p[0] & 0x0f) * 4;
 
+    if (is_ipv6(p, len))
+        return 0;                       /* IPv6 cases are single packets */
     if (p[9] != 1 || len < hl + 8 + 20 || (read_be16(p + 6) & 0x1fff) != 0 || p[hl] != 11 ||
         p[hl + 1] != 1)
         return 0;                       /* (a later fragment's data may start 11, 1 too) */
@@ -1679,7 +2271,10 @@ static int run_case(const struct test_case *c, struct side *step, struct side *k
                 map_packet(mapped.bytes, piece->len);
             if (i == f)
                 sides[s]->sent_checksum = piece->len >= 12 ? read_be16(mapped.bytes + 10) : 0;
-            if (piece->len > 0 && send_to(sides[s], mapped.bytes, piece->len) < 0)
+            /* (the oracle tun refuses a version but 4 and 6, EINVAL: that
+             * is the kernel's silence, said nothing of) */
+            if (piece->len > 0 && send_to(sides[s], mapped.bytes, piece->len) < 0 &&
+                (mapped.bytes[0] >> 4 == 4 || mapped.bytes[0] >> 4 == 6))
                 fprintf(stderr, "difftest: case %u: the %s side refused %zu bytes (%s)\n",
                         c->number, sides[s]->name, piece->len, strerror(errno));
         }
@@ -1712,7 +2307,8 @@ static int run_case(const struct test_case *c, struct side *step, struct side *k
                 keep_stray(s, &mapped);
                 continue;
             }
-            mapped.quote_as_sent = quote_as_sent_in_case(c, s, side, mapped.bytes, len);
+            mapped.quote_as_sent = is_ipv6(mapped.bytes, len)
+                                       ? 0 : quote_as_sent_in_case(c, s, side, mapped.bytes, len);
             if (s == 1)
                 map_packet(mapped.bytes, len);
             if (is_sentinel_reply(mapped.bytes, len, c->number)) {
@@ -1738,8 +2334,14 @@ static struct {
 } tally;
 
 /* What a reply is, in a word: "echo-reply", "parameter-problem", ... */
+static void outcome6(const struct packet *r, char *out, size_t out_len);
+
 static void outcome_of(const struct packet *r, char *out, size_t out_len)
 {
+    if (is_ipv6(r->bytes, r->len)) {
+        outcome6(r, out, out_len);
+        return;
+    }
     size_t header_len = (size_t)(r->bytes[0] & 0x0f) * 4;
     const uint8_t *icmp = r->bytes + header_len;
     static const char *UNREACHABLE[] = {"net-unreachable", "host-unreachable",
@@ -1765,6 +2367,8 @@ static void outcome_of(const struct packet *r, char *out, size_t out_len)
 
 static int is_fragment(const uint8_t *p)
 {
+    if ((p[0] >> 4) == 6)
+        return 0;               /* an IPv6 reply in fragments: each on its own, for now */
     return (read_be16(p + 6) & 0x3fff) != 0;
 }
 
@@ -2058,6 +2662,120 @@ static void compare_quotes(struct found *f, const uint8_t *request, uint8_t *x, 
     }
 }
 
+/* ---- IPv6 replies ------------------------------------------------------- */
+
+/* What an IPv6 reply is, in a word, as outcome_of says it for IPv4:
+ * "echo-reply", "port-unreachable", "parameter-problem-1", "tcp-reset",
+ * "neighbor-advertisement", "icmpv6-T-C", "ipv6-protocol-N". */
+static void outcome6(const struct packet *r, char *out, size_t out_len)
+{
+    uint8_t protocol = 0;
+    size_t upper = walk6((uint8_t *)r->bytes, r->len, &protocol, 0);
+    const uint8_t *u = r->bytes + upper;
+    static const char *UNREACHABLE[] = {"no-route", "admin-prohibited", "beyond-scope",
+                                        "address-unreachable", "port-unreachable"};
+
+    if (upper && protocol == 6 && r->len >= upper + 14)
+        snprintf(out, out_len, u[13] & 0x04 ? "tcp-reset" : "tcp-flags-%02x", u[13]);
+    else if (!upper || protocol != 58 || r->len < upper + 8)
+        snprintf(out, out_len, "ipv6-protocol-%u", upper ? protocol : 256);
+    else if (u[0] == 129)
+        snprintf(out, out_len, "echo-reply");
+    else if (u[0] == 1 && u[1] < 5)
+        snprintf(out, out_len, "%s", UNREACHABLE[u[1]]);
+    else if (u[0] == 2)
+        snprintf(out, out_len, "packet-too-big");
+    else if (u[0] == 3)
+        snprintf(out, out_len, "time-exceeded-%u", u[1]);
+    else if (u[0] == 4)
+        snprintf(out, out_len, "parameter-problem-%u", u[1]);
+    else if (u[0] == 136)
+        snprintf(out, out_len, "neighbor-advertisement");
+    else
+        snprintf(out, out_len, "icmpv6-%u-%u", u[0], u[1]);
+}
+
+/* The kernel's reply, mapped back, must verify (a check of the mapping). */
+static int kernel_reply_verifies6(const uint8_t *p, size_t len)
+{
+    return checksum6_ok(p, len);
+}
+
+/* The IPv6 header of two replies (or two quotes), field by field. */
+static void compare_header6(struct found *f, const uint8_t *a, size_t a_len, const uint8_t *b,
+                            size_t b_len, const char *prefix)
+{
+    char field[64];
+    uint32_t x = read_be32(a), y = read_be32(b);
+
+#define FIELD6(name) (snprintf(field, sizeof field, "%s%s", prefix, name), field)
+    if ((x >> 20 & 0xff) != (y >> 20 & 0xff))
+        differs(f, FIELD6("traffic class"));
+    if ((x & 0xfffff) != (y & 0xfffff))
+        differs(f, FIELD6("flow label"));
+    compare_span(f, a, a_len, b, b_len, 4, 6, FIELD6("payload length"));
+    compare_span(f, a, a_len, b, b_len, 6, 7, FIELD6("next header"));
+    compare_span(f, a, a_len, b, b_len, 7, 8, FIELD6("hop limit"));
+    compare_span(f, a, a_len, b, b_len, 8, 24, FIELD6("source"));
+    compare_span(f, a, a_len, b, b_len, 24, 40, FIELD6("destination"));
+#undef FIELD6
+}
+
+/* Both sent the same kind of IPv6 reply: which fields differ. */
+static int compare_replies6(struct packet *step, struct packet *kernel, char ids[][ID_LEN],
+                            int max, const char *label)
+{
+    uint8_t *a = step->bytes, *b = kernel->bytes;
+    struct found f = {ids, 0, max, label};
+    uint8_t pa = 0, pb = 0;
+    size_t ua = walk6(a, step->len, &pa, 0), ub = walk6(b, kernel->len, &pb, 0);
+
+    if (!checksum6_ok(a, step->len))
+        differs(&f, "checksum-invalid");
+    if (step->len != kernel->len)
+        differs(&f, "length");
+    compare_header6(&f, a, step->len, b, kernel->len, "");
+    if (!ua || !ub || ua != ub || pa != pb) {
+        compare_span(&f, a, step->len, b, kernel->len, 40, MAX_PACKET, "extension headers");
+        return f.n;
+    }
+    compare_span(&f, a, ua, b, ub, 40, ua, "extension headers");
+    uint8_t *x = a + ua, *y = b + ub;
+    size_t x_len = step->len - ua, y_len = kernel->len - ub;
+    if (pa == 6) {
+        compare_span(&f, x, x_len, y, y_len, 0, 4, "tcp ports");
+        compare_span(&f, x, x_len, y, y_len, 4, 8, "tcp sequence number");
+        compare_span(&f, x, x_len, y, y_len, 8, 12, "tcp acknowledgment number");
+        compare_span(&f, x, x_len, y, y_len, 12, 14, "tcp flags");
+        compare_span(&f, x, x_len, y, y_len, 14, 16, "tcp window");
+        compare_span(&f, x, x_len, y, y_len, 18, 20, "tcp urgent pointer");
+        compare_span(&f, x, x_len, y, y_len, 20, MAX_PACKET, "tcp options");
+        return f.n;
+    }
+    if (pa != 58 || x_len < 8 || y_len < 8) {
+        compare_span(&f, x, x_len, y, y_len, 0, MAX_PACKET, "data");
+        return f.n;
+    }
+    compare_span(&f, x, x_len, y, y_len, 1, 2, "code");
+    if (x[0] >= 128) {                  /* echo reply, neighbor advertisement, ... */
+        compare_span(&f, x, x_len, y, y_len, 4, MAX_PACKET, "data");
+        return f.n;
+    }
+    compare_span(&f, x, x_len, y, y_len, 4, 8, x[0] == 4 ? "pointer" : x[0] == 2 ? "mtu" : "unused");
+    /* the packet the error quotes */
+    const uint8_t *q = x + 8, *r = y + 8;
+    size_t q_len = x_len - 8, r_len = y_len - 8;
+    if (q_len != r_len)
+        differs(&f, "quoted size");
+    if (q_len < 40 || r_len < 40) {
+        compare_span(&f, q, q_len, r, r_len, 0, MAX_PACKET, "quoted data");
+        return f.n;
+    }
+    compare_header6(&f, q, q_len, r, r_len, "quoted ");
+    compare_span(&f, q, q_len, r, r_len, 40, MAX_PACKET, "quoted payload");
+    return f.n;
+}
+
 /* What follows the IP header when both sent the same kind of reply. The
  * echo reply's fields keep the names they had before errors were compared
  * (the tables of steps 06 to 08 use them). */
@@ -2126,6 +2844,12 @@ static int compare_replies(const uint8_t *request, struct packet *step, struct p
     size_t ah = (size_t)(a[0] & 0x0f) * 4, bh = (size_t)(b[0] & 0x0f) * 4;
     struct found f = {ids, 0, max, label};
 
+    if (is_ipv6(a, step->len) || is_ipv6(b, kernel->len)) {
+        if (is_ipv6(a, step->len) && is_ipv6(b, kernel->len))
+            return compare_replies6(step, kernel, ids, max, label);
+        differs(&f, "ip version");
+        return f.n;
+    }
     if (!inet_checksum_ok(a, ah) ||
         (a[9] == 6 || udp_like(a[9]) ? !transport_checksum_ok(a, step->len)
                                  : !inet_checksum_ok(a + ah, step->len - ah)))
@@ -2420,7 +3144,7 @@ static int run_burst(struct side *step, struct side *kernel, unsigned long n,
 
 struct options {
     const char *tun, *oracle, *table, *step, *repro;
-    unsigned long seed, count, burst, sources, over, fragments, ipfrag_time, only;
+    unsigned long seed, count, burst, sources, over, fragments, ipfrag_time, only, ipv6;
     int strict, verbose, fragments_set, only_set;
 };
 
@@ -2442,6 +3166,7 @@ static int parse_arguments(int argc, char **argv, struct options *o)
         else if (strcmp(a, "--count") == 0) o->count = strtoul(v, NULL, 0);
         else if (strcmp(a, "--fragments") == 0) { o->fragments = strtoul(v, NULL, 0); o->fragments_set = 1; }
         else if (strcmp(a, "--ipfrag-time") == 0) o->ipfrag_time = strtoul(v, NULL, 0);
+        else if (strcmp(a, "--ipv6") == 0) o->ipv6 = strtoul(v, NULL, 0);
         else if (strcmp(a, "--only") == 0) { o->only = strtoul(v, NULL, 0); o->only_set = 1; }
         else if (strcmp(a, "--burst") == 0) o->burst = strtoul(v, NULL, 0);
         else if (strcmp(a, "--sources") == 0) o->sources = strtoul(v, NULL, 0);
@@ -2501,10 +3226,13 @@ static int one_case(struct test_case *c, struct side *step, struct side *kernel,
     tally.cases++;
     const uint8_t *request = request_of(c);
     size_t request_len = c->sequence ? c->request.len : c->pieces[0].len;
-    int sent_ok = c->count == 1 || c->sequence ? transport_checksum_ok(request, request_len) : -1;
+    int v6 = is_ipv6(request, request_len);
+    int sent_ok = v6 ? 1 : c->count == 1 || c->sequence ? transport_checksum_ok(request, request_len) : -1;
     for (int i = 0; i < kernel->datagram_count; i++)
         if (kernel->datagrams[i].complete &&
-            !kernel_reply_verifies(kernel->whole[i].bytes, kernel->whole[i].len, sent_ok) &&
+            !(is_ipv6(kernel->whole[i].bytes, kernel->whole[i].len)
+                  ? kernel_reply_verifies6(kernel->whole[i].bytes, kernel->whole[i].len)
+                  : kernel_reply_verifies(kernel->whole[i].bytes, kernel->whole[i].len, sent_ok)) &&
             ++tally.mapping_broken <= MAX_SHOWN) {
             printf("MAPPING case %u (%s): the kernel's reply does not verify once mapped "
                    "back (a bug of difftest's mapping)\n", c->number, c->label);
@@ -2633,7 +3361,7 @@ int main(int argc, char **argv)
     if (parse_arguments(argc, argv, &o) < 0) {
         fprintf(stderr, "usage: difftest -i TUN -k ORACLE_TUN --table FILE --step NAME "
                         "[--seed S] [--count N] [--fragments M] [--ipfrag-time S] "
-                        "[--strict-table] [--repro DIR] [--verbose] [--only CASE]\n"
+                        "[--ipv6 K] [--strict-table] [--repro DIR] [--verbose] [--only CASE]\n"
                         "       difftest -i TUN -k ORACLE_TUN --burst N [--sources K] [--over MS]\n");
         return 2;
     }
@@ -2672,6 +3400,7 @@ int main(int argc, char **argv)
            "MTU %u\n", o.step, o.seed, o.count, o.fragments, link_mtu);
     rng_state = o.seed * 0x9e3779b97f4a7c15ull + 1;
     sequence_rng_state = o.seed * 0xbf58476d1ce4e5b9ull + 7;
+    v6_rng_state = o.seed * 0x94d049bb133111ebull + 11;
     unsigned long sequences = 0;
     struct side *sides[2] = {&step, &kernel};
     for (unsigned long n = 0; n < o.count || sequences < o.fragments; n++) {
@@ -2698,6 +3427,17 @@ int main(int argc, char **argv)
                 compare_strays(o.repro, o.ipfrag_time);
             }
         }
+    }
+    /* The IPv6 cases, after the others (numbered on from them); a tun
+     * below 1280 bytes carries no IPv6 (RFC 8200 5). */
+    unsigned long v6_first = o.count + sequences;
+    if (o.ipv6 && link_mtu < 1280)
+        printf("difftest: MTU %u carries no IPv6 (1280 at least): no IPv6 case\n", link_mtu);
+    for (unsigned long k = 0; k < o.ipv6 && link_mtu >= 1280; k++) {
+        c.number = (unsigned)(v6_first + k);
+        make_case6(&c);
+        if ((!o.only_set || o.only == c.number) && one_case(&c, &step, &kernel, &o) < 0)
+            return 1;
     }
     if (o.ipfrag_time) {
         drain(sides, (long)o.ipfrag_time * 1000 + 1500);

@@ -8,7 +8,9 @@
 #
 # Besides the DIFF_COUNT single-packet cases, DIFF_FRAGMENTS (a tenth of
 # them by default) datagrams cut into fragment sequences, with both tuns at
-# MTU DIFF_MTU (1500); DIFF_STEPS="09 10" runs only those steps.
+# MTU DIFF_MTU (1500); DIFF_STEPS="09 10" runs only those steps. DIFF_IPV6
+# IPv6 cases (a quarter of DIFF_COUNT by default) follow, at MTU 1280 or
+# more: every step is asked (steps 06 to 10 ignore IPv6, one row each).
 #
 # .ci/run adds a longer run with a fresh seed, which it prints.
 set -uo pipefail
@@ -30,8 +32,15 @@ ip link set lo up
 ip tuntap add mode tun name tun1
 ip addr add 198.51.100.1/24 dev tun1
 ip addr add 198.51.100.7/24 dev tun1    # the image of the step's second address
+# IPv6 (tools/difftest.c maps 2001:db8::/64 to 2001:db8:1::/64): no
+# link-local address and no duplicate address detection, so that the
+# kernel owns 2001:db8:1::1 at once and sends as little of its own as it
+# can; no ICMPv6 rate limit either.
+ip link set tun1 addrgenmode none
 ip link set tun1 up
-sysctl -qw net.ipv6.conf.tun1.disable_ipv6=1
+ip addr add 2001:db8:1::1/64 dev tun1 nodad
+ip addr add 2001:db8:1::7/64 dev tun1 nodad   # the image of the step's second address
+sysctl -qw net.ipv6.icmp.ratelimit=0
 sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=1000000 \
     net.ipv4.icmp_msgs_burst=1000000
 # A datagram a piece of which never comes is freed after ipfrag_time
@@ -53,11 +62,13 @@ sysctl -qw net.ipv4.ipfrag_high_thresh=$ipfrag_high_thresh
 # asks for one MTU.
 mtu=${DIFF_MTU:-1500}
 fragments=${DIFF_FRAGMENTS:-$((count / 10))}
+ipv6=${DIFF_IPV6:-$((count / 4))}
 
-# run_pass STEP MTU COUNT FRAGMENTS [--strict-table]: one difftest run
-# against STEP: COUNT single-packet cases and FRAGMENTS fragment sequences.
+# run_pass STEP MTU COUNT FRAGMENTS IPV6 [--strict-table]: one difftest run
+# against STEP: COUNT single-packet cases, FRAGMENTS fragment sequences and
+# IPV6 IPv6 cases.
 run_pass() {
-    local name=$1 pass_mtu=$2 pass_count=$3 pass_fragments=$4 pass_strict=${5:-} limits=()
+    local name=$1 pass_mtu=$2 pass_count=$3 pass_fragments=$4 pass_ipv6=$5 pass_strict=${6:-} limits=()
     # Two addresses of its own (tools/difftest.c maps 192.0.2.7 to the
     # kernel's 198.51.100.7), as the lab's default plus one.
     # From step 09 on the step has ICMP rate limits as the kernel does: off
@@ -65,11 +76,15 @@ run_pass() {
     # compares the limits themselves).
     [[ $name < 09 ]] || limits=(--icmp-ratelimit 0 --icmp-msgs-per-sec 0)
     [[ $name < 10 ]] || limits+=(--ipfrag-time "$ipfrag_time" --ipfrag-high-thresh "$ipfrag_high_thresh")
+    # From step 11 on, its IPv6 addresses too (the kernel's images:
+    # 2001:db8:1::1 and 2001:db8:1::7).
+    [[ $name < 11 ]] || limits+=(--address 2001:db8::2/64 --address 2001:db8::7/64)
     ip link set tun1 mtu "$pass_mtu"
     STEP_BIN_DIR=build/asan/bin start_step "$name" --address 192.0.2.2/24 --address 192.0.2.7/24 \
         "${limits[@]}"
     sysctl -qw net.ipv6.conf.tun0.disable_ipv6=1
     ip route replace default dev tun1
+    ip -6 route replace default dev tun1
     if [ "$pass_mtu" != 1500 ]; then
         ip link set tun0 mtu "$pass_mtu"
         sleep 1.2                       # the step reads its tun's MTU once a second
@@ -78,11 +93,11 @@ run_pass() {
     [ "$pass_mtu" = "$mtu" ] || what="$name at MTU $pass_mtu"
     out=$("$root/build/tools/difftest" -i tun0 -k tun1 --table "$root/docs/differences.md" \
               --step "$name" --seed "$seed" --count "$pass_count" --fragments "$pass_fragments" \
-              --ipfrag-time "$ipfrag_time" --repro "$repro" $pass_strict 2>&1)
+              --ipfrag-time "$ipfrag_time" --ipv6 "$pass_ipv6" --repro "$repro" $pass_strict 2>&1)
     status=$?
     printf '%s\n' "$out" | sed 's/^/    /'
     summary=$(printf '%s\n' "$out" | grep '^difftest: [0-9]* cases (' | tail -n 1)
-    again="again: DIFF_SEED=$seed DIFF_COUNT=$pass_count DIFF_FRAGMENTS=$pass_fragments DIFF_MTU=$pass_mtu DIFF_STEPS=${name%%-*} bash tests/e2e/test_differential.sh"
+    again="again: DIFF_SEED=$seed DIFF_COUNT=$pass_count DIFF_FRAGMENTS=$pass_fragments DIFF_IPV6=$pass_ipv6 DIFF_MTU=$pass_mtu DIFF_STEPS=${name%%-*} bash tests/e2e/test_differential.sh"
     if [ $status = 0 ]; then
         ok "$what: every difference from the kernel is in docs/differences.md (${summary#difftest: })"
     elif grep -q '^UNEXPLAINED' <<<"$out"; then
@@ -103,9 +118,9 @@ for dir in "$root"/steps/[0-9][0-9]-*/; do
     if [ -n "${DIFF_STEPS:-}" ] && ! grep -qw "${name%%-*}" <<<"$DIFF_STEPS"; then
         continue
     fi
-    run_pass "$name" "$mtu" "$count" "$fragments" $strict
+    run_pass "$name" "$mtu" "$count" "$fragments" "$ipv6" $strict
     if [[ ! $name < 10 ]] && [ -z "${DIFF_MTU:-}" ]; then
-        run_pass "$name" 1006 $((count / 10)) "$fragments"
+        run_pass "$name" 1006 $((count / 10)) "$fragments" 0
     fi
 done
 finish
