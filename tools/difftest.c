@@ -1788,6 +1788,10 @@ static void addresses6(uint8_t *p)
     unsigned d = one_in(2) ? 0 : below(sizeof DSTS / sizeof DSTS[0]);
     memcpy(p + 24, DSTS[d].a, 16);
     label6(DSTS[d].name);
+    if (d < 4 && one_in(16)) {
+        p[7] = 255;                 /* as neighbor discovery's messages must have */
+        label6("-hop255");
+    }
     if (one_in(8)) {
         unsigned s = below(sizeof SRCS / sizeof SRCS[0]);
         memcpy(p + 8, SRCS[s].a, 16);
@@ -1796,6 +1800,13 @@ static void addresses6(uint8_t *p)
     } else {
         memcpy(p + 8, PEER6, 16);
     }
+}
+
+/* A case sent with hop limit 255 (RFC 4861 7.1.1): its ICMPv6 is a
+ * neighbor solicitation, half the time. */
+static int p_hop255(void)
+{
+    return g6.p[7] == 255 && strstr(g6.label, "-hop255") && one_in(2);
 }
 
 /* The upper layer: its protocol number, its bytes at g6.p + g6.len, named. */
@@ -1822,6 +1833,8 @@ static uint8_t upper6(void)
                                             128, 139, 200, 255};
             u[0] = TYPES[below(sizeof TYPES)];
             u[1] = (uint8_t)(one_in(2) ? 0 : rnd());
+            if (p_hop255())
+                u[0] = 135;                     /* a neighbor solicitation Linux answers */
             if (u[0] == 135 || u[0] == 136)     /* the target: our own address, mostly */
                 data = 16 + (one_in(2) ? 8 : 0);
             snprintf(name, sizeof name, "icmpv6-%u-%u", u[0], u[1]);
