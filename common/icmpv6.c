@@ -130,7 +130,9 @@ static size_t find_icmpv6(const struct ipv6_view *ip, int *fragmented)
             len = ((size_t)p[at + 1] + 2) * 4;
             break;
         case IPV6_NEXT_FRAGMENT:
-            if (at + 8 > end)
+            /* Linux's ipv6_skip_exthdr reads only the next header and the
+             * offset: a header cut after them is walked past. */
+            if (at + 4 > end)
                 return 0;
             if ((read_be16(p + at + 2) & 0xfff8) != 0)
                 return 0;           /* a later fragment: no header of ours here */

@@ -319,6 +319,18 @@ static void what_never_gets_an_error(void **state)
     assert_int_equal(ipv6_parse(request, 48, &ip), IPV6_OK);
     assert_string_equal(icmpv6_error_forbidden(&ip, &error, 0),
                         "it is an ICMPv6 message too short to show its type");
+    /* An atomic fragment's header cut after 6 bytes: its next header (58)
+     * and offset are there, so Linux's ipv6_skip_exthdr walks past it to an
+     * ICMPv6 message that is not there, and is_ineligible sends nothing
+     * (measured: difftest --seed 20261130, case 22005, kernel silent). */
+    len = load6("requests", "ipv6-fragment-atomic", request);
+    assert_int_equal(request[6], 44);
+    assert_int_equal(request[40], 58);
+    assert_int_equal(read_be16(request + 42), 0);
+    write_be16(request + 4, 6);
+    assert_int_equal(ipv6_parse(request, 46, &ip), IPV6_OK);
+    assert_string_equal(icmpv6_error_forbidden(&ip, &error, 0),
+                        "it is an ICMPv6 message too short to show its type");
     /* Sources that name no one host. */
     len = load6("requests", "ipv6-udp-closed", request);
     memset(request + 8, 0, 16);
