@@ -232,6 +232,11 @@ static int walk_fragment(struct cursor *c, struct ipv6_walk *walk)
 {
     const uint8_t *h = c->packet + c->at;
 
+    /* A second fragment header: the packet is whole already. Linux's
+     * ipv6_frag_rcv() refuses it first of all (IP6SKB_FRAGMENTED), with a
+     * parameter problem pointing at it (RFC 8200 4.1: each header once). */
+    if (walk->atomic_fragment)
+        return problem(walk, IPV6_PARAMETER_ERRONEOUS_FIELD, c->at), 0;
     /* Linux's ipv6_frag_rcv() answers a fragment header cut short with a
      * parameter problem pointing at it. */
     if (c->at + 8 > c->end)

@@ -422,6 +422,21 @@ static void what_the_walk_reports(void **state)
     assert_int_equal(walk.fragment.identification, 0x12345678);
     assert_int_equal(walk.offset, 48);
 
+    /* A second fragment header after an atomic one: Linux's ipv6_frag_rcv
+     * refuses it (the packet is already marked IP6SKB_FRAGMENTED) with a
+     * parameter problem code 0 pointing at it (measured: difftest --seed
+     * 20261130, case 23547, two atomic fragment headers before an echo
+     * request: the kernel's 4/0 pointer 48). */
+    len = load6("requests", "ipv6-fragment-atomic", packet);
+    memmove(packet + 48, packet + 40, len - 40);
+    memcpy(packet + 40, packet + 48, 8);
+    packet[40] = 44;                /* the first names a second fragment header */
+    write_be16(packet + 4, (uint16_t)(read_be16(packet + 4) + 8));
+    assert_int_equal(ipv6_parse(packet, len + 8, &ip), IPV6_OK);
+    assert_int_equal(ipv6_walk_headers(&ip, &walk), IPV6_WALK_PARAMETER_PROBLEM);
+    assert_int_equal(walk.code, 0);
+    assert_int_equal(walk.pointer, 48);
+
     /* A real fragment stops the walk: offset 0 with M set, then offset
      * 1232 (154 units) without, identification 0xdeadbeef. */
     len = load6("requests", "ipv6-fragment-atomic", packet);
