@@ -2734,6 +2734,20 @@ static void compare_header6(struct found *f, const uint8_t *a, size_t a_len, con
 #undef FIELD6
 }
 
+/* A quote that ends one byte into its upper layer's checksum: that byte
+ * cannot be mapped (moving a checksum needs both its bytes), so it is not
+ * compared (seed 20261130, case 26359: a payload length of 11 cut an
+ * ICMPv6 echo request after the first byte of its checksum). */
+static void blank_half_checksum(uint8_t *q, size_t q_len)
+{
+    uint8_t protocol = 0;
+    size_t upper = q_len >= 40 ? walk6(q, q_len, &protocol, 0) : 0;
+    size_t field = protocol == 58 ? 2 : protocol == 6 ? 16 : udp_like(protocol) ? 6 : 0;
+
+    if (upper && field && upper + field + 1 == q_len)
+        q[q_len - 1] = 0;
+}
+
 /* Both sent the same kind of IPv6 reply: which fields differ. */
 static int compare_replies6(struct packet *step, struct packet *kernel, char ids[][ID_LEN],
                             int max, const char *label)
@@ -2776,8 +2790,10 @@ static int compare_replies6(struct packet *step, struct packet *kernel, char ids
     }
     compare_span(&f, x, x_len, y, y_len, 4, 8, x[0] == 4 ? "pointer" : x[0] == 2 ? "mtu" : "unused");
     /* the packet the error quotes */
-    const uint8_t *q = x + 8, *r = y + 8;
+    uint8_t *q = x + 8, *r = y + 8;
     size_t q_len = x_len - 8, r_len = y_len - 8;
+    blank_half_checksum(q, q_len);
+    blank_half_checksum(r, r_len);
     if (q_len != r_len)
         differs(&f, "quoted size");
     if (q_len < 40 || r_len < 40) {
