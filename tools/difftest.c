@@ -1566,6 +1566,12 @@ static void map_packet6(uint8_t *p, size_t len, int quoted)
             map_packet6(u + 8, u_len - 8, 1);
             move_checksum(u + 2, before + upper + 8, u + 8, u_len - 8, 0);
         }
+        /* neighbor solicitations and advertisements name a target
+         * address (RFC 4861 4.3, 4.4) */
+        if ((u[0] == 135 || u[0] == 136) && u_len >= 24) {
+            map_address6(u + 8);
+            move_checksum(u + 2, before + upper + 8, u + 8, 16, 0);
+        }
         move_checksum(u + 2, before + 8, p + 8, 32, 0);
     } else if (udp_like(protocol) && u_len >= 8) {
         move_checksum(u + 6, before + 8, p + 8, 32, protocol == 17);
@@ -1833,8 +1839,10 @@ static uint8_t upper6(void)
                                             128, 139, 200, 255};
             u[0] = TYPES[below(sizeof TYPES)];
             u[1] = (uint8_t)(one_in(2) ? 0 : rnd());
-            if (p_hop255())
+            if (p_hop255()) {
                 u[0] = 135;                     /* a neighbor solicitation Linux answers */
+                u[1] = 0;
+            }
             if (u[0] == 135 || u[0] == 136)     /* the target: our own address, mostly */
                 data = 16 + (one_in(2) ? 8 : 0);
             snprintf(name, sizeof name, "icmpv6-%u-%u", u[0], u[1]);
