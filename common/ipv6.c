@@ -237,6 +237,12 @@ static int walk_fragment(struct cursor *c, struct ipv6_walk *walk)
      * parameter problem pointing at it (RFC 8200 4.1: each header once). */
     if (walk->atomic_fragment)
         return problem(walk, IPV6_PARAMETER_ERRONEOUS_FIELD, c->at), 0;
+    /* A payload length of 0 (the length then comes from a hop-by-hop
+     * jumbo option, or from what was read) forbids fragments: Linux's
+     * ipv6_frag_rcv() says so next ("Jumbo payload inhibits frag.
+     * header"; RFC 2675 3). */
+    if (read_be16(c->packet + 4) == 0)
+        return problem(walk, IPV6_PARAMETER_ERRONEOUS_FIELD, c->at), 0;
     /* Linux's ipv6_frag_rcv() answers a fragment header cut short with a
      * parameter problem pointing at it. */
     if (c->at + 8 > c->end)

@@ -437,6 +437,20 @@ static void what_the_walk_reports(void **state)
     assert_int_equal(walk.code, 0);
     assert_int_equal(walk.pointer, 48);
 
+    /* A payload length of 0, a hop-by-hop header (Pad1s) and an atomic
+     * fragment: Linux refuses the fragment header, 4/0 pointing at it
+     * (measured: difftest --seed 101 --ipv6, case 15542, pointer 48). */
+    len = load6("requests", "ipv6-fragment-atomic", packet);
+    memmove(packet + 48, packet + 40, len - 40);
+    memset(packet + 40, 0, 8);
+    packet[40] = packet[6];         /* the hop-by-hop header names the fragment header */
+    packet[6] = 0;
+    write_be16(packet + 4, 0);
+    assert_int_equal(ipv6_parse(packet, len + 8, &ip), IPV6_OK);
+    assert_int_equal(ipv6_walk_headers(&ip, &walk), IPV6_WALK_PARAMETER_PROBLEM);
+    assert_int_equal(walk.code, 0);
+    assert_int_equal(walk.pointer, 48);
+
     /* A real fragment stops the walk: offset 0 with M set, then offset
      * 1232 (154 units) without, identification 0xdeadbeef. */
     len = load6("requests", "ipv6-fragment-atomic", packet);
