@@ -1517,6 +1517,16 @@ static void map_address6(uint8_t *a)
         a[15] = (uint8_t)(3 - a[15]);
 }
 
+/* The first `n` bytes of an address a quote cut short: its prefix maps as
+ * the whole address would (the ::1 and ::2 exchange is in its last byte). */
+static void map_address6_cut(uint8_t *a, size_t n)
+{
+    uint8_t whole[16] = {0};
+    memcpy(whole, a, n < 16 ? n : 16);
+    map_address6(whole);
+    memcpy(a, whole, n < 16 ? n : 16);
+}
+
 /* Where the upper layer of an IPv6 packet starts, and its number (0: none
  * to find, a header cut short or a later fragment), as Linux's
  * ipv6_skip_exthdr() walks: hop-by-hop, routing, destination options, a
@@ -1534,8 +1544,8 @@ static size_t walk6(uint8_t *p, size_t len, uint8_t *protocol, int map)
             return 0;
         size_t header_len = next == 44 ? 8 : ((size_t)p[at + 1] + 1) * 8;
         if (map && next == 43 && (p[at + 2] == 0 || p[at + 2] == 2 || p[at + 2] == 4))
-            for (size_t a = at + 8; a + 16 <= at + header_len && a + 16 <= len; a += 16)
-                map_address6(p + a);
+            for (size_t a = at + 8; a < at + header_len && a < len; a += 16)
+                map_address6_cut(p + a, (len < at + header_len ? len : at + header_len) - a);
         next = p[at];
         at += header_len;
     }
@@ -1568,9 +1578,10 @@ static void map_packet6(uint8_t *p, size_t len, int quoted)
         }
         /* neighbor solicitations and advertisements name a target
          * address (RFC 4861 4.3, 4.4) */
-        if ((u[0] == 135 || u[0] == 136) && u_len >= 24) {
-            map_address6(u + 8);
-            move_checksum(u + 2, before + upper + 8, u + 8, 16, 0);
+        if ((u[0] == 135 || u[0] == 136) && u_len > 8) {
+            size_t n = u_len - 8 < 16 ? u_len - 8 : 16;     /* a quote may cut it */
+            map_address6_cut(u + 8, n);
+            move_checksum(u + 2, before + upper + 8, u + 8, n, 0);
         }
         move_checksum(u + 2, before + 8, p + 8, 32, 0);
     } else if (udp_like(protocol) && u_len >= 8) {
