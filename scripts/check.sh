@@ -18,7 +18,8 @@
 # from /proc/PID/status, never from what it says; from 09, traceroute,
 # tracepath, nc and a connected UDP socket, each beside what it gets from
 # Linux in the same run, and every error's quote as tshark decodes it; from
-# 10, ping -s 4000 (fragments both ways) beside Linux too.
+# 10, ping -s 4000 (fragments both ways) beside Linux too; from 11, ping -6
+# 2001:db8::2 in both socket modes and Wireshark's ICMPv6 checksum verdict.
 #
 # Nothing here runs unbounded: every stage has a time limit (below), says
 # which stage ran out of time and what that usually means, and Ctrl-C ends
@@ -401,6 +402,25 @@ tool_hint() {
     esac
 }
 
+# ipv6_checks: step 11 on, ping -6 2001:db8::2 in both socket modes (tun0
+# has 2001:db8::1/64), as Linux answers it (tests/e2e/test_step11.sh
+# measures Linux beside the step: both kinds reply), and Wireshark's
+# verdict. A checksum summed without the pseudo-header is the mistake to
+# name: the kernel drops such replies in both socket modes (nstat:
+# Icmp6InCsumErrors), so ping shows nothing, and only tshark says why.
+ipv6_checks() {
+    local got_raw got_dgram got_wireshark hint
+    LAB_TARGET=2001:db8::2 lab v6
+    IFS='|' read -r _ got_raw got_dgram got_wireshark <"$work/v6.row" 2>/dev/null || true
+    hint=""
+    [ "${got_wireshark:-}" != "ICMPv6 checksum incorrect" ] ||
+        hint="hint: tshark says the ICMPv6 checksum is incorrect: ICMPv6 sums a pseudo-header first (source and destination address, the ICMPv6 length, next header 58; RFC 8200 8.1), and the kernel drops a reply without it in both socket modes"
+    live "ping -6 2001:db8::2, raw socket" "replies (2 of 2)" "${got_raw:-nothing}" v6 "ping 2001:db8::2 with a raw"
+    live "ping -6 2001:db8::2, datagram socket" "replies (2 of 2)" "${got_dgram:-nothing}" v6 "ping 2001:db8::2 with a datagram"
+    live "ping -6, Wireshark on the reply" "ICMPv6 checksum correct" "${got_wireshark:-nothing}" v6 "tshark on the first reply"
+    [ -z "$hint" ] || echo "$hint"
+}
+
 # options_checks: step 07's Record Route, and its refusals.
 options_checks() {
     local out
@@ -522,6 +542,7 @@ else
             live "ping -s 57, datagram socket" "replies (2 of 2)" "${got_dgram:-nothing}" s57 "ping 192.0.2.2 with a datagram"
             live "ping -s 57, Wireshark on the reply" "ICMP checksum correct" "${got_wireshark:-nothing}" s57 "tshark on the first reply"
         fi
+        [ "$number" -lt 11 ] || ipv6_checks
     fi
     grep -h '^lab: .* ran out of time' "$work"/*.out 2>/dev/null | sort -u | sed 's/^lab: /      (time limit: /; s/$/)/'
 fi

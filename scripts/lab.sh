@@ -206,6 +206,10 @@ tun_kind >"$work/kind"
 # (A step that crashes at its first packet takes tun0 with it: the report
 # below says so; these commands must not end the lab first.)
 ip addr add 192.0.2.1/24 dev tun0 || true
+# Step 11 on, tun0 speaks IPv6 too: 2001:db8::1/64, the step 2001:db8::2.
+# nodad: no duplicate address detection to wait for (a tun is NOARP, so the
+# kernel skips it anyway; saying so keeps the address usable at once).
+[ "$((10#${step%%-*}))" -lt 11 ] || ip -6 addr add 2001:db8::1/64 dev tun0 nodad || true
 [ -z "${LAB_MTU:-}" ] || ip link set tun0 mtu "$LAB_MTU"
 ip link set tun0 up || true
 "$root/scripts/link-ready.sh" tun0 || ! running "$step_pid" ||
@@ -254,6 +258,11 @@ tun0 (192.0.2.1/24). Try:
                                     (from step 09 on, these get their answer)
     ping -c 2 -s 4000 192.0.2.2     (4028 bytes: three fragments over tun0's MTU of 1500;
                                     from step 10 on, answered)
+    ping -6 -c 3 2001:db8::2        (IPv6, from step 11 on: tun0 has 2001:db8::1/64 then;
+                                    both socket kinds, as above: ping_group_range
+                                    governs ICMPv6 datagram sockets too)
+    ping -6 -c 2 ff02::1%tun0       (all nodes: the kernel answers too, from tun0's own address)
+    traceroute -6 -n 2001:db8::2; tracepath -6 -n 2001:db8::2
     tshark -i tun0 -o ip.check_checksum:TRUE -V    (Wireshark's view; without -o it
                                     does not check the IPv4 header checksum)
     nstat -az IpInHdrErrors IpExtInCsumErrors IcmpInCsumErrors IpInAddrErrors
@@ -394,6 +403,9 @@ sleep 0.3                   # dumpcap writes its file header before it listens
 # Each ping has a deadline: a reply whose timestamp is wrong makes ping wait
 # twice the "round trip" (decades, for a zero timestamp) for the rest.
 ping_seconds=${LAB_PING_SECONDS:-$([ -n "${PING:-}" ] && echo 60 || echo 8)}
+# LAB_TARGET=2001:db8::2 (step 11 on): the pings, the tshark lines and the
+# verdict are about ICMPv6 instead (make check STEP=11 runs it so).
+target=${LAB_TARGET:-192.0.2.2}
 # shellcheck disable=SC2086 # PING is split into arguments on purpose
 run_ping() {
     if ! running "$step_pid"; then
@@ -402,7 +414,7 @@ run_ping() {
     fi
     set_ping_range "$1" 2>&1 || { echo "lab: this ping was not run"; return 0; }
     local status=0
-    timeout --foreground -s INT -k 2 "$ping_seconds" ping -c 2 -i 0.2 -W 1 ${PING:-} 192.0.2.2 2>&1 || status=$?
+    timeout --foreground -s INT -k 2 "$ping_seconds" ping -c 2 -i 0.2 -W 1 ${PING:-} "$target" 2>&1 || status=$?
     if [ "$status" = 124 ] || [ "$status" = 137 ]; then
         out_of_time "ping with a $1 socket" "$ping_seconds" \
             "ping was still waiting for replies; a reply with a zero or wrong timestamp makes it wait for decades" 2>&1
@@ -456,15 +468,19 @@ fi
 # The step may be gone already (a crash): that is news for the report.
 stop_step
 
+case $target in
+    *:*) echo_filter='icmpv6.type == 128 || icmpv6.type == 129' reply_filter='icmpv6.type == 129' icmp_name=ICMPv6 ip_field=ipv6 ;;
+    *) echo_filter=icmp reply_filter='icmp.type == 0' icmp_name=ICMP ip_field=ip ;;
+esac
 tshark_lines() {
-    timeout -k 1 30 tshark -r "$tun_pcap" -Y icmp -T fields -E separator=' ' \
-        -e ip.src -e ip.dst -e frame.len -e _ws.col.Info 2>/dev/null || true
+    timeout -k 1 30 tshark -r "$tun_pcap" -Y "$echo_filter" -T fields -E separator=' ' \
+        -e "$ip_field.src" -e "$ip_field.dst" -e frame.len -e _ws.col.Info 2>/dev/null || true
 }
 verdict() {
     local v
-    v=$(timeout -k 1 30 tshark -r "$tun_pcap" -o ip.check_checksum:TRUE -V -Y 'icmp.type == 0' 2>/dev/null |
+    v=$(timeout -k 1 30 tshark -r "$tun_pcap" -o ip.check_checksum:TRUE -V -Y "$reply_filter" 2>/dev/null |
         { grep -E '^    (Header )?Checksum:' || true; } | head -n 2 |
-        sed -e 's/^    Header Checksum:/IPv4 header checksum:/' -e 's/^    Checksum:/ICMP checksum:/') || true
+        sed -e 's/^    Header Checksum:/IPv4 header checksum:/' -e "s/^    Checksum:/$icmp_name checksum:/") || true
     if [ -z "$v" ]; then echo "no echo reply on tun0"; else echo "$v"; fi
 }
 tshark_lines >"$work/tshark"
@@ -484,11 +500,11 @@ normalize() {
 }
 
 report() {
-    echo "--- ping 192.0.2.2 with a raw socket (ping_group_range \"1 0\", as root) ---"
+    echo "--- ping $target with a raw socket (ping_group_range \"1 0\", as root) ---"
     cat "$work/raw"
-    echo "--- ping 192.0.2.2 with a datagram socket (ping_group_range \"0 2147483647\") ---"
+    echo "--- ping $target with a datagram socket (ping_group_range \"0 2147483647\") ---"
     cat "$work/dgram"
-    echo "--- tshark on tun0: the ICMP packets ---"
+    echo "--- tshark on tun0: the $icmp_name packets ---"
     cat "$work/tshark"
     echo "--- tshark on the first reply ---"
     cat "$work/verdict"
@@ -547,8 +563,8 @@ ping_result() {
 wireshark_result() {
     if grep -q 'no echo reply' "$work/verdict"; then echo "no reply to check"
     elif grep -q '^IPv4 header checksum: .*incorrect' "$work/verdict"; then echo "IPv4 header checksum incorrect"
-    elif grep -q '^ICMP checksum: .*incorrect' "$work/verdict"; then echo "ICMP checksum incorrect"
-    elif grep -q '^ICMP checksum: .*correct' "$work/verdict"; then echo "ICMP checksum correct"
+    elif grep -q "^$icmp_name checksum: .*incorrect" "$work/verdict"; then echo "$icmp_name checksum incorrect"
+    elif grep -q "^$icmp_name checksum: .*correct" "$work/verdict"; then echo "$icmp_name checksum correct"
     else echo "?"
     fi
 }

@@ -110,6 +110,19 @@ echo $? >"$work/starter-10.status"
 fails_with starter-10 "FAIL  ping -s 4000: against Linux 'replies (2 of 2)', against yours 'no reply (100% loss)'"
 fails_with starter-10 "hint: 4028 bytes do not fit tun0's MTU of 1500, so the request arrives as three fragments"
 
+# Step 11: the exercise's starter sums the echo reply without the
+# pseudo-header. ping -6 sees nothing in either socket mode (the kernel
+# drops the reply: Icmp6InCsumErrors), so the line that helps is tshark's.
+python3 "$root/tools/workshop.py" exercise 11 --dir "$work/starter-11" >/dev/null
+WORKSHOP_DIR=$work/starter-11 "$root/scripts/check.sh" 11 >"$work/starter-11.out" 2>&1
+echo $? >"$work/starter-11.status"
+fails_with starter-11 "FAIL  ping -6 2001:db8::2, raw socket: expected 'replies (2 of 2)', got 'no reply (100% loss)'"
+fails_with starter-11 "FAIL  ping -6 2001:db8::2, datagram socket: expected 'replies (2 of 2)', got 'no reply (100% loss)'"
+fails_with starter-11 "FAIL  ping -6, Wireshark on the reply: expected 'ICMPv6 checksum correct', got 'ICMPv6 checksum incorrect'"
+fails_with starter-11 "hint: tshark says the ICMPv6 checksum is incorrect: ICMPv6 sums a pseudo-header first"
+check_contains "starter-11: IPv4 (step 10's, whole) still passes" "PASS  ping with a datagram socket: replies (2 of 2)" \
+    "$(cat "$work/starter-11.out")"
+
 # ---- BIN: what is named is what is checked ---------------------------------
 bin_check() {    # NAME STEP BIN: make check STEP BIN=..., timed
     local started=$SECONDS

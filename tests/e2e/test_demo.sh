@@ -10,7 +10,7 @@ out=$(cd "$root" && PING="-c 1" scripts/demo.sh 2>&1)
 check_contains "with PING='-c 1': it says the table differs" "This table differs from README.md's" "$out"
 check_contains "and shows the row as here" "  here:   05-checksum|replies (1 of 1)|replies (1 of 1)|ICMP checksum correct" "$out"
 check_contains "beside the README's" "  README: 05-checksum|replies (2 of 2)|replies (2 of 2)|ICMP checksum correct" "$out"
-for step in 06-host-checks 07-ip-options 08-least-privilege 09-icmp-errors 10-fragments; do
+for step in 06-host-checks 07-ip-options 08-least-privilege 09-icmp-errors 10-fragments 11-ipv6; do
     check_contains "$step: its row as here" "  here:   $step|replies (1 of 1)|replies (1 of 1)|ICMP checksum correct" "$out"
     check_contains "$step: beside the README's" "  README: $step|replies (2 of 2)|replies (2 of 2)|ICMP checksum correct" "$out"
 done
@@ -22,7 +22,7 @@ check_contains "Part 2's table is printed" "=== Part 2: what each step gets from
 check_contains "and is the README's" \
     "This is the table in README.md (tests/transcripts/tools.txt): every step behaves here as it was measured." "$out"
 table=$(sed -n '/^=== Part 2/,/^$/p' <<<"$out")
-for step in 06-host-checks 07-ip-options 08-least-privilege 09-icmp-errors 10-fragments Linux; do
+for step in 06-host-checks 07-ip-options 08-least-privilege 09-icmp-errors 10-fragments 11-ipv6 Linux; do
     check "it has a row for $step" grep -q "^$step " <<<"$table"
 done
 check_contains "a learner sees which step first satisfies traceroute" \
