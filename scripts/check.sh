@@ -246,6 +246,9 @@ lab() {
     [ "$name" != default ] || host=$host_pings
     # The real tools (traceroute, tracepath, nc) only where they have
     # something to find: step 09 on, in the default run.
+    # The IPv6 tools only where they are checked (step 11 on): each costs
+    # seconds against a step that stays silent.
+    LAB_TOOLS6=$([ "$number" -ge 11 ] && echo 1 || echo 0) \
     LAB_TOOLS=$([ "$number" -ge 9 ] && [ "$name" = default ] && echo 1 || echo 0) \
     LAB_PINGS=$host LAB_PROBE_LADDER=${host:+1} LAB_STATUS=$([ "$number" -ge 8 ] && echo 1) \
     LAB_DIR=$work/lab LAB_BIN=$program LAB_FOREIGN=$foreign PING=${2:-} LAB_PROBE_REPLY=1 \
@@ -355,6 +358,7 @@ tool_checks() {
     # step 10 on, ping -s 4000 too: a request cut into fragments.
     local columns=(3 4 5 6 7)
     [ "$number" -lt 10 ] || columns+=(8)
+    [ "$number" -lt 11 ] || columns+=(9 10 11)
     for c in "${columns[@]}"; do
         name=${names[$c]}
         if [ "${got[$c]}" = "${want[$c]}" ]; then
@@ -387,6 +391,7 @@ tool_command() {
         "nc -u -z") echo "nc -u" ;;
         "connected UDP socket") echo "tools/udp-client.py" ;;
         "nc -z (TCP)") echo "nc -z" ;;
+        traceroute|tracepath) echo "$1 -n" ;;
         *) echo "$1" ;;
     esac
 }
@@ -397,6 +402,8 @@ tool_hint() {
             echo "hint: UDP to a port nobody listens on gets a port unreachable (type 3, code 3) quoting the datagram, cut to its UDP length (RFC 1122 3.2.2.1): without it, $1 hears nothing" ;;
         "nc -z (TCP)")
             echo "hint: TCP to a closed port gets a reset (RFC 793, Reset Generation), not ICMP" ;;
+        "ping -6"|"traceroute -6"|"tracepath -6")
+            echo "hint: IPv6 to 2001:db8::2 (tun0 has 2001:db8::1/64): echo request 128 gets echo reply 129, its checksum over the pseudo-header (RFC 8200 8.1); UDP to a closed port gets port unreachable (1/4)" ;;
         "ping -s 4000")
             echo "hint: 4028 bytes do not fit tun0's MTU of 1500, so the request arrives as three fragments: put them back together (same source, destination, protocol and identification; RFC 791, RFC 815), answer the whole datagram, and cut the reply to the MTU" ;;
     esac

@@ -27,12 +27,12 @@ for dir in steps/[0-9][0-9]-*/; do
     cat "$rows.$step" 2>/dev/null >>"$rows" || echo "$step|the lab failed: see above|-|-" >>"$rows"
     if [ "$number" -ge 6 ]; then
         # The step's row, then Linux's, measured in the same lab.
-        grep "^$step|" "$tools.$step" 2>/dev/null >>"$tools" || echo "$step|the lab failed: see above|-|-|-|-|-|-|-" >>"$tools"
+        grep "^$step|" "$tools.$step" 2>/dev/null >>"$tools" || echo "$step|the lab failed: see above|-|-|-|-|-|-|-|-|-|-" >>"$tools"
         linux=$(grep '^Linux|' "$tools.$step" 2>/dev/null || echo "$linux")
     fi
     echo
 done
-echo "${linux:-Linux|not measured: see the lines starting 'lab:' above|-|-|-|-|-|-|-}" >>"$tools"
+echo "${linux:-Linux|not measured: see the lines starting 'lab:' above|-|-|-|-|-|-|-|-|-|-}" >>"$tools"
 
 echo "=== what each step gets from real tools ==="
 {
@@ -47,7 +47,7 @@ echo
 echo "=== Part 2: what each step gets from the tools a host must satisfy, and what Linux gets ==="
 {
     head -n 1 tests/transcripts/tools.txt
-    echo "----|----|----|----|----|----|----|----|----"
+    echo "----|----|----|----|----|----|----|----|----|----|----|----"
     cat "$tools"
 } | column -t -s '|'
 # Which step first gets from each tool what Linux gets.

@@ -19,8 +19,10 @@
 # the lab also runs the tools a host must satisfy (ping -R, traceroute,
 # tracepath, nc, ping -s 4000 for fragments) against the step and against
 # Linux itself (a namespace of its own behind a veth pair, 198.51.100.2),
-# side by side; LAB_TOOLS=0
-# leaves them out. `make lab STEP=NN` and `make demo` call this script.
+# side by side, and ping -6, traceroute -6, tracepath -6 (2001:db8::2;
+# LAB_TOOLS6=0 leaves those out); LAB_TOOLS=0
+# leaves them all out. LAB_TARGET=2001:db8::2 makes the lab's own pings
+# ping -6 (step 11 on). `make lab STEP=NN` and `make demo` call this script.
 #
 # Nothing leaks out: the namespace has only lo and tun0 (and, from step 06
 # on, ref0 to Linux's namespace), with documentation addresses (tun0
@@ -206,10 +208,11 @@ tun_kind >"$work/kind"
 # (A step that crashes at its first packet takes tun0 with it: the report
 # below says so; these commands must not end the lab first.)
 ip addr add 192.0.2.1/24 dev tun0 || true
-# Step 11 on, tun0 speaks IPv6 too: 2001:db8::1/64, the step 2001:db8::2.
+# Part 2 (step 06 on): tun0 has 2001:db8::1/64 too, so that ping -6
+# 2001:db8::2 and the IPv6 tools ask every host step (step 11 on answers).
 # nodad: no duplicate address detection to wait for (a tun is NOARP, so the
 # kernel skips it anyway; saying so keeps the address usable at once).
-[ "$((10#${step%%-*}))" -lt 11 ] || ip -6 addr add 2001:db8::1/64 dev tun0 nodad || true
+[ "$((10#${step%%-*}))" -lt 6 ] || ip -6 addr add 2001:db8::1/64 dev tun0 nodad || true
 [ -z "${LAB_MTU:-}" ] || ip link set tun0 mtu "$LAB_MTU"
 ip link set tun0 up || true
 "$root/scripts/link-ready.sh" tun0 || ! running "$step_pid" ||
@@ -258,9 +261,9 @@ tun0 (192.0.2.1/24). Try:
                                     (from step 09 on, these get their answer)
     ping -c 2 -s 4000 192.0.2.2     (4028 bytes: three fragments over tun0's MTU of 1500;
                                     from step 10 on, answered)
-    ping -6 -c 3 2001:db8::2        (IPv6, from step 11 on: tun0 has 2001:db8::1/64 then;
-                                    both socket kinds, as above: ping_group_range
-                                    governs ICMPv6 datagram sockets too)
+    ping -6 -c 3 2001:db8::2        (IPv6: from step 06 on tun0 has 2001:db8::1/64; from
+                                    step 11 on, answered, both socket kinds as above:
+                                    ping_group_range governs ICMPv6 datagram sockets too)
     ping -6 -c 2 ff02::1%tun0       (all nodes: the kernel answers too, from tun0's own address)
     traceroute -6 -n 2001:db8::2; tracepath -6 -n 2001:db8::2
     tshark -i tun0 -o ip.check_checksum:TRUE -V    (Wireshark's view; without -o it
@@ -276,8 +279,10 @@ TXT
 fi
 
 # ---- the tools a host must satisfy (step 06 on) ----------------------------
-# ping -R, traceroute, tracepath, nc, a connected UDP socket and ping -s 4000
-# (a datagram bigger than the MTU: fragments, step 10 on), each against
+# ping -R, traceroute, tracepath, nc, a connected UDP socket, ping -s 4000
+# (a datagram bigger than the MTU: fragments, step 10 on) and ping -6,
+# traceroute -6, tracepath -6 (IPv6: 2001:db8::2, there 2001:db8:1::2;
+# step 11 on), each against
 # the step (192.0.2.2) and against Linux itself: a namespace of its own
 # behind a veth pair (here ref0, 198.51.100.1; there 198.51.100.2, the
 # kernel's defaults, rate limits included), one after the other, so that
@@ -302,17 +307,18 @@ start_reference() {
         sleep 0.02
     done
     ip link add ref0 type veth peer name ref1 netns "$ref_pid" &&
-        ip addr add 198.51.100.1/24 dev ref0 && ip link set ref0 up &&
-        nsenter -t "$ref_pid" -n sh -c 'ip link set lo up && ip addr add 198.51.100.2/24 dev ref1 && ip link set ref1 up' &&
+        ip addr add 198.51.100.1/24 dev ref0 && ip -6 addr add 2001:db8:1::1/64 dev ref0 nodad && ip link set ref0 up &&
+        nsenter -t "$ref_pid" -n sh -c 'ip link set lo up && ip addr add 198.51.100.2/24 dev ref1 &&
+            ip -6 addr add 2001:db8:1::2/64 dev ref1 nodad && ip link set ref1 up' &&
         "$root/scripts/link-ready.sh" ref0 || {
             echo "lab: Linux's side of the comparison could not be set up (a veth pair to a namespace of its own)"
             return 1
         }
 }
 
-# run_tools TARGET: each tool once, its output as it printed it.
+# run_tools TARGET TARGET6: each tool once, its output as it printed it.
 run_tools() {
-    local t=$1
+    local t=$1 t6=$2
     echo "\$ ping -c 2 -i 0.2 -W 1 $t   (raw socket)"
     timeout --foreground -s INT -k 2 5 ping -c 2 -i 0.2 -W 1 "$t" 2>&1 || true
     echo "\$ ping -R -c 1 -W 1 $t   (raw socket: Record Route)"
@@ -331,6 +337,14 @@ run_tools() {
     timeout -k 1 5 nc -z -v -w 1 "$t" 80 </dev/null 2>&1 || true
     echo "\$ ping -s 4000 -c 2 -i 0.2 -W 1 $t   (raw socket: 4028 bytes, three fragments each way over an MTU of 1500)"
     timeout --foreground -s INT -k 2 5 ping -s 4000 -c 2 -i 0.2 -W 1 "$t" 2>&1 || true
+    # LAB_TOOLS6=0 (make check before step 11) leaves out the IPv6 ones.
+    [ "${LAB_TOOLS6:-1}" != 0 ] || return 0
+    echo "\$ ping -6 -c 2 -i 0.2 -W 1 $t6   (raw socket: ICMPv6)"
+    timeout --foreground -s INT -k 2 5 ping -6 -c 2 -i 0.2 -W 1 "$t6" 2>&1 || true
+    echo "\$ traceroute -6 -n -m 3 -w 1 -q 1 -N 1 $t6   (UDP over IPv6, as above)"
+    timeout -k 1 10 traceroute -6 -n -m 3 -w 1 -q 1 -N 1 "$t6" 2>&1 || true
+    echo "\$ tracepath -6 -n -m 1 $t6   (hop 1 only)"
+    timeout -s INT -k 1 8 tracepath -6 -n -m 1 "$t6" 2>&1 || true
 }
 
 # quotes PCAP: one line for each ICMP error as tshark decodes it, with the
@@ -376,7 +390,7 @@ if [ "$step_number" -ge 6 ] && [ "${LAB_TOOLS:-1}" != 0 ] && running "$step_pid"
     dump_pid=$!
     for _ in $(seq 100); do [ -s "$tools_pcap" ] && break; sleep 0.05; done
     sleep 0.3
-    run_tools 192.0.2.2 >"$work/tools.step"
+    run_tools 192.0.2.2 2001:db8::2 >"$work/tools.step"
     kill -INT "$dump_pid" 2>/dev/null || true; wait "$dump_pid" 2>/dev/null || true; dump_pid=""
     quotes "$tools_pcap" >>"$work/tools.step"
     tools_ran=1
@@ -386,7 +400,7 @@ if [ "$step_number" -ge 6 ] && [ "${LAB_TOOLS:-1}" != 0 ] && running "$step_pid"
         dump_pid=$!
         for _ in $(seq 100); do [ -s "$ref_pcap" ] && break; sleep 0.05; done
         sleep 0.3
-        run_tools 198.51.100.2 >>"$work/tools.linux"
+        run_tools 198.51.100.2 2001:db8:1::2 >>"$work/tools.linux"
         kill -INT "$dump_pid" 2>/dev/null || true; wait "$dump_pid" 2>/dev/null || true; dump_pid=""
         quotes "$ref_pcap" >>"$work/tools.linux"
     fi
@@ -586,12 +600,12 @@ ping_rr_result() {
 }
 traceroute_result() {
     local out hops
-    out=$(section "$1" "traceroute")
+    out=$(section "$1" "${2:-traceroute -n}")
     hops=$(grep -c '^ *[0-9]\{1,2\} ' <<<"$out")
-    if grep -qE '^ *[0-9]+ +[0-9.]+ ' <<<"$out"; then
+    if grep -qE '^ *[0-9]+ +[0-9a-f.:]+ ' <<<"$out"; then
         # traceroute marks an unreachable other than the port's: !P, !H, !N...
         local last
-        last=$(grep -E '^ *[0-9]+ +[0-9.]+ ' <<<"$out" | tail -n 1)
+        last=$(grep -E '^ *[0-9]+ +[0-9a-f.:]+ ' <<<"$out" | tail -n 1)
         echo "ends at hop $(awk '{print $1}' <<<"$last")$(grep -o ' ![A-Z0-9<>]*' <<<"$last" | head -n 1 | sed 's/^ /, /')"
     elif [ "$hops" -gt 0 ] && ! grep -qvE '^ *[0-9]+ +\*$|^traceroute to ' <<<"$out"; then echo "* * * ($hops hops, no answer)"
     else echo "? ($(tail -n 1 <<<"$out"))"
@@ -599,7 +613,7 @@ traceroute_result() {
 }
 tracepath_result() {
     local out
-    out=$(section "$1" "tracepath")
+    out=$(section "$1" "${2:-tracepath -n}")
     if grep -q 'reached' <<<"$out"; then echo "reached at hop $(grep -m 1 'reached' <<<"$out" | awk '{print $1}' | tr -d ':')"
     elif grep -q 'NET ERROR' <<<"$out"; then echo "error: $(grep -m 1 -o 'NET ERROR: .*' <<<"$out" | sed 's/^NET ERROR: //')"
     elif grep -q 'no reply' <<<"$out"; then echo "no reply"
@@ -636,9 +650,11 @@ nc_tcp_result() {
 tools_row() {       # tools_row NAME FILE
     section "$2" "ping -c" >"$work/ping.section"
     section "$2" "ping -s 4000" >"$work/ping4000.section"
-    printf '%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$1" "$(ping_result "$work/ping.section")" "$(ping_rr_result "$2")" "$(traceroute_result "$2")" \
+    section "$2" "ping -6" >"$work/ping6.section"
+    printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$1" "$(ping_result "$work/ping.section")" "$(ping_rr_result "$2")" "$(traceroute_result "$2")" \
         "$(tracepath_result "$2")" "$(nc_udp_result "$2")" "$(udp_socket_result "$2")" "$(nc_tcp_result "$2")" \
-        "$(ping_result "$work/ping4000.section")"
+        "$(ping_result "$work/ping4000.section")" "$(ping_result "$work/ping6.section")" \
+        "$(traceroute_result "$2" "traceroute -6")" "$(tracepath_result "$2" "tracepath -6")"
 }
 if [ -n "$tools_summary" ]; then
     if [ -s "$work/tools.step" ]; then

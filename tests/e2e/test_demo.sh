@@ -33,4 +33,10 @@ check_contains "and a connected UDP socket" \
     "connected UDP socket: 09-icmp-errors is the first step of Part 2 that gets what Linux gets (2nd send: Connection refused)" "$out"
 check_contains "and ping -s 4000, whose request and reply are fragments" \
     "ping -s 4000: 10-fragments is the first step of Part 2 that gets what Linux gets (replies (2 of 2))" "$out"
+check_contains "and ping -6, traceroute -6 and tracepath -6, IPv6" \
+    "ping -6: 11-ipv6 is the first step of Part 2 that gets what Linux gets (replies (2 of 2))" "$out"
+check_contains "  traceroute -6" \
+    "traceroute -6: 11-ipv6 is the first step of Part 2 that gets what Linux gets (ends at hop 1)" "$out"
+check_contains "  tracepath -6" \
+    "tracepath -6: 11-ipv6 is the first step of Part 2 that gets what Linux gets (reached at hop 1)" "$out"
 finish
