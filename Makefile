@@ -159,6 +159,8 @@ lessons: all
 docs: tools
 	build/tools/diagrams headers > docs/diagrams/headers.dot
 	build/tools/diagrams checksum tests/fixtures/requests/default.pcap > docs/diagrams/checksum.dot
+	build/tools/diagrams headers6 > docs/diagrams/headers6.dot
+	build/tools/diagrams checksum6 tests/fixtures/ipv6/requests/ipv6-default.pcap > docs/diagrams/checksum6.dot
 	scripts/ladder-dot.sh > docs/diagrams/ladder.dot
 	@for s in $(LADDER_STEPS); do build/ladder/$$s ladder > docs/diagrams/ladder-$${s%%-*}.dot || exit 1; done
 	build/ladder/09-icmp-errors error tests/fixtures/requests/udp-closed.pcap > docs/diagrams/error-09.dot

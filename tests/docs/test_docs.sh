@@ -36,6 +36,8 @@ generated() {   # name, then the command that writes it
 }
 generated headers build/tools/diagrams headers
 generated checksum build/tools/diagrams checksum tests/fixtures/requests/default.pcap
+generated headers6 build/tools/diagrams headers6
+generated checksum6 build/tools/diagrams checksum6 tests/fixtures/ipv6/requests/ipv6-default.pcap
 generated ladder scripts/ladder-dot.sh
 generated ladder-06 build/ladder/06-host-checks ladder
 generated ladder-07 build/ladder/07-ip-options ladder
