@@ -129,9 +129,72 @@ def long_write_claim(fd):
             sent.append(len(packet))
 
 
+def reply6(src, dst, identifier, pseudo_header=True):
+    """An ICMPv6 echo reply (sequence 1, 8 bytes of data), its checksum
+    summed with the pseudo-header or, as a starter does, without it."""
+    icmp = bytearray(struct.pack("!BBHHH8s", 129, 0, 0, identifier, 1, b"lesson11"))
+    pseudo = src + dst + struct.pack("!IxxxB", len(icmp), 58)
+    struct.pack_into("!H", icmp, 2, checksum((pseudo if pseudo_header else b"") + bytes(icmp)))
+    header = struct.pack("!IHBB16s16s", 6 << 28, len(icmp), 58, 64, src, dst)
+    return header + bytes(icmp)
+
+
+def ipv6_claims(fd):
+    """Step 11's claims, as (what, good, how it went)."""
+    me, peer = socket.inet_pton(socket.AF_INET6, "2001:db8::1"), socket.inet_pton(socket.AF_INET6, "2001:db8::2")
+    results = []
+    with open("/proc/sys/net/ipv4/ping_group_range", "w") as f:
+        f.write("1\t0")
+    try:
+        socket.socket(socket.AF_INET6, socket.SOCK_DGRAM, socket.IPPROTO_ICMPV6).close()
+        opened = "opened"
+    except PermissionError:
+        opened = "refused"
+    results.append(("with net.ipv4.ping_group_range 1 0, even root may not open an ICMPv6 datagram socket",
+                    opened == "refused", opened))
+    with open("/proc/sys/net/ipv4/ping_group_range", "w") as f:
+        f.write("0\t2147483647")
+    dgram = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM, socket.IPPROTO_ICMPV6)
+    dgram.setblocking(False)
+    dgram.sendto(struct.pack("!BBHHH", 128, 0, 0, 0, 1), ("2001:db8::2", 0))
+    identifier = dgram.getsockname()[1]     # the kernel's: the socket's "port"
+    raw = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    raw.setblocking(False)
+    time.sleep(0.1)
+    for pseudo_header in (False, True):
+        before = counters()
+        os.write(fd, reply6(peer, me, identifier, pseudo_header))
+        time.sleep(0.2)
+        after = counters()
+        got = {}
+        for name, sock in (("raw", raw), ("datagram", dgram)):
+            got[name] = False
+            try:
+                while True:
+                    got[name] |= sock.recv(65535)[:1] == b"\x81"
+            except BlockingIOError:
+                pass
+        what = "an ICMPv6 echo reply summed %s the pseudo-header" % ("with" if pseudo_header else "without")
+        for name in ("raw", "datagram"):
+            results.append(("%s: a %s ICMPv6 socket %s it" % (what, name, "gets" if pseudo_header else "never sees"),
+                            got[name] == pseudo_header, "got it" if got[name] else "saw nothing"))
+        for name in ("Icmp6InCsumErrors", "Icmp6InErrors"):
+            grew = after[name] - before[name]
+            results.append(("%s: the kernel counts it in %s" % (what, name) if not pseudo_header else
+                            "%s: the kernel does not count it in %s" % (what, name),
+                            grew == (0 if pseudo_header else 1), "by %d" % grew))
+    with open("/proc/sys/net/ipv4/ping_group_range", "w") as f:
+        f.write("1\t0")
+    return results
+
+
 def counters():
     """Every counter of /proc/net/snmp and /proc/net/netstat, by nstat's name."""
     values = {}
+    with open("/proc/net/snmp6") as f:
+        for line in f:
+            name, number = line.split()
+            values[name] = int(number)
     for path in ("/proc/net/snmp", "/proc/net/netstat"):
         with open(path) as f:
             lines = f.read().splitlines()
@@ -145,7 +208,8 @@ def counters():
 def main():
     fd = os.open("/dev/net/tun", os.O_RDWR)
     fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", b"tun0", IFF_TUN | IFF_NO_PI))
-    subprocess.run("ip link set lo up; ip addr add 192.0.2.1/24 dev tun0; ip link set tun0 up",
+    subprocess.run("ip link set lo up; ip addr add 192.0.2.1/24 dev tun0; "
+                   "ip addr add 2001:db8::1/64 dev tun0 nodad; ip link set tun0 up",
                    shell=True, check=True)
     time.sleep(0.3)
     me, peer = [192, 0, 2, 1], [192, 0, 2, 2]
@@ -190,6 +254,9 @@ def main():
     print("%s - step 10: a tun of MTU 1500 takes a 4028-byte write (took %d), and the kernel's "
           "reply goes back in fragments of the MTU (%s)" % ("ok" if good else "not ok", took,
                                                            ", ".join(map(str, sent)) or "nothing"))
+    for what, good, how in ipv6_claims(fd):
+        failed += not good
+        print("%s - %s (%s)" % ("ok" if good else "not ok", what, how))
     # Last: these addresses are the tun's from here on.
     subprocess.run("ip addr add 198.51.100.0/31 dev tun0; ip addr add 203.0.113.5/32 dev tun0",
                    shell=True, check=True)
