@@ -86,7 +86,7 @@ enum verdict {
     IPV6_GROUP_NOT_JOINED,
     IPV6_HEADER_DROPPED,
     IPV6_NO_NEXT_HEADER,
-    IPV6_FRAGMENT,
+    IPV6_FRAGMENT_PROBLEM,
     IPV6_PARAMETER_PROBLEM,
     IPV6_UNKNOWN_NEXT_HEADER,
     ICMPV6_TOO_SHORT,
@@ -155,7 +155,7 @@ static const struct {
     [IPV6_GROUP_NOT_JOINED] = {"ipv6-group-not-joined", "to a multicast group we are not in (we are in ff02::1 and our solicited-node groups)"},
     [IPV6_HEADER_DROPPED] = {"ipv6-header-dropped", "an extension header that says drop without a word (RFC 8200 4.2, 4.4)"},
     [IPV6_NO_NEXT_HEADER] = {"ipv6-no-next-header", "next header 59: nothing follows (RFC 8200 4.7)"},
-    [IPV6_FRAGMENT] = {"ipv6-fragment", "an IPv6 fragment: not reassembled here yet (atomic fragments are, RFC 6946)"},
+    [IPV6_FRAGMENT_PROBLEM] = {"fragment-parameter-problem", "an IPv6 fragment Linux refuses with a parameter problem: not a multiple of 8 with more to come, past 65535, or a first fragment without the upper-layer header (RFC 8200 4.5, RFC 7112)"},
     [IPV6_PARAMETER_PROBLEM] = {"ipv6-parameter-problem", "an extension header that cannot be: parameter problem with its pointer (RFC 8200 4)"},
     [IPV6_UNKNOWN_NEXT_HEADER] = {"ipv6-unknown-next-header", "a next header we do not speak: parameter problem code 1 (RFC 8200 4)"},
     [ICMPV6_TOO_SHORT] = {"icmpv6-too-short", "ICMPv6 shorter than its 8-byte header"},
@@ -192,6 +192,19 @@ static uint16_t next_identification;
 static struct reassembly_settings reassembly_settings = REASSEMBLY_LINUX_DEFAULTS;
 static struct reassembly *fragments;
 #define STEP_REASSEMBLY reassembly_settings
+
+/* IPv6's fragments wait in a table of their own, as in Linux (whose
+ * net.ipv6.ip6frag_time is 60 s, ip6frag_high_thresh 4 MiB).
+ * --ipfrag-time and --ipfrag-high-thresh set both tables; IPv6's time stays
+ * Linux's 60 s unless --ipfrag-time says something other than IPv4's 30. */
+static struct reassembly_settings reassembly6_settings = REASSEMBLY6_LINUX_DEFAULTS;
+static struct reassembly *fragments6;
+
+/* The identification of the IPv6 packets we cut into fragments: a counter
+ * too (Linux hashes the two addresses with a secret and adds a counter,
+ * ipv6_select_ident(), so that no one can guess the next; on a tun to one
+ * peer a counter says the same: each packet cut gets a new number). */
+static uint32_t next_identification6;
 
 /* The tun, as the runner lets us write to it: its MTU and send()
  * (tests and fuzzers fill it through STEP_LINK). */
@@ -925,10 +938,7 @@ static enum verdict check_request6(const uint8_t *packet, size_t len, struct pac
         return refuse(log, IPV6_NO_NEXT_HEADER, "IPv6 packet from %s with no next header (59): "
                       "nothing to deliver", text6(address, ip->src));
     case IPV6_WALK_FRAGMENT:
-        return refuse(log, IPV6_FRAGMENT, "IPv6 fragment id %u from %s (offset %u, %s), not "
-                      "reassembled here yet", walk->fragment.identification,
-                      text6(address, ip->src), walk->fragment.offset,
-                      walk->fragment.more_fragments ? "more follow" : "the last");
+        return DELIVER;             /* to the reassembly table (handle_ipv6) */
     case IPV6_WALK_DROP:
         fputs("ignored: ", log);
         ipv6_walk_explain(log, walk);
@@ -1234,15 +1244,111 @@ static enum verdict send_error6(struct packet6 *d, enum verdict due, FILE *log)
     return due;
 }
 
-/* What we send over IPv6: it fits the MTU (an error is at most 1280 bytes,
- * an echo reply as long as its request, which came over the same link). */
-static void send_ipv6(const uint8_t *packet, size_t len, FILE *log)
+/* ---- IPv6 fragments ---------------------------------------------------------- */
+
+/* IPv6's table takes the flags' bounds the first time it is needed (see
+ * reassembly6_settings). */
+static struct reassembly *fragments6_table(void)
 {
-    if (len > tun.mtu) {
-        fprintf(log, "not sent: %zu bytes do not fit an MTU of %u\n", len, tun.mtu);
-        return;
+    static const struct reassembly_settings IPV4_DEFAULTS = REASSEMBLY_LINUX_DEFAULTS;
+
+    if (!fragments6) {
+        reassembly6_settings.high_thresh = reassembly_settings.high_thresh;
+        if (reassembly_settings.time_s != IPV4_DEFAULTS.time_s)
+            reassembly6_settings.time_s = reassembly_settings.time_s;
+        fragments6 = reassembly_new(&reassembly6_settings);
     }
-    tun.send(tun.context, packet, len, log);
+    return fragments6;
+}
+
+/*
+ * A fragment that climbed IPv6's ladder (its walk stopped at the Fragment
+ * header) goes to IPv6's table, as Linux's ipv6_frag_rcv() takes it. The
+ * outcomes are step 10's rungs, plus the parameter problems Linux sends
+ * about a fragment that cannot be (reassembly.h says which). When the
+ * packet is whole, it climbs the ladder again from its header, its walk
+ * now going past where the Fragment header was, and goes on (DELIVER) to
+ * its protocol.
+ */
+static enum verdict reassemble6(struct packet6 *d, FILE *log)
+{
+    static const enum verdict RUNGS[] = {
+        [REASSEMBLY_HELD] = FRAGMENT_HELD,
+        [REASSEMBLY_COMPLETE] = REASSEMBLED,
+        [REASSEMBLY_DUPLICATE] = FRAGMENT_DUPLICATE,
+        [REASSEMBLY_OVERLAP] = FRAGMENTS_OVERLAP,
+        [REASSEMBLY_TOO_LONG] = DATAGRAM_TOO_LONG,
+        [REASSEMBLY_INCONSISTENT] = FRAGMENTS_INCONSISTENT,
+        [REASSEMBLY_NO_MEMORY] = REASSEMBLY_MEMORY_FULL,
+        [REASSEMBLY_PARAMETER_PROBLEM] = IPV6_FRAGMENT_PROBLEM,
+    };
+    static uint8_t whole[IPV6_HEADER_LEN + 65535];      /* the packet made whole */
+    size_t whole_len;
+    struct reassembly_problem problem;
+    const struct ipv6_fragment_header *f = &d->walk.fragment;
+    char from[48];
+
+    text6(from, d->ip.src);
+    if (!fragments6_table())
+        return refuse(log, REASSEMBLY_MEMORY_FULL, "IPv6 fragment from %s: no memory for the "
+                      "reassembly table", from);
+    enum reassembly_outcome outcome = reassembly_add6(fragments6, d->packet, &d->ip, &d->walk,
+                                                      uptime_ms(), whole, &whole_len, &problem);
+    fprintf(log, "IPv6 fragment id %u from %s (offset %u, %zu bytes, %s): ", f->identification,
+            from, f->offset, IPV6_HEADER_LEN + d->ip.payload_bytes - d->walk.offset - 8,
+            f->more_fragments ? "more follow" : "the last");
+    if (outcome == REASSEMBLY_PARAMETER_PROBLEM) {
+        fprintf(log, "%s, code %u pointer %u: ", reassembly_outcome_name(outcome), problem.code,
+                problem.pointer);
+        d->send_error = 1;
+        d->error.type = ICMPV6_PARAMETER_PROBLEM;
+        d->error.code = problem.code;
+        d->error.info = problem.pointer;
+        return RUNGS[outcome];
+    }
+    if (outcome != REASSEMBLY_COMPLETE) {
+        fprintf(log, "%s (%zu packets, %zu bytes held)\n", reassembly_outcome_name(outcome),
+                reassembly_count(fragments6), reassembly_memory(fragments6));
+        return RUNGS[outcome];
+    }
+    counters[REASSEMBLED]++;
+    fprintf(log, "packet whole again, %zu bytes; ", whole_len);
+    struct packet6 again = {.packet = whole, .len = whole_len, .reply = d->reply};
+    *d = again;
+    enum verdict verdict = check_request6(whole, whole_len, d, log);
+    /* A Fragment header inside the fragments' data: the table may not take
+     * what it just wrote (and a host's own packets never nest). */
+    if (verdict == DELIVER && d->walk.verdict == IPV6_WALK_FRAGMENT)
+        return refuse(log, FRAGMENTS_INCONSISTENT, "a Fragment header inside a packet made "
+                      "whole: dropped");
+    return verdict;
+}
+
+/*
+ * What we send over IPv6 goes out here. What fits the tun's MTU goes as it
+ * is (an error is at most 1280 bytes, the least MTU IPv6 allows); an echo
+ * reply as long as a request that came in fragments does not fit, and we
+ * cut it ourselves, as Linux's ip6_fragment() does: in IPv6 only the
+ * sender cuts, never a router (RFC 8200 4.5), so every fragment carries a
+ * Fragment header with the identification of the packet it belongs to.
+ */
+static void send_ipv6_fragment(void *log, const uint8_t *fragment, size_t len)
+{
+    tun.send(tun.context, fragment, len, log);
+}
+
+static size_t send_ipv6(const uint8_t *packet, size_t len, FILE *log)
+{
+    if (len <= tun.mtu) {
+        tun.send(tun.context, packet, len, log);
+        return 1;
+    }
+    size_t sent = ipv6_fragment(packet, len, tun.mtu, next_identification6++,
+                                send_ipv6_fragment, log);
+    if (sent == 0)
+        fprintf(log, "not sent: an MTU of %u leaves no room for the headers, a Fragment "
+                "header and 8 bytes of data\n", tun.mtu);
+    return sent;
 }
 
 static size_t handle_ipv6(const uint8_t *packet, size_t len, uint8_t *reply, FILE *log)
@@ -1250,6 +1356,9 @@ static size_t handle_ipv6(const uint8_t *packet, size_t len, uint8_t *reply, FIL
     struct packet6 d = {.packet = packet, .len = len, .reply = reply};
 
     enum verdict verdict = check_request6(packet, len, &d, log);
+    /* Every fragment has climbed the ladder as a packet of its own. */
+    if (verdict == DELIVER && d.walk.verdict == IPV6_WALK_FRAGMENT)
+        verdict = reassemble6(&d, log);
     if (verdict == DELIVER)
         verdict = deliver6(&d, log);
     if (d.send_error)
@@ -1281,6 +1390,45 @@ static size_t handle_packet(const uint8_t *packet, size_t len, uint8_t *reply, F
     if (d.reply_len > 0)
         send_datagram(reply, d.reply_len, log);
     return 0;                       /* sent through the link */
+}
+
+/*
+ * IPv6's table, at `now`: every packet whose time is up is freed, and if
+ * its first fragment had come, its source gets an ICMPv6 time exceeded,
+ * fragment reassembly time exceeded (RFC 4443 3.3, type 3 code 1) quoting
+ * that fragment as it came, Fragment header and all, as Linux's
+ * ip6frag_expire_frag_queue() sends it: by send_error6(), so rate limited
+ * and never where RFC 4443 2.4 (e) forbids. Returns when the next is due.
+ */
+static uint64_t expire_reassembly6(uint64_t now, FILE *log)
+{
+    static uint8_t first[IPV6_HEADER_LEN + 65535], reply[STEP_MAX_PACKET];
+    size_t first_len;
+
+    while (fragments6 && reassembly_expire(fragments6, now, first, &first_len)) {
+        if (first_len == 0) {
+            counters[REASSEMBLY_TIMEOUT]++;
+            fprintf(log, "IPv6 reassembly timed out after %u s, without its first fragment: "
+                    "freed, no error\n", reassembly6_settings.time_s);
+            continue;
+        }
+        /* The first fragment climbed the ladder once: again, for its view
+         * and its walk (which the error's rules read). */
+        struct packet6 d = {.packet = first, .len = first_len, .reply = reply};
+        if (check_request6(first, first_len, &d, log) != DELIVER)
+            continue;
+        char from[48];
+        fprintf(log, "IPv6 reassembly of id %u from %s timed out after %u s: ",
+                d.walk.fragment.identification, text6(from, d.ip.src),
+                reassembly6_settings.time_s);
+        d.send_error = 1;
+        d.error.type = ICMPV6_TIME_EXCEEDED;
+        d.error.code = ICMPV6_TIME_EXCEEDED_REASSEMBLY;
+        counters[send_error6(&d, REASSEMBLY_TIMEOUT, log)]++;
+        if (d.reply_len > 0)
+            send_ipv6(reply, d.reply_len, log);
+    }
+    return fragments6 ? reassembly_next_expiry(fragments6) : UINT64_MAX;
 }
 
 /*
@@ -1328,6 +1476,9 @@ static int expire_reassembly(FILE *log)
             send_datagram(reply, d.reply_len, log);
     }
     uint64_t next = fragments ? reassembly_next_expiry(fragments) : UINT64_MAX;
+    uint64_t next6 = expire_reassembly6(now, log);
+    if (next6 < next)
+        next = next6;
     if (next == UINT64_MAX)
         return -1;
     return next <= now ? 0 : next - now > 3600000 ? 3600000 : (int)(next - now);
@@ -1361,5 +1512,6 @@ int main(int argc, char **argv)
     };
     int status = step_run(&step, argc, argv);
     reassembly_free(fragments);
+    reassembly_free(fragments6);
     return status;
 }

@@ -405,7 +405,266 @@ static void it_speaks_ipv6_to_the_runner(void **state)
     assert_int_equal(recorded.speaks_ipv6, 1);
 }
 
+/* ---- IPv6 fragments ------------------------------------------------------------ */
+
+/* The lab's addresses, and the oracle's own 2001:db8:1::1 too, so that the
+ * kernel's fragment fixtures (scripts/capture-fragment-fixtures6.sh: from
+ * 2001:db8:1::2 to 2001:db8:1::1) are answered as they were asked, and
+ * the kernel's replies compare without mapping; a fresh IPv6 table. */
+static int lab_and_oracle_addresses6(void **state)
+{
+    lab_addresses6(state);
+    assert_int_equal(host_add_address6(&STEP_HOST, "2001:db8:1::1/64", NULL, 0), 0);
+    fresh_fragments();
+    reassembly_free(fragments6);
+    fragments6 = NULL;
+    reassembly_settings = (struct reassembly_settings)REASSEMBLY_LINUX_DEFAULTS;
+    return 0;
+}
+
+/* How many packets IPv6's table holds (none before its first fragment). */
+static size_t held6(void)
+{
+    return fragments6 ? reassembly_count(fragments6) : 0;
+}
+
+/* Hands the packets of `request` to the step in `order`; every one but
+ * the last sends nothing. */
+static void send6_in_order(const struct fixture_packets *request, const size_t *order, FILE *log)
+{
+    for (size_t i = 0; i < request->count; i++) {
+        outbox.count = 0;
+        assert_int_equal(the_step_handle_packet(request->packet[order[i]],
+                                                request->len[order[i]], reply, log), 0);
+        if (i + 1 < request->count)
+            assert_int_equal(outbox.count, 0);
+    }
+}
+
+/* What the step sent, against the kernel's own fragments of its reply:
+ * as many, each byte for byte the same but for the flow label (Linux
+ * hashes one, we send 0) and the identification (Linux hashes the
+ * addresses with a secret, ours is a counter: the lesson says why either
+ * is right). */
+static void assert_sent6_as_kernel(const char *kernel_name)
+{
+    struct fixture_packets kernel_sent;
+
+    load_fixture_packets(kernel_name, &kernel_sent);
+    if (outbox.count != kernel_sent.count)
+        fail_msg("%s: the kernel sent %zu packets, the step %zu", kernel_name, kernel_sent.count,
+                 outbox.count);
+    for (size_t i = 0; i < outbox.count; i++) {
+        uint8_t *k = kernel_sent.packet[i];
+        assert_reply_length(outbox.len[i], kernel_sent.len[i]);
+        k[1] &= 0xf0;
+        k[2] = k[3] = 0;
+        if (kernel_sent.count > 1) {
+            assert_int_equal(k[6], 44);
+            memcpy(k + 44, outbox.packet[i] + 44, 4);
+            assert_memory_equal(outbox.packet[i] + 44, outbox.packet[0] + 44, 4);
+        }
+        assert_packet_equal(k, outbox.packet[i], outbox.len[i]);
+    }
+    free_fixture_packets(&kernel_sent);
+}
+
+/* ping -6 -s 4000 (one request of 4048 bytes of ICMPv6: a tun takes it
+ * whole) and -s 65000 (45 fragments of 1448 bytes but the last, as a
+ * sender with MTU 1500 cuts it), at MTU 1500 and 1280: the reply cut as
+ * the kernel cut its own, whatever order the fragments came in. Step 11
+ * before: "not sent" for the first, ipv6-fragment for every piece of the
+ * second. */
+static void echo6_in_fragments_as_linux(void **state)
+{
+    (void)state;
+    static const unsigned MTUS[] = {1500, 1280};
+    static size_t order[FIXTURE_MAX_PACKETS];
+    const char *sizes[] = {"4000", "65000"};
+    char name[128], *text = NULL;
+    size_t size = 0;
+
+    for (size_t s = 0; s < 2; s++) {
+        struct fixture_packets request;
+        snprintf(name, sizeof name, "fragments/echo6-%s.request.pcap", sizes[s]);
+        load_fixture_packets(name, &request);
+        assert_int_equal(request.count, s == 0 ? 1 : 45);
+        for (size_t m = 0; m < 2; m++)
+            for (int how = 0; how < 3; how++) {
+                /* in order, backwards, and odd pieces before even ones */
+                size_t n = 0;
+                for (size_t i = 0; i < request.count; i++)
+                    if (how < 2)
+                        order[n++] = how == 0 ? i : request.count - 1 - i;
+                for (size_t first = 1; how == 2 && n < request.count; first = 0)
+                    for (size_t i = first; i < request.count; i += 2)
+                        order[n++] = i;
+                unsigned long answered = counters[IPV6_ANSWERED];
+                unsigned long whole = counters[REASSEMBLED];
+                tun.mtu = MTUS[m];
+                FILE *log = open_memstream(&text, &size);
+                send6_in_order(&request, order, log);
+                fclose(log);
+                snprintf(name, sizeof name, "fragments/echo6-%s-mtu%u.kernel.pcap", sizes[s],
+                         MTUS[m]);
+                print_message("%s, order %d\n", name, how);
+                assert_sent6_as_kernel(name);
+                assert_int_equal(counters[IPV6_ANSWERED], answered + 1);
+                assert_int_equal(counters[REASSEMBLED], whole + (s == 1));
+                assert_int_equal(held6(), 0);
+                free(text);
+                text = NULL;
+            }
+        free_fixture_packets(&request);
+    }
+}
+
+/* A fragment as tests/fixtures/fragments/sequences6.txt writes them (and
+ * the kernel was given them): from 2001:db8::1 to `dst`, identification 1,
+ * LEN bytes of an echo request's message from OFFSET. */
+static size_t fragment6(uint8_t *p, const uint8_t dst[16], size_t offset, size_t len, int more)
+{
+    static const uint8_t ECHO[8] = {128, 0, 0, 0, 0, 1, 0, 1};
+
+    memset(p, 0, 48);
+    p[0] = 0x60;
+    write_be16(p + 4, (uint16_t)(8 + len));
+    p[6] = 44;
+    p[7] = 64;
+    memcpy(p + 8, PEER6, 16);
+    memcpy(p + 24, dst, 16);
+    p[40] = 58;
+    write_be16(p + 42, (uint16_t)(offset | (more ? 1 : 0)));
+    write_be32(p + 44, 1);
+    for (size_t i = 0; i < len; i++)
+        p[48 + i] = offset + i < 8 ? ECHO[offset + i] : (uint8_t)(offset + i - 8);
+    return 48 + len;
+}
+
+/* The fragments Linux refuses with a parameter problem, with the code and
+ * pointer the kernel sent (sequences6.txt, measured by
+ * tests/docs/kernel_fragments6.py): data not a multiple of 8 with more to
+ * come (0, at the payload length), an end past 65535 (0, at the fragment
+ * offset field: 40 + 2), a first fragment without the ICMPv6 header (3,
+ * RFC 7112). Each quotes the fragment whole, as an error about a short
+ * packet does; none goes to a multicast destination (RFC 4443 2.4 (e)). */
+static void fragment_parameter_problems_as_linux(void **state)
+{
+    (void)state;
+    static const struct {
+        size_t offset, len;
+        int more;
+        uint8_t code;
+        uint32_t pointer;
+    } CASES[] = {
+        {0, 500, 1, 0, 4}, {512, 500, 1, 0, 4}, {65528, 16, 0, 0, 42}, {65528, 8, 1, 0, 42},
+        {0, 4, 1, 3, 0},
+    };
+    static const uint8_t ALL_NODES[16] = {0xff, 0x02, [15] = 1};
+    uint8_t p[48 + 600];
+
+    for (size_t c = 0; c < sizeof CASES / sizeof CASES[0]; c++) {
+        unsigned long problems = counters[IPV6_FRAGMENT_PROBLEM];
+        size_t len = fragment6(p, OURS6, CASES[c].offset, CASES[c].len, CASES[c].more);
+        size_t reply_len;
+        char *log = run_step(handle_packet, p, len, reply, &reply_len);
+        assert_int_equal(counters[IPV6_FRAGMENT_PROBLEM], problems + 1);
+        assert_int_equal(reply_len, 48 + len);
+        assert_memory_equal(reply + 8, OURS6, 16);
+        assert_memory_equal(reply + 24, PEER6, 16);
+        assert_int_equal(reply[40], ICMPV6_PARAMETER_PROBLEM);
+        assert_int_equal(reply[41], CASES[c].code);
+        assert_int_equal(read_be32(reply + 44), CASES[c].pointer);
+        assert_memory_equal(reply + 48, p, len);
+        assert_non_null(strstr(log, "fragment-parameter-problem"));
+        free(log);
+        len = fragment6(p, ALL_NODES, CASES[c].offset, CASES[c].len, CASES[c].more);
+        free(run_step(handle_packet, p, len, reply, &reply_len));
+        assert_int_equal(reply_len, 0);
+    }
+}
+
+/* sequences6.txt's "timeout" sequences as the kernel measured them: after
+ * net.ipv6.ip6frag_time (60 s, not IPv4's 30) the first fragment is
+ * quoted whole in a time exceeded 3/1 (40 + 8 + 512 bytes), or cut to
+ * 1280 bytes in all (a quote of 1232); without the first fragment,
+ * nothing is sent. */
+static void time_exceeded_after_60_seconds(void **state)
+{
+    (void)state;
+    uint8_t p[48 + 1448];
+    char *text = NULL;
+    size_t size = 0, len;
+    FILE *log = open_memstream(&text, &size);
+
+    uptime = 500000;
+    size_t first_len = fragment6(p, OURS6, 0, 512, 1);
+    send6_in_order(&(struct fixture_packets){.count = 1, .packet = {p}, .len = {first_len}},
+                   (size_t[]){0}, log);
+    uint8_t first[48 + 512];
+    memcpy(first, p, first_len);
+    len = fragment6(p, OURS6, 1024, 376, 0);
+    the_step_handle_packet(p, len, reply, log);
+    assert_int_equal(held6(), 1);
+    uptime += 30000;                        /* IPv4's time: IPv6 waits on */
+    outbox.count = 0;
+    expire_reassembly(log);
+    assert_int_equal(outbox.count, 0);
+    uptime += 30000;
+    unsigned long timeouts = counters[REASSEMBLY_TIMEOUT];
+    expire_reassembly(log);
+    assert_int_equal(counters[REASSEMBLY_TIMEOUT], timeouts + 1);
+    assert_int_equal(outbox.count, 1);
+    assert_int_equal(outbox.len[0], 48 + 560);
+    assert_int_equal(outbox.packet[0][40], ICMPV6_TIME_EXCEEDED);
+    assert_int_equal(outbox.packet[0][41], ICMPV6_TIME_EXCEEDED_REASSEMBLY);
+    assert_memory_equal(outbox.packet[0] + 48, first, first_len);
+
+    /* A first fragment of 1448 bytes: quoted up to 1280 bytes in all. */
+    len = fragment6(p, OURS6, 0, 1448, 1);
+    the_step_handle_packet(p, len, reply, log);
+    uptime += 60000;
+    outbox.count = 0;
+    expire_reassembly(log);
+    assert_int_equal(outbox.count, 1);
+    assert_int_equal(outbox.len[0], 1280);
+    assert_memory_equal(outbox.packet[0] + 48, p, 1232);
+
+    /* Without the first: freed, no error. */
+    len = fragment6(p, OURS6, 512, 512, 1);
+    the_step_handle_packet(p, len, reply, log);
+    uptime += 60000;
+    outbox.count = 0;
+    expire_reassembly(log);
+    assert_int_equal(outbox.count, 0);
+    assert_int_equal(held6(), 0);
+    fclose(log);
+    assert_non_null(strstr(text, "IPv6 reassembly timed out after 60 s, without its first "
+                                 "fragment: freed, no error"));
+    free(text);
+}
+
+/* --ipfrag-time other than IPv4's default sets IPv6's time too. */
+static void ipfrag_time_sets_ipv6s_too(void **state)
+{
+    (void)state;
+    uint8_t p[48 + 512];
+    FILE *log = fopen("/dev/null", "w");
+
+    reassembly_settings.time_s = 5;
+    uptime = 900000;
+    size_t len = fragment6(p, OURS6, 0, 512, 1);
+    the_step_handle_packet(p, len, reply, log);
+    uptime += 5000;
+    outbox.count = 0;
+    expire_reassembly(log);
+    fclose(log);
+    assert_int_equal(outbox.count, 1);
+    assert_int_equal(held6(), 0);
+}
+
 #define IPV6_TEST(f) cmocka_unit_test_setup(f, lab_addresses6)
+#define FRAGMENT6_TEST(f) cmocka_unit_test_setup(f, lab_and_oracle_addresses6)
 
 int main(void)
 {
@@ -417,6 +676,10 @@ int main(void)
         IPV6_TEST(tcp_gets_a_reset),
         IPV6_TEST(icmpv6_errors_rate_limited_as_linux),
         cmocka_unit_test(it_speaks_ipv6_to_the_runner),
+        FRAGMENT6_TEST(echo6_in_fragments_as_linux),
+        FRAGMENT6_TEST(fragment_parameter_problems_as_linux),
+        FRAGMENT6_TEST(time_exceeded_after_60_seconds),
+        FRAGMENT6_TEST(ipfrag_time_sets_ipv6s_too),
     };
     int failed = step_10_tests();
     return failed + cmocka_run_group_tests_name("step 11-ipv6: IPv6", tests, NULL, NULL);
