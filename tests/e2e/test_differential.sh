@@ -48,12 +48,15 @@ sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=1000000 \
 # those errors too (difftest --ipfrag-time).
 ipfrag_time=1
 sysctl -qw net.ipv4.ipfrag_time=$ipfrag_time
+# Step 11's --ipfrag-time sets IPv6's time too: the kernel's IPv6 the same.
+sysctl -qw net.ipv6.ip6frag_time=$ipfrag_time
 # Datagrams held for that second may pass Linux's 4 MB (ipfrag_high_thresh),
 # which each side counts its own way (the kernel: each fragment's skb
 # truesize), after which new fragments are refused: the run compares
 # reassembly, not that limit, so both get 64 MB.
 ipfrag_high_thresh=67108864
 sysctl -qw net.ipv4.ipfrag_high_thresh=$ipfrag_high_thresh
+sysctl -qw net.ipv6.ip6frag_high_thresh=$ipfrag_high_thresh    # step 11: both, as time
 # The kernel cuts its replies to its route's MTU, the step to its tun's:
 # both tuns get the same. From step 10 on, a second, shorter pass runs at
 # MTU 1006, whose 986 bytes of room after a header are not a multiple of 8
