@@ -52,6 +52,28 @@ for f in "$root"/tests/fixtures/ipv6/requests/*.pcap "$root"/tests/fixtures/ipv6
     kind=$(basename "$(dirname "$f")")
     seeds_of "$f" "$corpus/packets/$kind-$(basename "$f" .pcap)"
 done
+# Step 11's reassembly and fragmentation: an ICMPv6 echo request of 3000
+# bytes of data to the fuzz targets' 2001:db8::2, in three fragments
+# (1448, 1448, 112 bytes of its message), whose reply the MTU cuts.
+python3 - "$corpus" <<'PY'
+import struct, sys
+def checksum(b):
+    s = sum(struct.unpack('!%dH' % ((len(b) + 1) // 2), b + b'\0' * (len(b) % 2)))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+src = bytes.fromhex('20010db8000000000000000000000001')
+dst = bytes.fromhex('20010db8000000000000000000000002')
+icmp = bytearray([128, 0, 0, 0, 0, 1, 0, 1]) + bytes(i & 0xff for i in range(3000))
+pseudo = src + dst + struct.pack('!I', len(icmp)) + bytes([0, 0, 0, 58])
+struct.pack_into('!H', icmp, 2, checksum(pseudo + bytes(icmp)))
+for n, at in enumerate(range(0, len(icmp), 1448), 1):
+    data = bytes(icmp[at:at + 1448])
+    more = 1 if at + 1448 < len(icmp) else 0
+    frag = struct.pack('!BBHI', 58, 0, at | more, 0x2a)
+    header = struct.pack('!IHBB', 0x60000000, len(frag) + len(data), 44, 64) + src + dst
+    open('%s/packets/ipv6-fragments-echo-3000-%d' % (sys.argv[1], n), 'wb').write(header + frag + data)
+PY
 request=$root/tests/fixtures/requests/default.pcap
 "$root/build/tools/inject" --to-dir "$corpus/packets" --malformed "$request" >/dev/null
 mkdir -p "$corpus/ladder"

@@ -13,7 +13,8 @@
  * clock moves on seven seconds an input, so reassemblies time out. From
  * step 11 on, an IPv6 packet sent must be an echo reply, an ICMPv6 error
  * (at most 1280 bytes, to one host, quoting an IPv6 packet from it) or a
- * TCP reset, its checksum right over RFC 8200's pseudo-header.
+ * TCP reset, its checksum right over RFC 8200's pseudo-header; one longer
+ * than the MTU comes as fragments of it (RFC 8200 4.5), put back together.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -164,22 +165,60 @@ static struct {
     size_t count;
     int more;                       /* the last fragment had More Fragments */
     int bad;
-    int ipv6;                       /* one IPv6 packet, as sent */
+    int ipv6;                       /* an IPv6 packet, as sent or put back together */
+    uint8_t id6[4];                 /* its fragments' identification */
 } link_out;
 
-static void link_send(void *context, const uint8_t *packet, size_t len, FILE *log)
+/* An IPv6 packet sent: whole, one an input, or the next fragment of one
+ * (step 11 cuts a packet longer than the MTU with a Fragment header right
+ * after the 40-byte header: what it sends has no other extension header),
+ * each within the MTU, the data of all but the last a multiple of 8. */
+static void link_send6(const uint8_t *packet, size_t len)
 {
-    (void)context;
-    (void)log;
-    if (len > 0 && (packet[0] >> 4) == 6) {
-        if (link_out.count > 0 || len > FUZZ_MTU) {
-            link_out.bad = 1;       /* one IPv6 packet an input, within the MTU */
+    if (len > FUZZ_MTU || len < 40 || read_be16(packet + 4) != len - 40) {
+        link_out.bad = 1;
+        return;
+    }
+    if (packet[6] != 44) {
+        if (link_out.count > 0) {
+            link_out.bad = 1;       /* one IPv6 packet an input */
             return;
         }
         memcpy(link_out.whole, packet, len);
         link_out.end = len;
         link_out.count = 1;
         link_out.ipv6 = 1;
+        return;
+    }
+    size_t offset = len >= 48 ? read_be16(packet + 42) & 0xfff8u : 0;
+    int more = len >= 48 && (packet[43] & 1);
+    if (len < 48 || (more && (len - 48) % 8 != 0)) {
+        link_out.bad = 1;
+        return;
+    }
+    if (link_out.count == 0 && offset == 0) {
+        memcpy(link_out.whole, packet, 40);
+        link_out.whole[6] = packet[40];     /* the next header the fragments carry */
+        link_out.end = 40;
+        memcpy(link_out.id6, packet + 44, 4);
+    } else if (link_out.count == 0 || !link_out.ipv6 || !link_out.more ||
+               offset + 40 != link_out.end || memcmp(packet + 44, link_out.id6, 4) != 0) {
+        link_out.bad = 1;           /* not the next fragment of the same packet */
+        return;
+    }
+    memcpy(link_out.whole + link_out.end, packet + 48, len - 48);
+    link_out.end += len - 48;
+    link_out.more = more;
+    link_out.ipv6 = 1;
+    link_out.count++;
+}
+
+static void link_send(void *context, const uint8_t *packet, size_t len, FILE *log)
+{
+    (void)context;
+    (void)log;
+    if (len > 0 && (packet[0] >> 4) == 6) {
+        link_send6(packet, len);
         return;
     }
     size_t header_len = len >= 20 ? (size_t)(packet[0] & 0x0f) * 4 : 0;
@@ -219,8 +258,10 @@ static size_t link_reply(uint8_t *reply)
     if (link_out.bad || link_out.more)
         __builtin_trap();
     memcpy(reply, link_out.whole, link_out.end);
-    if (link_out.ipv6)
+    if (link_out.ipv6) {
+        write_be16(reply + 4, (uint16_t)(link_out.end - 40));
         return link_out.end;
+    }
     write_be16(reply + 2, (uint16_t)link_out.end);
     write_be16(reply + 6, 0);
     write_be16(reply + 10, 0);
