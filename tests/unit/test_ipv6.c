@@ -242,6 +242,10 @@ static const struct expected_walk CASES[] = {
     UP("ipv6-udp-closed", 17, 6),
     UP("ipv6-udp-large", 17, 6),
     UP_SILENT("ipv6-udp-multicast", 17, 6, "no error to multicast"),
+    UP("ipv6-tcp-syn", 6, 6),               /* a reset (tcp_v6_send_reset) */
+    UP("ipv6-tcp-syn-tclass", 6, 6),
+    UP("ipv6-tcp-ack-data", 6, 6),
+    UP_SILENT("ipv6-tcp-rst", 6, 6, "a reset is never answered with a reset"),
     UP_SILENT("ipv6-echo-bad-checksum", 58, 6, "the ICMPv6 checksum fails"),
     UP("ipv6-echo-multicast-link-local", 58, 6),
     UP("ipv6-echo-padding", 58, 6),
@@ -345,7 +349,12 @@ static void check_case(const struct expected_walk *c)
         } else {
             if (answer == 0)
                 fail_msg("%s: the kernel said nothing", c->name);
-            assert_int_equal(walk.protocol, IPV6_NEXT_ICMPV6);
+            if (walk.protocol == 6) {
+                /* TCP to a closed port: the kernel's answer is a reset. */
+                assert_int_equal(kernel[6], 6);
+                assert_true(answer >= 40 + 20 && (kernel[40 + 13] & 0x04));
+            } else
+                assert_int_equal(walk.protocol, IPV6_NEXT_ICMPV6);
         }
         break;
     case IPV6_WALK_FRAGMENT:
