@@ -297,6 +297,12 @@ static enum verdict check_request(const uint8_t *packet, size_t len, struct data
     case OPTIONS_SOURCE_ROUTED:
         return refuse(log, SOURCE_ROUTED, "%s", why);
     }
+    /* A fragment but the first keeps its options to itself: the whole
+     * datagram takes the first fragment's header, and only those options
+     * are answered. Good options that leave no room for a reply are no
+     * reason to drop it (Linux keeps it, and answers the whole). */
+    if (!d->options.malformed && ip->fragment_offset != 0)
+        return DELIVER;
     if (d->options.reply_impossible)
         return refuse(log, d->options.malformed ? BAD_OPTIONS : OPTIONS_LEAVE_NO_ROOM, "%s",
                       why);

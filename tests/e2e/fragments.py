@@ -35,12 +35,13 @@ def echo(ident, data):
     m = struct.pack("!BBHHH", 8, 0, 0, ident, 1) + data
     return m[:2] + struct.pack("!H", checksum(m)) + m[4:]
 
-def fragment(src, dst, ident, offset, data, more):
-    """One fragment: `data` at byte `offset` of the datagram (a multiple of 8)."""
-    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(data), ident,
-                    (offset // 8) | (MF if more else 0), 64, 1, 0,
+def fragment(src, dst, ident, offset, data, more, options=b""):
+    """One fragment: `data` at byte `offset` of the datagram (a multiple of 8),
+    after `options` (a multiple of 4 bytes) if any."""
+    h = struct.pack("!BBHHHBBH4s4s", 0x45 + len(options) // 4, 0, 20 + len(options) + len(data),
+                    ident, (offset // 8) | (MF if more else 0), 64, 1, 0,
                     socket.inet_aton(src), socket.inet_aton(dst))
-    return h + data
+    return h + options + data
 
 def cut(src, dst, ident, datagram, size):
     """`datagram` (ICMP and on) in fragments of `size` bytes, in order."""
@@ -53,6 +54,11 @@ def cases(src, dst):
     past_end = echo(0x1005, pattern[:65552 - 8])    # a "datagram" of 65552 bytes after its header
     near_end = echo(0x1006, pattern[:65528 - 8])    # 65528 after a 20-byte header: 65548 in all
     overlap = echo(0x1003, pattern[:24])
+    later_options = echo(0x1008, pattern[:192])
+    # Record Route, length 9, pointer 4: the receiver records itself in the
+    # one whole slot, and a reply would find only part of one (the pointer
+    # at 8, 8 + 3 > 9). Only the first fragment's options are answered.
+    partial_route = bytes([7, 9, 4]) + bytes(6) + bytes(3)
     return [
         ("control: an echo request in three fragments", 0x5001, 0x1001, cut(src, dst, 0x5001, request, 1480)),
         ("control: the same, last fragment first", 0x5007, 0x1007,
@@ -64,6 +70,11 @@ def cases(src, dst):
         ("two overlapping fragments (bytes 0-23, then 8-31)", 0x5003, 0x1003,
          [fragment(src, dst, 0x5003, 0, overlap[:24], True),
           fragment(src, dst, 0x5003, 8, overlap[:24], False)]),
+        # Linux answers: a later fragment's options go with it into the
+        # reassembly queue and are never echoed.
+        ("a last fragment whose Record Route leaves part of a slot for a reply", 0x5008, 0x1008,
+         [fragment(src, dst, 0x5008, 0, later_options[:104], True),
+          fragment(src, dst, 0x5008, 104, later_options[104:], False, partial_route)]),
         ("a datagram whose last fragment ends at byte 65552 (ping of death)", 0x5005, 0x1005,
          cut(src, dst, 0x5005, past_end, 1480)),
         ("a datagram of 65528 bytes after its 20-byte header (65548 in all)", 0x5006, 0x1006,

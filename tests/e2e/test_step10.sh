@@ -170,6 +170,8 @@ step_cases=$(cat "$work/step.cases")
 check_contains "control: an echo request in three fragments is answered" \
     "control: an echo request in three fragments: ICMP 0/0 (3020 bytes)" "$step_cases"
 check_contains "control: and in reverse order" "control: the same, last fragment first: ICMP 0/0 (3020 bytes)" "$step_cases"
+check_contains "a later fragment's options that leave no room for a reply are not the reply's: answered" \
+    "a last fragment whose Record Route leaves part of a slot for a reply: ICMP 0/0 (220 bytes)" "$step_cases"
 check_contains "a first fragment alone: time exceeded, fragment reassembly, 576 bytes" \
     "a first fragment alone: ICMP 11/1 (576 bytes) after " "$step_cases"
 check_contains "  quoting that fragment as it was sent, as much as fits in 576 bytes" \
