@@ -13,6 +13,8 @@
  * The tests after the sequences check what the kernel cannot show from
  * outside: that memory is bounded and every byte charged is given back.
  */
+#include <time.h>
+
 #include "support.h"
 
 #include "bytes.h"
@@ -410,6 +412,76 @@ static void run_sequence(void **state)
         free(st.firsts[i]);
 }
 
+/* ---- the cost of one fragment ------------------------------------------------ */
+
+/* An 8-byte fragment of datagram 7 from 192.0.2.1 at `offset`, with More
+ * Fragments, in `p` (28 bytes). */
+static void tiny_fragment(uint8_t *p, size_t offset, struct ipv4_view *ip)
+{
+    memset(p, 0, 28);
+    p[0] = 0x45;
+    write_be16(p + 2, 28);
+    write_be16(p + 4, 7);
+    write_be16(p + 6, (uint16_t)(0x2000 | offset / 8));
+    p[8] = 64;
+    p[9] = 1;
+    memcpy(p + 12, (const uint8_t[]){192, 0, 2, 1}, 4);
+    memcpy(p + 16, (const uint8_t[]){192, 0, 2, 2}, 4);
+    write_be16(p + 10, inet_checksum(p, 20));
+    assert_int_equal(ipv4_parse(p, 28, ip), IPV4_OK);
+}
+
+/* Seconds that `count` copies of the fragment at `offset` take, the best
+ * of three tries, against a datagram that holds a piece at 65520 and
+ * `runs` pieces of 8 bytes from 0 up, each a run of its own (they came
+ * after the one past them). */
+static double seconds_per_duplicate(size_t runs, int count)
+{
+    struct reassembly_settings settings = REASSEMBLY_LINUX_DEFAULTS;
+    struct reassembly *table = reassembly_new(&settings);
+    struct ipv4_view ip;
+    uint8_t p[28];
+    size_t out_len;
+
+    tiny_fragment(p, 65520, &ip);
+    assert_int_equal(reassembly_add(table, p, &ip, 0, out, &out_len), REASSEMBLY_HELD);
+    for (size_t k = 0; k < runs; k++) {
+        tiny_fragment(p, k * 8, &ip);
+        assert_int_equal(reassembly_add(table, p, &ip, 0, out, &out_len), REASSEMBLY_HELD);
+    }
+    tiny_fragment(p, (runs - 1) * 8, &ip);
+    double best = 1e9;
+    for (int round = 0; round < 3; round++) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (int i = 0; i < count; i++)
+            assert_int_equal(reassembly_add(table, p, &ip, 0, out, &out_len),
+                             REASSEMBLY_DUPLICATE);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        if (s < best)
+            best = s;
+    }
+    reassembly_free(table);
+    return best / count;
+}
+
+/* FragmentSmack (CVE-2018-5391), which the lesson tells: a datagram of
+ * thousands of tiny pieces, and a fragment that must be compared with
+ * each of them, cost Linux a CPU for a trickle of packets; its fix keeps
+ * them in a tree, so that a fragment costs the logarithm of their number.
+ * A duplicate costs no memory, so an attacker may send it for the whole
+ * timeout: against 8000 runs it must cost a few times what it costs
+ * against 16 (a tree: 13 steps against 4), not 500 times. */
+static void a_fragment_costs_little_more_among_thousands(void **unused)
+{
+    (void)unused;
+    double few = seconds_per_duplicate(16, 20000), many = seconds_per_duplicate(8000, 20000);
+    printf("# a duplicate among 16 runs: %.3f us, among 8000: %.3f us (%.0f times)\n",
+           few * 1e6, many * 1e6, many / few);
+    assert_true(many < 10 * few);
+}
+
 /* ---- what the kernel cannot show from outside ------------------------------ */
 
 static size_t lone_first_fragment(uint16_t id, uint8_t src_last, size_t len, struct ipv4_view *ip)
@@ -576,7 +648,7 @@ static void every_outcome_has_a_name(void **unused)
 int main(void)
 {
     load_sequences();
-    static struct CMUnitTest tests[MAX_SEQUENCES + 5];
+    static struct CMUnitTest tests[MAX_SEQUENCES + 6];
     int n = 0;
     for (int i = 0; i < sequence_count; i++)
         tests[n++] = (struct CMUnitTest){.name = sequences[i].name, .test_func = run_sequence,
@@ -588,6 +660,8 @@ int main(void)
                                      .test_func = a_lower_time_applies_to_new_datagrams};
     tests[n++] = (struct CMUnitTest){.name = "every_failed_allocation_is_handled",
                                      .test_func = every_failed_allocation_is_handled};
+    tests[n++] = (struct CMUnitTest){.name = "a_fragment_costs_little_more_among_thousands",
+                                     .test_func = a_fragment_costs_little_more_among_thousands};
     tests[n++] = (struct CMUnitTest){.name = "every_outcome_has_a_name",
                                      .test_func = every_outcome_has_a_name};
     int failed = _cmocka_run_group_tests("reassembly", tests, (size_t)n, NULL, NULL);
