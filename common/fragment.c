@@ -141,3 +141,51 @@ size_t ipv6_fragment(const uint8_t *packet, size_t len, unsigned mtu, uint32_t i
     }
     return count;
 }
+
+/* ---- what Linux's ICMP socket can hold ------------------------------------ */
+
+enum {
+    /* Measured sizes on x86-64 Linux 6.x: SKB_DATA_ALIGN(sizeof(struct
+     * sk_buff)) and of struct skb_shared_info, which every buffer carries. */
+    SKB_STRUCT = 256,
+    SKB_SHARED_INFO = 320,
+    /* __ip_append_data(): alloc_extra, LL_RESERVED_SPACE() of a tun (16)
+     * plus 15 for alignment. */
+    SKB_HEADROOM = 16 + 15,
+    /* kmalloc_reserve(): heads this small come from skb_small_head_cache. */
+    SKB_SMALL_HEAD = 576,
+    /* icmp_init(): sk_sndbuf = 2 * SKB_TRUESIZE(64 * 1024), "enough space
+     * for 2 64K ICMP packets"; __ip_append_data() allows twice sk_sndbuf. */
+    ICMP_SNDBUF = 2 * (64 * 1024 + SKB_STRUCT + SKB_SHARED_INFO),
+    ICMP_SEND_LIMIT = 2 * ICMP_SNDBUF,
+};
+
+/* skb->truesize of a buffer built for `len` bytes of packet. */
+static size_t kernel_buffer_truesize(size_t len)
+{
+    size_t wanted = len + SKB_HEADROOM + SKB_SHARED_INFO;
+    size_t size = SKB_SMALL_HEAD;
+    if (wanted > size)
+        for (size = 1024; size < wanted; size *= 2)
+            ;
+    return size + SKB_STRUCT;
+}
+
+int ipv4_fits_icmp_send_buffer(const uint8_t *datagram, size_t len, unsigned mtu,
+                               size_t *charge)
+{
+    size_t header_len = (size_t)(datagram[0] & 0x0f) * 4;
+    /* sk_wmem_alloc starts at 1: the socket's own reference. */
+    *charge = 1;
+    if (len <= mtu || mtu < header_len + 8)
+        return 1;               /* one buffer; or ipv4_fragment() refuses it */
+    size_t per_fragment = (mtu - header_len) & ~(size_t)7;
+    for (size_t data = len - header_len; data > per_fragment; data -= per_fragment) {
+        /* A fragment follows this one: it is built only if all before it
+         * take at most ICMP_SEND_LIMIT. */
+        *charge += kernel_buffer_truesize(header_len + per_fragment);
+        if (*charge > ICMP_SEND_LIMIT)
+            return 0;
+    }
+    return 1;
+}

@@ -48,6 +48,21 @@ size_t ipv6_fragment(const uint8_t *packet, size_t len, unsigned mtu, uint32_t i
                      void (*send)(void *context, const uint8_t *fragment, size_t len),
                      void *context);
 
+/*
+ * Whether Linux would send `datagram` (`len` bytes, IPv4) from its ICMP
+ * socket on a link of `mtu` bytes: icmp_push_reply() builds the reply's
+ * fragments with ip_append_data(), one kernel buffer (skb) each, and
+ * __ip_append_data() builds another only while those before it take no
+ * more than twice the socket's send buffer (2 * sk_sndbuf, which
+ * icmp_init() sets to room for two 64 KiB packets: 264,448 bytes); if one
+ * cannot be built, none is sent. Each buffer counts its truesize: its
+ * bytes plus room for the link header and skb_shared_info, rounded up as
+ * the kernel allocates (576, then powers of two), plus the struct sk_buff.
+ * Returns 1 if it fits, 0 if not; *charge gets the bytes that would be
+ * charged before the last fragment.
+ */
+int ipv4_fits_icmp_send_buffer(const uint8_t *datagram, size_t len, unsigned mtu,
+                               size_t *charge);
 /* ip_options_fragment(): in `options` (`len` bytes, a header's options),
  * every option that is not to be copied into fragments after the first
  * (the copy flag, the top bit of its type, is clear: Record Route and
