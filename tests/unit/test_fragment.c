@@ -356,6 +356,25 @@ static void hop_by_hop_stays_in_every_fragment(void **state)
     assert_int_equal(sent, 375);
 }
 
+/* Linux's ICMP send buffer (measured by tests/e2e/test_tiny_mtu.sh against
+ * the kernel's own replies at MTU 68): 318 fragments of 68 bytes go out, 319
+ * do not, whether the header is 60 bytes (Record Route, 8 bytes of data a
+ * fragment) or 20 (48 bytes); at MTU 576 and 1500 the largest datagram
+ * fits. Only the header length byte matters here. */
+static void icmp_send_buffer_like_linux(void **state)
+{
+    (void)state;
+    uint8_t with_rr[1] = {0x4f}, plain[1] = {0x45};
+    size_t charge;
+    assert_true(ipv4_fits_icmp_send_buffer(with_rr, 60 + 318 * 8, 68, &charge));
+    assert_false(ipv4_fits_icmp_send_buffer(with_rr, 60 + 318 * 8 + 1, 68, &charge));
+    assert_true(ipv4_fits_icmp_send_buffer(plain, 20 + 318 * 48, 68, &charge));
+    assert_false(ipv4_fits_icmp_send_buffer(plain, 20 + 318 * 48 + 1, 68, &charge));
+    assert_true(ipv4_fits_icmp_send_buffer(plain, 65535, 576, &charge));
+    assert_true(ipv4_fits_icmp_send_buffer(with_rr, 65535, 1500, &charge));
+    assert_true(ipv4_fits_icmp_send_buffer(plain, 1500, 1500, &charge));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -373,6 +392,7 @@ int main(void)
         cmocka_unit_test(echo6_65000_mtu_1280),
         cmocka_unit_test(echo6_1452),
         cmocka_unit_test(hop_by_hop_stays_in_every_fragment),
+        cmocka_unit_test(icmp_send_buffer_like_linux),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
