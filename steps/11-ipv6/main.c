@@ -70,6 +70,7 @@ enum verdict {
     MULTICAST_CONTROL,
     ABOUT_AN_ERROR,
     RATE_LIMITED,
+    REPLY_TOO_FRAGMENTED,
     ANSWERED,
     TIMESTAMP_ANSWERED,
     PORT_UNREACHABLE,
@@ -141,6 +142,7 @@ static const struct {
     [MULTICAST_CONTROL] = {"multicast-control", "IGMP or PIM: Linux takes them and answers nothing"},
     [ABOUT_AN_ERROR] = {"about-an-error", "RFC 1122 3.2.2: never an error about an ICMP error"},
     [RATE_LIMITED] = {"rate-limited", "an error was due, suppressed by the rate limit (RFC 1812 4.3.2.8)"},
+    [REPLY_TOO_FRAGMENTED] = {"reply-too-fragmented", "a reply whose fragments would not fit Linux's ICMP send buffer: not sent"},
     [ANSWERED] = {"answered", "an echo request, answered (RFC 1122 3.2.2.6)"},
     [TIMESTAMP_ANSWERED] = {"timestamp-answered", "a timestamp request, answered (RFC 792)"},
     [PORT_UNREACHABLE] = {"port-unreachable", "UDP or UDP-Lite to a port nobody listens on (RFC 1122 3.2.2.1)"},
@@ -1369,6 +1371,22 @@ static size_t handle_ipv6(const uint8_t *packet, size_t len, uint8_t *reply, FIL
     return 0;
 }
 
+/* One request must not make the host send without bound: at MTU 68 a
+ * 65535-byte echo request with a full Record Route option would be answered
+ * in 8185 fragments, to a source that may be forged. Linux builds a reply's
+ * fragments in its ICMP socket's send buffer and sends none when they do not
+ * fit (ipv4_fits_icmp_send_buffer()); so does the step, for IPv4. */
+static int reply_too_fragmented(const uint8_t *reply, size_t len, FILE *log)
+{
+    size_t charge;
+    if (ipv4_fits_icmp_send_buffer(reply, len, tun.mtu, &charge))
+        return 0;
+    fprintf(log, "not sent: a %zu-byte reply cut for an MTU of %u would take more than "
+            "Linux's ICMP send buffer (%zu bytes of kernel buffers before its last fragment)\n",
+            len, tun.mtu, charge);
+    return 1;
+}
+
 static size_t handle_packet(const uint8_t *packet, size_t len, uint8_t *reply, FILE *log)
 {
     struct datagram d = {.packet = packet, .reply = reply};
@@ -1386,6 +1404,10 @@ static size_t handle_packet(const uint8_t *packet, size_t len, uint8_t *reply, F
         verdict = deliver(&d, log);
     if (d.send_error)
         verdict = send_error(&d, verdict, log);
+    if (d.reply_len > 0 && reply_too_fragmented(reply, d.reply_len, log)) {
+        verdict = REPLY_TOO_FRAGMENTED;
+        d.reply_len = 0;
+    }
     counters[verdict]++;
     if (d.reply_len > 0)
         send_datagram(reply, d.reply_len, log);
