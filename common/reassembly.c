@@ -466,15 +466,22 @@ static struct piece *new_piece(const struct incoming *in, size_t offset, size_t 
     return piece;
 }
 
-/* Makes room for one more run in the array, doubling it when full. */
-static int room_for_run(struct datagram *d)
+/* Makes room for one more run in the array, doubling it when full (one
+ * place at first: most datagrams never have more than one run). Every
+ * place is charged, used or not, and the array's own block once, so that
+ * the charge is what the array costs (a flood of one-fragment datagrams
+ * once grew the resident set past the limit by the places it did not
+ * charge: make bench, part 5). */
+static int room_for_run(struct reassembly *table, struct datagram *d)
 {
     if (d->run_count < d->run_room)
         return 1;
-    uint32_t room = d->run_room != 0 ? d->run_room * 2 : 4;
+    uint32_t room = d->run_room != 0 ? d->run_room * 2 : 1;
     struct run **runs = realloc(d->runs, room * sizeof *runs);
     if (runs == NULL)
         return 0;
+    charge(table, d, (room - d->run_room) * sizeof *runs +
+                     (d->run_room == 0 ? MALLOC_OVERHEAD : 0));
     d->runs = runs;
     d->run_room = room;
     return 1;
@@ -486,7 +493,8 @@ static int room_for_run(struct datagram *d)
  * runs after it up one place (memmove): a datagram ends at 65535 bytes at
  * most, so it has at most 8192 runs of 8 bytes or more, and the move is at
  * most 64 KiB of pointers (measured: 0.5 us among 4095 runs; Linux's tree
- * inserts in log2(n) steps, but the array is easier to read). Each run is charged with its place in the array.
+ * inserts in log2(n) steps, but the array is easier to read). The run and
+ * the array's places are charged (room_for_run()).
  * Returns 0 if memory is short. */
 static int link_piece(struct reassembly *table, struct datagram *d, struct piece *piece,
                       uint32_t at)
@@ -500,11 +508,11 @@ static int link_piece(struct reassembly *table, struct datagram *d, struct piece
         return 1;
     }
     struct run *run = malloc(sizeof *run);
-    if (run == NULL || !room_for_run(d)) {
+    if (run == NULL || !room_for_run(table, d)) {
         free(run);
         return 0;
     }
-    charge(table, d, sizeof *run + sizeof *d->runs + MALLOC_OVERHEAD);
+    charge(table, d, sizeof *run + MALLOC_OVERHEAD);
     run->start = piece->offset;
     run->end = end;
     run->first = run->last = piece;
