@@ -22,12 +22,17 @@ trap 'stop_step 2>/dev/null; rm -rf "$work"' EXIT
 LAB_DIR=$work/lab "$root/scripts/lab.sh" 09 --tools-summary "$work/row" >"$work/lab.out" 2>&1
 step_row=$(grep '^09-icmp-errors|' "$work/row")
 linux_row=$(grep '^Linux|' "$work/row")
-check_equal "the lab measured Linux too" 9 "$(awk -F'|' '{print NF}' <<<"$linux_row")"
+check_equal "the lab measured Linux too (the step's name and 11 tools)" 12 \
+    "$(awk -F'|' '{print NF}' <<<"$linux_row")"
 check_equal "every tool gets from step 09 what it gets from Linux" "$(cut -d'|' -f2-8 <<<"$linux_row")" \
     "$(cut -d'|' -f2-8 <<<"$step_row")"
 # But for fragments: step 09 drops them (step 10 puts them together).
 check_equal "ping -s 4000: Linux answers, step 09 does not" "replies (2 of 2)|no reply (100% loss)" \
     "$(cut -d'|' -f9 <<<"$linux_row")|$(cut -d'|' -f9 <<<"$step_row")"
+# And IPv6: step 09 speaks none (step 11 does).
+check_equal "ping -6, traceroute -6, tracepath -6: Linux answers, step 09 does not" \
+    "replies (2 of 2)|ends at hop 1|reached at hop 1 / no reply (100% loss)|* * * (3 hops, no answer)|no reply" \
+    "$(cut -d'|' -f10-12 <<<"$linux_row") / $(cut -d'|' -f10-12 <<<"$step_row")"
 lab=$(cat "$work/lab.out")
 check_contains "traceroute ends at hop 1" "$(printf 'hops max, 60 byte packets\n 1  192.0.2.2  ')" "$lab"
 check_lacks "and never tries hop 2" "$(printf '\n 2  ')" \
