@@ -346,13 +346,16 @@ static void follow_mtu(struct session *s, FILE *log, uint64_t now)
 static void answer(struct session *s, int fd, const uint8_t *packet, size_t len)
 {
     struct timeval now;
-    FILE *log = live_log_begin(s->log, now_ms());
+    /* The clock, read once for the log's rate limit, the MTU and the
+     * deadline alike: under a flood, every call made a packet shows. */
+    uint64_t arrived_ms = now_ms();
+    FILE *log = live_log_begin(s->log, arrived_ms);
 
     if (s->capture) {
         gettimeofday(&now, NULL);
         record(s, &now, packet, len);
     }
-    follow_mtu(s, log, now_ms());
+    follow_mtu(s, log, arrived_ms);
     size_t reply_len = handle_one(s, log, packet, len);
     if (reply_len > 0 && write(fd, s->reply, reply_len) != (ssize_t)reply_len) {
         fprintf(log, "the kernel refused our %zu-byte reply (%s)\n", reply_len, strerror(errno));
@@ -365,7 +368,7 @@ static void answer(struct session *s, int fd, const uint8_t *packet, size_t len)
     }
     /* A fragment held may set a new deadline (nothing can be due yet: a
      * reassembly gets a second at least, so nothing is written here). */
-    expire_due(s, log, now_ms());
+    expire_due(s, log, arrived_ms);
     live_log_end(s->log);
 }
 
@@ -411,7 +414,7 @@ static void open_link(struct session *s, int fd, const char *ifname)
  * timed out) done, with the MTU as it is now. */
 static void keep_up(struct session *s)
 {
-    if (s->step->expire && now_ms() >= s->expire_at) {
+    if (s->step->expire && s->expire_at != NEVER && now_ms() >= s->expire_at) {
         FILE *log = live_log_begin(s->log, now_ms());
         follow_mtu(s, log, now_ms());
         expire_due(s, log, now_ms());

@@ -211,7 +211,9 @@ static const char *no_host_address(const uint8_t a[4])
     return NULL;
 }
 
-/* "192.0.2.1", for log lines. */
+/* "192.0.2.1", for log lines. Called only where a line needs it: an answer
+ * never does, and under a flood snprintf() would cost as much as the rest
+ * of the packet's work in user space. */
 static const char *dotted(char text[16], const uint8_t a[4])
 {
     snprintf(text, 16, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
@@ -403,16 +405,16 @@ static enum verdict icmp_input(struct datagram *d, FILE *log)
     struct icmp_view icmp;
     char from[16];
 
-    dotted(from, d->ip.src);
     if (icmp_parse(d->ip.payload, d->ip.payload_len, &icmp) < 0)
         return refuse(log, ICMP_TOO_SHORT, "ICMP message of %zu bytes from %s, shorter than 8",
-                      d->ip.payload_len, from);
+                      d->ip.payload_len, dotted(from, d->ip.src));
     if (!inet_checksum_ok(d->ip.payload, d->ip.payload_len))
         return refuse(log, BAD_ICMP_CHECKSUM, "ICMP checksum 0x%04x from %s does not verify",
-                      icmp.checksum, from);
+                      icmp.checksum, dotted(from, d->ip.src));
     if (icmp_type_is_error(icmp.type))
         return refuse(log, ICMP_ERROR, "ICMP %s (type %u, code %u) from %s: an error is never "
-                      "answered", icmp_type_name(icmp.type), icmp.type, icmp.code, from);
+                      "answered", icmp_type_name(icmp.type), icmp.type, icmp.code,
+                      dotted(from, d->ip.src));
     switch (icmp.type) {
     case ICMP_ECHO_REQUEST:
         d->reply_len = write_echo_reply(&d->ip, &icmp, d->options.reply, d->options.reply_len,
@@ -423,14 +425,14 @@ static enum verdict icmp_input(struct datagram *d, FILE *log)
         if (icmp.data_len < 4)
             return refuse(log, TIMESTAMP_TOO_SHORT, "timestamp request of %zu bytes from %s, "
                           "without its originate time (12 bytes at least)", d->ip.payload_len,
-                          from);
+                          dotted(from, d->ip.src));
         d->reply_len = write_timestamp_reply(d, &icmp, d->reply);
-        fprintf(log, "timestamp request %s id %u seq %u: replied\n", from, icmp.identifier,
-                icmp.sequence);
+        fprintf(log, "timestamp request %s id %u seq %u: replied\n", dotted(from, d->ip.src),
+                icmp.identifier, icmp.sequence);
         return TIMESTAMP_ANSWERED;
     default:
         return refuse(log, ICMP_NOT_ANSWERED, "ICMP %s (type %u) from %s, not answered",
-                      icmp_type_name(icmp.type), icmp.type, from);
+                      icmp_type_name(icmp.type), icmp.type, dotted(from, d->ip.src));
     }
 }
 
@@ -837,10 +839,12 @@ static int expire_reassembly(FILE *log)
 {
     static uint8_t first[STEP_MAX_PACKET], reply[STEP_MAX_PACKET];
     size_t first_len;
-    uint64_t now = uptime_ms();
     char from[16];
 
-    while (fragments && reassembly_expire(fragments, now, first, &first_len)) {
+    if (!fragments || reassembly_count(fragments) == 0)
+        return -1;                  /* nothing held: nothing can fall due */
+    uint64_t now = uptime_ms();
+    while (reassembly_expire(fragments, now, first, &first_len)) {
         if (first_len == 0) {
             counters[REASSEMBLY_TIMEOUT]++;
             fprintf(log, "reassembly timed out after %u s, without its first fragment: "
@@ -868,7 +872,7 @@ static int expire_reassembly(FILE *log)
         if (d.reply_len > 0)
             send_datagram(reply, d.reply_len, log);
     }
-    uint64_t next = fragments ? reassembly_next_expiry(fragments) : UINT64_MAX;
+    uint64_t next = reassembly_next_expiry(fragments);
     if (next == UINT64_MAX)
         return -1;
     return next <= now ? 0 : next - now > 3600000 ? 3600000 : (int)(next - now);
