@@ -7,7 +7,12 @@
 #     kernel answering over a veth pair, the bare read/write loop of
 #     tools/bare-loop.c, and every answering step, each as a ratio to the
 #     kernel and to the bare loop. Windows 1 and 32, payloads 56 and 1400,
-#     the median of BENCH_RUNS runs of BENCH_SECONDS each.
+#     BENCH_RUNS runs; in each, every step shares a measure with the
+#     kernel and the bare loop (always running, on a tun of its own):
+#     slices of 0.1 s given to the three in turn, BENCH_SECONDS each (1 s by
+#     default), and a ratio is the median of the ratios made in the same
+#     measure. A second bare loop measured as a step is shows how far noise
+#     alone moves a ratio.
 #  3. How promptly SIGTERM ends each step: idle, under a flood, and under a
 #     flood with its standard output stalled (a pipe nobody reads).
 #  4. The amplification question, for steps that send errors (09 on): a
@@ -16,11 +21,11 @@
 #     sysctls) and each such step (its default limits): datagrams the host
 #     received, errors it sent (its own counters) and errors that came
 #     back, a second and a datagram. BENCH_FLOOD_RATE (default 10000) sets
-#     the rate; each case lasts BENCH_SECONDS, once.
+#     the rate; each case lasts BENCH_SECONDS (2 s by default), once.
 #  5. The memory question, for steps that reassemble (10 on): a flood of
 #     first fragments, each of its own datagram and never completed
 #     (tools/frag-flood.c, BENCH_FRAG_RATE a second, default 5000, for
-#     BENCH_SECONDS), against the kernel (veth) and each such step, with
+#     BENCH_SECONDS, 2 s by default), against the kernel (veth) and each such step, with
 #     the default limit of memory for reassembly (4 MiB) and a small one
 #     (256 KiB): how much each holds, how much it refuses, and how much its
 #     memory grew (the kernel's own count; a step's resident set, from
@@ -31,8 +36,11 @@
 # not depend on the load. Parts 2 to 5 need root; they run in private
 # network namespaces that the script creates, with documentation addresses.
 #
-#   BENCH_RUNS=5 BENCH_SECONDS=2 BENCH_CALLS=2000000 BENCH_CALLGRIND=1 \
-#       scripts/bench.sh STEP...
+#   BENCH_RUNS=5 BENCH_SECONDS=1 BENCH_CALLS=2000000 BENCH_CALLGRIND=1 \
+#       BENCH_RESULTS=FILE scripts/bench.sh STEP...
+#
+# (BENCH_RESULTS keeps part 2's raw rows: responder, payload, window,
+# replies a second, lost, bad, CPU ticks, replies, run.)
 #
 # (BENCH_CALLGRIND=0 leaves out the instruction counts; the test of the
 # bench, tests/e2e/test_bench.sh, runs it with tiny counts.)
@@ -40,7 +48,8 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 runs=${BENCH_RUNS:-5}
-seconds=${BENCH_SECONDS:-2}
+seconds=${BENCH_SECONDS:-2}              # a flood's length (parts 4, 5)
+measure_seconds=${BENCH_SECONDS:-1}      # one measure's (part 2)
 calls=${BENCH_CALLS:-2000000}
 steps=("$@")
 
@@ -80,7 +89,9 @@ fi
 work=$(mktemp -d)
 peer=""
 responder=""
-trap '[ -z "$responder" ] || kill $responder 2>/dev/null; [ -z "$peer" ] || kill $peer 2>/dev/null; rm -rf "$work"' EXIT
+bare=""
+trap '[ -z "$responder" ] || kill $responder 2>/dev/null; [ -z "$bare" ] || kill $bare 2>/dev/null
+      [ -z "$peer" ] || kill $peer 2>/dev/null; rm -rf "$work"' EXIT
 ip link set lo up
 
 # The kernel's side: a veth pair into a second namespace, which answers
@@ -125,54 +136,86 @@ start_on_tun() {
 }
 stop_responder() { kill "$responder" 2>/dev/null; wait "$responder" 2>/dev/null; responder=""; }
 
-names=(kernel bare-loop "${steps[@]}")
+# The yardstick runs beside every responder, from the start of part 2 to
+# its end: the bare loop on a tun of its own, tunb (198.51.100.129/25; it
+# answers 198.51.100.130, and any other address there). Each step is
+# measured together with the kernel and the bare loop: echo-load cuts the
+# time in slices of a tenth of a second and gives one to each of the three
+# in turn, in a random order. The machine's load (other tenants, a CPU's
+# frequency) moves a rate by a third within seconds here; taken slice by
+# slice, side by side, it falls on the three alike, and their ratio keeps
+# only what is theirs. bare-loop-again is a second bare loop, on tun0 as a
+# step: its ratio to the first shows what is left of the noise.
+responders=(bare-loop-again "${steps[@]}")
 configs=("56 1" "56 32" "1400 1" "1400 32")
+"${pin_responder[@]}" build/tools/bare-loop tunb >/dev/null 2>&1 &
+bare=$!
+for _ in $(seq 100); do ip link show tunb >/dev/null 2>&1 && break; sleep 0.05; done
+ip addr add 198.51.100.129/25 dev tunb
+ip link set tunb up
+scripts/link-ready.sh tunb
 
-# One run: every responder, every configuration, one after the other, so
-# that the machine's load changes between runs, not between responders.
-# cpu_ticks: the CPU time the responder has used (user and system, in clock
-# ticks, /proc/PID/stat fields 14 and 15); 0 for the kernel.
-cpu_ticks() {
-    if [ -n "$responder" ]; then
-        awk '{print $14 + $15}' "/proc/$responder/stat" 2>/dev/null || echo 0
-    else
-        echo 0
-    fi
-}
-measure() {   # name address: appends "name payload window rate lost bad cpu replies" lines
-    local name=$1 address=$2 payload window out before
-    for config in "${configs[@]}"; do
-        read -r payload window <<<"$config"
-        before=$(cpu_ticks)
-        out=$("${pin_load[@]}" build/tools/echo-load -w "$window" -s "$payload" -t "$seconds" "$address")
-        echo "$name $payload $window $(sed -E 's/sent [0-9]+, replies ([0-9]+) \(([0-9]+)\/s\), lost ([0-9]+), bad ([0-9]+)/\2 \3 \4 \1/' <<<"$out" | \
-            sed "s/ \([0-9]*\)\$/ $(( $(cpu_ticks) - before )) \1/")" >>"$work/results"
-    done
+# cpu_ticks PID: the CPU time a responder has used (user and system, in
+# clock ticks, /proc/PID/stat fields 14 and 15).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# measure PAYLOAD WINDOW: the step on tun0 beside the kernel and the bare
+# loop; appends "name payload window rate lost bad cpu replies together"
+# for each, the last field naming the measure they shared (run and step).
+measure() {
+    local payload=$1 window=$2 out bare_before step_before address name ticks
+    bare_before=$(cpu_ticks "$bare") step_before=$(cpu_ticks "$responder")
+    out=$("${pin_load[@]}" build/tools/echo-load -w "$window" -s "$payload" \
+          -t "$measure_seconds" 198.51.100.2 198.51.100.130 192.0.2.2)
+    while read -r address line; do
+        case $address in
+            198.51.100.2:) name=kernel ticks=0 ;;
+            198.51.100.130:) name=bare-loop ticks=$(( $(cpu_ticks "$bare") - bare_before )) ;;
+            *) name=$step ticks=$(( $(cpu_ticks "$responder") - step_before )) ;;
+        esac
+        echo "$name $payload $window $(sed -E 's/sent [0-9]+, replies ([0-9]+) \(([0-9]+)\/s\), lost ([0-9]+), bad ([0-9]+)/\2 \3 \4 \1/' <<<"$line" | \
+            sed "s/ \([0-9]*\)\$/ $ticks \1/") $run/$step" >>"$work/results"
+    done <<<"$out"
 }
 for run in $(seq "$runs"); do
-    measure kernel 198.51.100.2
-    for name in "${names[@]:1}"; do
-        if [ "$name" = bare-loop ]; then start_on_tun build/tools/bare-loop tun0
-        else start_on_tun "bin/$name" -i tun0; fi
-        measure "$name" 192.0.2.2
+    for step in $(printf '%s\n' "${responders[@]}" | shuf); do
+        if [ "$step" = bare-loop-again ]; then start_on_tun build/tools/bare-loop tun0
+        else start_on_tun "bin/$step" -i tun0; fi
+        for config in "${configs[@]}"; do
+            measure $config
+        done
         stop_responder
     done
 done
+kill "$bare" 2>/dev/null
+wait "$bare" 2>/dev/null
+bare=""
+names=(kernel bare-loop "${responders[@]}")
 
 echo
 echo "== 2. round trips a second: W echo requests in flight (tools/echo-load.c, raw socket),"
-echo "      median of $runs runs of $seconds s; lost and bad are totals over the runs; CPU time"
-echo "      a reply is the responder's own (user and system), over all runs"
+echo "      medians over $runs runs; in each, every step shares $measure_seconds s with the kernel and the bare"
+echo "      loop (on its own tun), in slices of 0.1 s given to the three in turn, and a ratio"
+echo "      is the median of those made in the same measure; lost and bad are totals; CPU time"
+echo "      a reply is the responder's own (user and system). \"bare loop, again\" is a second"
+echo "      bare loop measured as a step is: how far from 1.00 the noise alone moves a ratio"
+[ -z "${BENCH_RESULTS:-}" ] || cp "$work/results" "$BENCH_RESULTS"    # the raw rows, kept
 python3 - "$work/results" "$(getconf CLK_TCK)" "${names[@]}" <<'PY'
 import sys, statistics
 rows = [l.split() for l in open(sys.argv[1])]
 tick = 1e6 / int(sys.argv[2])           # microseconds a clock tick
 names = sys.argv[3:]
-label = {"kernel": "the kernel (veth)", "bare-loop": "bare loop (tools/)"}
+label = {"kernel": "the kernel (veth)", "bare-loop": "bare loop (tools/)",
+         "bare-loop-again": "bare loop, again"}
 def mine(name, payload, window):
     return [r for r in rows if r[0] == name and r[1:3] == [payload, window]]
 def median(name, payload, window):
     return statistics.median(int(r[3]) for r in mine(name, payload, window))
+def ratio(name, other, payload, window):
+    # The ratio of each pair of measures taken side by side, then their
+    # median: a load that changes over seconds cancels out of each.
+    theirs = {r[8]: int(r[3]) for r in mine(other, payload, window)}
+    ratios = [int(r[3]) / theirs[r[8]] for r in mine(name, payload, window) if theirs.get(r[8])]
+    return statistics.median(ratios) if ratios else 0
 def total(name, payload, window, col):
     return sum(int(r[col]) for r in mine(name, payload, window))
 def cpu(name, payload, window):
@@ -185,11 +228,11 @@ print("%-22s %7s %6s %12s %9s %11s %6s %6s %9s" % ("responder", "payload", "wind
       "replies/s", "x kernel", "x bare loop", "lost", "bad", "CPU us/reply"))
 for payload in ("56", "1400"):
     for window in ("1", "32"):
-        k, b = median("kernel", payload, window), median("bare-loop", payload, window)
         for name in names:
             m = median(name, payload, window)
             print("%-22s %7s %6s %12.0f %9.2f %11.2f %6d %6d %9s" % (label.get(name, name),
-                  payload, window, m, m / k if k else 0, m / b if b else 0,
+                  payload, window, m, ratio(name, "kernel", payload, window),
+                  ratio(name, "bare-loop", payload, window),
                   total(name, payload, window, 4), total(name, payload, window, 5),
                   cpu(name, payload, window)))
 PY

@@ -3,7 +3,7 @@
  * in flight to one address for a fixed time, like `ping -f -l W` but
  * counting exactly what a benchmark needs:
  *
- *   echo-load [-w WINDOW] [-s PAYLOAD] [-t SECONDS] ADDRESS
+ *   echo-load [-w WINDOW] [-s PAYLOAD] [-t SECONDS] [-i SLICE_MS] ADDRESS...
  *
  * A closed loop: each reply lets the next request go, so it measures how
  * many round trips a second the responder sustains with W in flight, not
@@ -16,6 +16,16 @@
  * A request with no reply within LOST_MS is counted lost and its place in
  * the window given to a new one. A reply is bad when its ICMP checksum is
  * wrong or its data is not the request's.
+ *
+ * With several addresses, the time is cut in slices of SLICE_MS (100 by
+ * default) and each round of slices gives one to every address, in a new
+ * random order: the responders are compared within the same second, so
+ * that what the machine's load does to one it does to all (on a shared
+ * machine it moves a rate by a third within seconds). A slice ends when
+ * its last replies are in; SECONDS is each address's share. A line for
+ * each address:
+ *
+ *   ADDRESS: sent N, replies N (N/s), lost N, bad N
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,16 +43,22 @@
 #include "bytes.h"
 #include "checksum.h"
 
-enum { MAX_WINDOW = 1024, MAX_PAYLOAD = 65507, LOST_MS = 200 };
+enum { MAX_WINDOW = 1024, MAX_PAYLOAD = 65507, LOST_MS = 200, MAX_TARGETS = 8 };
+
+/* What one address got. */
+struct tally {
+    unsigned long sent, replies, lost, bad;
+    double seconds;                 /* the time its slices lasted */
+};
 
 struct load {
     int fd;
     struct sockaddr_in to;
+    struct tally *tally;            /* the address requests go to now */
     uint16_t id, next_seq;
     size_t payload;
     uint8_t in_flight[65536];       /* by sequence number */
     unsigned window_used;
-    unsigned long sent, replies, lost, bad;
 };
 
 static double now_s(void)
@@ -76,7 +92,7 @@ static int send_request(struct load *l)
         return -1;
     l->in_flight[seq] = 1;
     l->window_used++;
-    l->sent++;
+    l->tally->sent++;
     return 0;
 }
 
@@ -97,17 +113,17 @@ static void take_reply(struct load *l, const uint8_t *packet, size_t len)
         return;                     /* not ours, or late: already counted lost */
     l->in_flight[seq] = 0;
     l->window_used--;
-    l->replies++;
+    l->tally->replies++;
     fill_data(expected, l->payload, seq);
     if (!inet_checksum_ok(icmp, icmp_len) || icmp_len != 8 + l->payload ||
         memcmp(icmp + 8, expected, l->payload) != 0)
-        l->bad++;
+        l->tally->bad++;
 }
 
 /* Nothing came back for LOST_MS: what is in flight is lost. */
 static void give_up_in_flight(struct load *l)
 {
-    l->lost += l->window_used;
+    l->tally->lost += l->window_used;
     memset(l->in_flight, 0, sizeof l->in_flight);
     l->window_used = 0;
 }
@@ -129,35 +145,63 @@ static void receive_for(struct load *l, int wait_ms)
 static int usage(void)
 {
     fprintf(stderr, "usage: echo-load [-w WINDOW 1..%d] [-s PAYLOAD 0..%d] [-t SECONDS] "
-            "IPV4-ADDRESS\n", MAX_WINDOW, MAX_PAYLOAD);
+            "[-i SLICE_MS] IPV4-ADDRESS... (%d at most)\n", MAX_WINDOW, MAX_PAYLOAD, MAX_TARGETS);
     return 2;
+}
+
+/* W requests in flight to l->to until `end`, then until the last replies
+ * are in (LOST_MS at most): what is in flight then is lost. */
+static int load_until(struct load *l, long window, double end)
+{
+    double start = now_s();
+
+    while (now_s() < end) {
+        while (l->window_used < (unsigned)window)
+            if (send_request(l) < 0) {
+                fprintf(stderr, "echo-load: sending failed (%s)\n", strerror(errno));
+                return -1;
+            }
+        receive_for(l, LOST_MS);
+    }
+    for (double until = now_s() + LOST_MS / 1000.0; l->window_used > 0 && now_s() < until;)
+        receive_for(l, LOST_MS);
+    give_up_in_flight(l);
+    l->tally->seconds += now_s() - start;
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
     static struct load l;
-    long window = 1, payload = 56;
+    static struct tally tallies[MAX_TARGETS];
+    struct sockaddr_in targets[MAX_TARGETS];
+    long window = 1, payload = 56, slice_ms = 100;
     double seconds = 2;
     int option;
 
-    while ((option = getopt(argc, argv, "w:s:t:")) != -1) {
+    while ((option = getopt(argc, argv, "w:s:t:i:")) != -1) {
         if (option == 'w')
             window = strtol(optarg, NULL, 10);
         else if (option == 's')
             payload = strtol(optarg, NULL, 10);
         else if (option == 't')
             seconds = strtod(optarg, NULL);
+        else if (option == 'i')
+            slice_ms = strtol(optarg, NULL, 10);
         else
             return usage();
     }
-    if (optind != argc - 1 || window < 1 || window > MAX_WINDOW || payload < 0 ||
-        payload > MAX_PAYLOAD || !(seconds > 0))
+    int count = argc - optind;
+    if (count < 1 || count > MAX_TARGETS || window < 1 || window > MAX_WINDOW || payload < 0 ||
+        payload > MAX_PAYLOAD || !(seconds > 0) || slice_ms < 1)
         return usage();
-    l.to.sin_family = AF_INET;
-    if (inet_pton(AF_INET, argv[optind], &l.to.sin_addr) != 1) {
-        fprintf(stderr, "echo-load: '%s' is not an IPv4 address: give one such as 192.0.2.2.\n",
-                argv[optind]);
-        return 2;
+    for (int t = 0; t < count; t++) {
+        targets[t] = (struct sockaddr_in){.sin_family = AF_INET};
+        if (inet_pton(AF_INET, argv[optind + t], &targets[t].sin_addr) != 1) {
+            fprintf(stderr, "echo-load: '%s' is not an IPv4 address: give one such as "
+                    "192.0.2.2.\n", argv[optind + t]);
+            return 2;
+        }
     }
     l.fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
     if (l.fd < 0) {
@@ -170,22 +214,39 @@ int main(int argc, char **argv)
     setsockopt(l.fd, SOL_RAW, ICMP_FILTER, &filter, sizeof filter);
     l.id = (uint16_t)getpid();
     l.payload = (size_t)payload;
+    srand((unsigned)getpid());
 
-    double start = now_s(), end = start + seconds;
-    while (now_s() < end) {
-        while (l.window_used < (unsigned)window)
-            if (send_request(&l) < 0) {
-                fprintf(stderr, "echo-load: sending failed (%s)\n", strerror(errno));
-                return 1;
+    if (count == 1) {
+        l.to = targets[0];
+        l.tally = &tallies[0];
+        if (load_until(&l, window, now_s() + seconds) < 0)
+            return 1;
+    } else {
+        /* Rounds of slices, one to each address in a random order, until
+         * each has had its share. */
+        int order[MAX_TARGETS];
+        for (int t = 0; t < count; t++)
+            order[t] = t;
+        for (double done = 0; done < seconds; done += slice_ms / 1000.0) {
+            for (int t = count - 1; t > 0; t--) {      /* Fisher-Yates */
+                int u = rand() % (t + 1), kept = order[t];
+                order[t] = order[u];
+                order[u] = kept;
             }
-        receive_for(&l, LOST_MS);
+            for (int t = 0; t < count; t++) {
+                l.to = targets[order[t]];
+                l.tally = &tallies[order[t]];
+                if (load_until(&l, window, now_s() + slice_ms / 1000.0) < 0)
+                    return 1;
+            }
+        }
     }
-    double elapsed = now_s() - start;
-    /* The last requests' replies: what is still in flight then is lost. */
-    for (double until = now_s() + LOST_MS / 1000.0; l.window_used > 0 && now_s() < until;)
-        receive_for(&l, LOST_MS);
-    give_up_in_flight(&l);
-    printf("sent %lu, replies %lu (%.0f/s), lost %lu, bad %lu\n", l.sent, l.replies,
-           (double)l.replies / elapsed, l.lost, l.bad);
+    for (int t = 0; t < count; t++) {
+        struct tally *a = &tallies[t];
+        if (count > 1)
+            printf("%s: ", argv[optind + t]);
+        printf("sent %lu, replies %lu (%.0f/s), lost %lu, bad %lu\n", a->sent, a->replies,
+               a->seconds > 0 ? (double)a->replies / a->seconds : 0, a->lost, a->bad);
+    }
     return 0;
 }
