@@ -12,7 +12,9 @@
 #     slices of 0.1 s given to the three in turn, BENCH_SECONDS each (1 s by
 #     default), and a ratio is the median of the ratios made in the same
 #     measure. A second bare loop measured as a step is shows how far noise
-#     alone moves a ratio.
+#     alone moves a ratio. The responders and the generator run at a
+#     real-time priority (chrt -f), so that other work on a shared machine
+#     does not take their CPU in the middle of a measure.
 #  3. How promptly SIGTERM ends each step: idle, under a flood, and under a
 #     flood with its standard output stalled (a pipe nobody reads).
 #  4. The amplification question, for steps that send errors (09 on): a
@@ -148,7 +150,14 @@ stop_responder() { kill "$responder" 2>/dev/null; wait "$responder" 2>/dev/null;
 # step: its ratio to the first shows what is left of the noise.
 responders=(bare-loop-again "${steps[@]}")
 configs=("56 1" "56 32" "1400 1" "1400 32")
-"${pin_responder[@]}" build/tools/bare-loop tunb >/dev/null 2>&1 &
+# Other programs on a shared machine take the CPU from a responder or the
+# generator in the middle of a measure, and the ratios with it. At a
+# real-time priority (chrt -f) these run whenever they are ready; the
+# kernel still keeps 5% of every second for the others
+# (kernel.sched_rt_runtime_us), and the slices share that loss out.
+realtime=()
+chrt -f 10 true 2>/dev/null && realtime=(chrt -f 10)
+"${realtime[@]}" "${pin_responder[@]}" build/tools/bare-loop tunb >/dev/null 2>&1 &
 bare=$!
 for _ in $(seq 100); do ip link show tunb >/dev/null 2>&1 && break; sleep 0.05; done
 ip addr add 198.51.100.129/25 dev tunb
@@ -164,7 +173,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 measure() {
     local payload=$1 window=$2 out bare_before step_before address name ticks
     bare_before=$(cpu_ticks "$bare") step_before=$(cpu_ticks "$responder")
-    out=$("${pin_load[@]}" build/tools/echo-load -w "$window" -s "$payload" \
+    out=$("${realtime[@]}" "${pin_load[@]}" build/tools/echo-load -w "$window" -s "$payload" \
           -t "$measure_seconds" 198.51.100.2 198.51.100.130 192.0.2.2)
     while read -r address line; do
         case $address in
@@ -178,8 +187,8 @@ measure() {
 }
 for run in $(seq "$runs"); do
     for step in $(printf '%s\n' "${responders[@]}" | shuf); do
-        if [ "$step" = bare-loop-again ]; then start_on_tun build/tools/bare-loop tun0
-        else start_on_tun "bin/$step" -i tun0; fi
+        if [ "$step" = bare-loop-again ]; then start_on_tun "${realtime[@]}" build/tools/bare-loop tun0
+        else start_on_tun "${realtime[@]}" "bin/$step" -i tun0; fi
         for config in "${configs[@]}"; do
             measure $config
         done
@@ -197,7 +206,8 @@ echo "      medians over $runs runs; in each, every step shares $measure_seconds
 echo "      loop (on its own tun), in slices of 0.1 s given to the three in turn, and a ratio"
 echo "      is the median of those made in the same measure; lost and bad are totals; CPU time"
 echo "      a reply is the responder's own (user and system). \"bare loop, again\" is a second"
-echo "      bare loop measured as a step is: how far from 1.00 the noise alone moves a ratio"
+echo "      bare loop measured as a step is: how far from 1.00 the noise alone moves a ratio."
+echo "      Responders and generator at a real-time priority: ${realtime[*]:-(not allowed here: none)}"
 [ -z "${BENCH_RESULTS:-}" ] || cp "$work/results" "$BENCH_RESULTS"    # the raw rows, kept
 python3 - "$work/results" "$(getconf CLK_TCK)" "${names[@]}" <<'PY'
 import sys, statistics
