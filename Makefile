@@ -246,7 +246,7 @@ check: all build/tools/inject
 #                SIGTERM ends a step under a flood with its output stalled;
 #                floods of UDP (errors sent) and of fragments never
 #                completed (memory held), each beside the kernel.
-#                BENCH_RUNS=5 BENCH_SECONDS=2 (see scripts/bench.sh)
+#                BENCH_RUNS=5 BENCH_SECONDS=N (see scripts/bench.sh)
 
 BENCH_STEPS := $(filter-out 01-% 02-%,$(STEPS))
 BENCH_BINS  := $(addprefix build/bench/,$(BENCH_STEPS))
