@@ -7,6 +7,7 @@
  *            [--seed S] [--count N] [--fragments M] [--ipfrag-time S]
  *            [--ipv6 K] [--strict-table] [--repro DIR] [--verbose] [--only CASE]
  *   difftest -i TUN -k ORACLE_TUN --burst N [--sources K] [--over MS]
+ *   difftest --list-fragments [--seed S] [--count N]
  *
  * TUN is the tun a step reads, with 192.0.2.1/24 on the kernel's side;
  * ORACLE_TUN an existing tun with 198.51.100.1/24, which the kernel answers
@@ -3234,7 +3235,7 @@ static int run_burst(struct side *step, struct side *kernel, unsigned long n,
 struct options {
     const char *tun, *oracle, *table, *step, *repro;
     unsigned long seed, count, burst, sources, over, fragments, ipfrag_time, only, ipv6;
-    int strict, verbose, fragments_set, only_set;
+    int strict, verbose, fragments_set, only_set, list_fragments;
 };
 
 static int parse_arguments(int argc, char **argv, struct options *o)
@@ -3245,6 +3246,7 @@ static int parse_arguments(int argc, char **argv, struct options *o)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--strict-table") == 0) { o->strict = 1; continue; }
         if (strcmp(a, "--verbose") == 0) { o->verbose = 1; continue; }
+        if (strcmp(a, "--list-fragments") == 0) { o->list_fragments = 1; continue; }
         if (!v) return -1;
         if (strcmp(a, "-i") == 0) o->tun = v;
         else if (strcmp(a, "-k") == 0) o->oracle = v;
@@ -3271,7 +3273,29 @@ static int parse_arguments(int argc, char **argv, struct options *o)
         o->fragments = o->count / 10;
     if (o->ipfrag_time > 60)
         return -1;
-    return o->tun && o->oracle && (o->burst || (o->table && o->step)) ? 0 : -1;
+    return o->list_fragments || (o->tun && o->oracle && (o->burst || (o->table && o->step)))
+               ? 0 : -1;
+}
+
+/* --list-fragments: the single-packet cases of the seed that send
+ * fragments, "NUMBER LABEL IDENTIFICATION" (hex), made and not sent, so
+ * that a test can check their identifications (see FRAGMENT_IDS). */
+static int list_fragments(const struct options *o)
+{
+    static struct test_case c;
+
+    rng_state = o->seed * 0x9e3779b97f4a7c15ull + 1;
+    for (unsigned long n = 0; n < o->count; n++) {
+        c.number = (unsigned)n;
+        make_case(&c);
+        for (int i = 0; i < c.count; i++)
+            if (c.pieces[i].len >= 20 && (c.pieces[i].bytes[0] >> 4) == 4 &&
+                (read_be16(c.pieces[i].bytes + 6) & 0x3fff) != 0) {
+                printf("%u %s %04x\n", c.number, c.label, read_be16(c.pieces[i].bytes + 4));
+                break;
+            }
+    }
+    return 0;
 }
 
 
@@ -3451,9 +3475,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: difftest -i TUN -k ORACLE_TUN --table FILE --step NAME "
                         "[--seed S] [--count N] [--fragments M] [--ipfrag-time S] "
                         "[--ipv6 K] [--strict-table] [--repro DIR] [--verbose] [--only CASE]\n"
-                        "       difftest -i TUN -k ORACLE_TUN --burst N [--sources K] [--over MS]\n");
+                        "       difftest -i TUN -k ORACLE_TUN --burst N [--sources K] [--over MS]\n"
+                        "       difftest --list-fragments [--seed S] [--count N]\n");
         return 2;
     }
+    if (o.list_fragments)
+        return list_fragments(&o);
     if (!o.burst && read_table(o.table, o.step) <= 0) {
         fprintf(stderr, "difftest: no table of differences for %s in %s\n", o.step, o.table);
         return 1;
