@@ -649,7 +649,7 @@ int step_run(const struct step *step, int argc, char **argv)
         if (!options.replay_path)
             pcap_writer_never_wait(session.capture);
     }
-    session.reply = malloc(STEP_MAX_PACKET);
+    session.reply = malloc(STEP_MAX_REPLY);
     if (!session.reply) {
         fprintf(stderr, "%s: out of memory.\n", step->name);
         pcap_writer_close(session.capture, NULL, 0);

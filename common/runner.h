@@ -12,14 +12,18 @@
 #include "reassembly.h"
 
 /* The largest IP packet a tun read() can return, and so the size of the
- * buffers a step reads into and writes its reply into. */
-enum { STEP_MAX_PACKET = 65535 };
+ * buffers a step reads into. A reply may be longer: IPv6's payload length
+ * counts only what follows its 40-byte header, so a request made whole
+ * from fragments can carry an ICMPv6 message of 65535 bytes, and the echo
+ * reply that returns it is 40 + 65535 bytes (Linux sends it, in
+ * fragments). The reply buffer has room for that. */
+enum { STEP_MAX_PACKET = 65535, STEP_MAX_REPLY = 40 + 65535 };
 
 /*
  * A step's packet logic, a pure function over bytes: it reads the `len`
  * bytes of `packet`, writes what it has to say to `log` (whole lines: one
  * line, or a hex dump), and returns the length of the reply it wrote to `reply` (which has
- * room for STEP_MAX_PACKET bytes), or 0 to send nothing.
+ * room for STEP_MAX_REPLY bytes), or 0 to send nothing.
  */
 typedef size_t (*step_handler)(const uint8_t *packet, size_t len,
                                uint8_t *reply, FILE *log);

@@ -1377,7 +1377,9 @@ static size_t handle_ipv6(const uint8_t *packet, size_t len, uint8_t *reply, FIL
  * 65535-byte echo request with a full Record Route option would be answered
  * in 8185 fragments, to a source that may be forged. Linux builds a reply's
  * fragments in its ICMP socket's send buffer and sends none when they do not
- * fit (ipv4_fits_icmp_send_buffer()); so does the step, for IPv4. */
+ * fit (ipv4_fits_icmp_send_buffer()); so does the step, for IPv4. IPv6
+ * needs no such bound: at 1280 bytes, its least MTU, the longest reply is
+ * 54 fragments, a quarter of what that buffer holds. */
 static int reply_too_fragmented(const uint8_t *reply, size_t len, FILE *log)
 {
     size_t charge;

@@ -160,7 +160,7 @@ enum { FUZZ_MTU = 576 };
 
 /* What the step sent through its link for one input, put back together. */
 static struct {
-    uint8_t whole[STEP_MAX_PACKET];
+    uint8_t whole[STEP_MAX_REPLY];
     size_t end;                     /* bytes of `whole` so far */
     size_t count;
     int more;                       /* the last fragment had More Fragments */
@@ -221,12 +221,12 @@ static int link_many;
 
 static void link_next(void)
 {
-    static uint8_t done[STEP_MAX_PACKET];
+    static uint8_t done[STEP_MAX_REPLY];
 
     if (!link_many || link_out.count == 0 || link_out.more || link_out.bad)
         return;
     size_t len = link_reply(done);
-    if (!reply_ok(done, len, STEP_MAX_PACKET))
+    if (!reply_ok(done, len, STEP_MAX_REPLY))
         __builtin_trap();
     link_out.count = 0;
     link_out.ipv6 = 0;
@@ -293,7 +293,7 @@ static size_t link_reply(uint8_t *reply)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static FILE *sink;
-    static uint8_t reply[STEP_MAX_PACKET];
+    static uint8_t reply[STEP_MAX_REPLY];
 
     if (!sink)
         sink = fopen("/dev/null", "w");
@@ -330,7 +330,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     STEP_EXPIRE(sink);
     link_many = 0;
     size_t expired_len = link_reply(reply);
-    if (expired_len > 0 && !reply_ok(reply, expired_len, STEP_MAX_PACKET))
+    if (expired_len > 0 && !reply_ok(reply, expired_len, STEP_MAX_REPLY))
         __builtin_trap();
     link_out.count = 0;
     link_out.bad = link_out.more = link_out.ipv6 = 0;
@@ -342,7 +342,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     reply_len = link_reply(reply);
     /* A reply to a datagram put together from several inputs may be
      * longer than this one input. */
-    size = STEP_MAX_PACKET;
+    size = STEP_MAX_REPLY;
 #endif
     if (reply_len == 0)
         return 0;

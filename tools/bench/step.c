@@ -53,7 +53,7 @@ static void count_sent(void *context, const uint8_t *packet, size_t len, FILE *l
 
 int main(int argc, char **argv)
 {
-    static uint8_t request[STEP_MAX_PACKET], reply[STEP_MAX_PACKET];
+    static uint8_t request[STEP_MAX_PACKET], reply[STEP_MAX_REPLY];
     char why[512] = "";
 
     if (argc != 3) {
