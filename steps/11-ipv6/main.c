@@ -79,6 +79,7 @@ enum verdict {
     PARAMETER_PROBLEM,
     /* IPv6 (step 11): a ladder of its own, then ICMPv6; UDP, UDP-Lite and
      * TCP end on the rungs above. */
+    IPV6_LINK_TOO_SMALL,
     IPV6_PACKET_TOO_SHORT,
     IPV6_PAYLOAD_PAST_END,
     IPV6_BAD_SOURCE,
@@ -149,6 +150,7 @@ static const struct {
     [TCP_RESET_SENT] = {"tcp-reset-sent", "TCP to a port nobody listens on: a reset (RFC 793)"},
     [PROTOCOL_UNREACHABLE] = {"protocol-unreachable", "a protocol this host does not speak (RFC 1122 3.2.2.1)"},
     [PARAMETER_PROBLEM] = {"parameter-problem", "an IP option that cannot be (RFC 1122 3.2.2.5)"},
+    [IPV6_LINK_TOO_SMALL] = {"ipv6-link-below-1280", "IPv6 on a link whose MTU is under the 1280 bytes IPv6 needs (RFC 8200 5): Linux turns IPv6 off there, and so do we"},
     [IPV6_PACKET_TOO_SHORT] = {"ipv6-too-short", "fewer than 40 bytes: no room for an IPv6 header"},
     [IPV6_PAYLOAD_PAST_END] = {"ipv6-payload-past-end", "payload length says more than was read"},
     [IPV6_BAD_SOURCE] = {"ipv6-bad-source", "from ::1, a multicast or an IPv4-mapped address, which no host sends from (RFC 4291); TCP from ::"},
@@ -1343,6 +1345,11 @@ static void send_ipv6_fragment(void *log, const uint8_t *fragment, size_t len)
 
 static size_t send_ipv6(const uint8_t *packet, size_t len, FILE *log)
 {
+    if (tun.mtu < IPV6_MIN_MTU) {       /* the MTU fell while a reassembly waited */
+        fprintf(log, "not sent: IPv6 needs a link MTU of 1280 bytes, and the tun's is %u\n",
+                tun.mtu);
+        return 0;
+    }
     if (len <= tun.mtu) {
         tun.send(tun.context, packet, len, log);
         return 1;
@@ -1355,10 +1362,29 @@ static size_t send_ipv6(const uint8_t *packet, size_t len, FILE *log)
     return sent;
 }
 
+/* RFC 8200 5: every link that carries IPv6 carries 1280 bytes. Linux turns
+ * IPv6 off on a device whose MTU is smaller (addrconf_notify() forgets its
+ * addresses), and then takes no IPv6 packet from it and sends none: nor
+ * do we, or a request on such a link would be answered in fragments no
+ * IPv6 node expects (measured: a 65535-byte echo at MTU 1000, 69 of them,
+ * and none from Linux). */
+static int ipv6_link_too_small(FILE *log)
+{
+    if (tun.mtu >= IPV6_MIN_MTU)
+        return 0;
+    fprintf(log, "ignored: IPv6 needs a link MTU of 1280 bytes, and the tun's is %u: "
+            "raise it (ip link set TUN mtu 1280) to speak IPv6\n", tun.mtu);
+    return 1;
+}
+
 static size_t handle_ipv6(const uint8_t *packet, size_t len, uint8_t *reply, FILE *log)
 {
     struct packet6 d = {.packet = packet, .len = len, .reply = reply};
 
+    if (ipv6_link_too_small(log)) {
+        counters[IPV6_LINK_TOO_SMALL]++;
+        return 0;
+    }
     enum verdict verdict = check_request6(packet, len, &d, log);
     /* Every fragment has climbed the ladder as a packet of its own. */
     if (verdict == DELIVER && d.walk.verdict == IPV6_WALK_FRAGMENT)

@@ -12,6 +12,9 @@
 #     reply is 40 + 65535 bytes, longer than any packet a tun can read
 #     (the step once wrote it past the end of a 65535-byte buffer).
 #   - MTU 1500 and 9000: the same, in fewer fragments.
+#   - MTU 1000, under what IPv6 allows: Linux turns IPv6 off on the tun
+#     and answers nothing; nor may the step (it once answered a 65535-byte
+#     request in 69 fragments), and it says why.
 # Run with the sanitizers (build/asan/bin) unless STEP_BIN_DIR says otherwise.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -26,7 +29,7 @@ fi
 
 start_step "$step"
 n=0
-for mtu in 1280 1500 9000; do
+for mtu in 1280 1500 9000 1000; do
     counts=$(python3 "$root/tests/e2e/ipv6_mtu_reply.py" tun0 oracle$n $mtu 1232 4000 65535)
     echo "$counts" | sed "s/^/    MTU $mtu: /"
     while read -r size _ packets _ bytes _ _ linux_packets _ linux_bytes _; do
@@ -40,6 +43,8 @@ done
 # 239, each under 48 bytes of headers: 65535 + 54 * 48 = 68127 bytes.
 check_contains "Linux answers the largest echo request at MTU 1280, in 54 fragments: its send buffer does not refuse it" \
     "Linux 54 packets 68127 bytes" "$(grep '^65535:' <<<"$at_1280")"
+check_contains "at MTU 1000 the step says why it is silent" \
+    "ignored: IPv6 needs a link MTU of 1280 bytes, and the tun's is 1000" "$(cat "$step_log")"
 stop_step
 check_equal "the step exits cleanly after answering them (no sanitizer report)" 0 "$step_status"
 check_lacks "nothing in its log from the sanitizers" "ERROR: AddressSanitizer" "$(cat "$step_log")"

@@ -314,6 +314,33 @@ static void ipv6_rungs_are_counted(void **state)
     assert_int_equal(reply_len, 0);
 }
 
+/* RFC 8200 5: IPv6 needs links of 1280 bytes. Linux turns IPv6 off on a
+ * tun whose MTU is smaller, and answers nothing there (measured:
+ * tests/e2e/test_ipv6_mtu.sh at MTU 1000); at 1279 the step answers
+ * nothing either, and says why; at 1280 it answers. IPv4 is not touched. */
+static void no_ipv6_on_a_link_below_1280(void **state)
+{
+    (void)state;
+    size_t reply_len, len = load_request6("ipv6-default");
+    unsigned long before[VERDICT_COUNT];
+    unsigned mtu = tun.mtu;
+
+    memcpy(before, counters, sizeof before);
+    tun.mtu = 1279;
+    char *log = run_step(handle_packet, packet, len, reply, &reply_len);
+    assert_int_equal(reply_len, 0);
+    assert_int_equal(counters[IPV6_LINK_TOO_SMALL], before[IPV6_LINK_TOO_SMALL] + 1);
+    assert_int_equal(counters[IPV6_ANSWERED], before[IPV6_ANSWERED]);
+    assert_string_equal(log, "ignored: IPv6 needs a link MTU of 1280 bytes, and the tun's is "
+                             "1279: raise it (ip link set TUN mtu 1280) to speak IPv6\n");
+    free(log);
+    tun.mtu = 1280;
+    free(run_step(handle_packet, packet, len, reply, &reply_len));
+    assert_int_equal(reply_len, 104);
+    assert_int_equal(counters[IPV6_ANSWERED], before[IPV6_ANSWERED] + 1);
+    tun.mtu = mtu;
+}
+
 /* A TCP segment to a closed port gets a reset as tcp_v6_send_reset()
  * writes it (RFC 793 "Reset Generation"): ports swapped, no ACK in the
  * request so ack = its sequence + 1 for its SYN, RST|ACK, window 0, the
@@ -673,6 +700,7 @@ int main(void)
         IPV6_TEST(echo_reply_checksum_covers_the_pseudo_header),
         IPV6_TEST(echo_to_all_nodes_is_answered_from_our_address),
         IPV6_TEST(ipv6_rungs_are_counted),
+        IPV6_TEST(no_ipv6_on_a_link_below_1280),
         IPV6_TEST(tcp_gets_a_reset),
         IPV6_TEST(icmpv6_errors_rate_limited_as_linux),
         cmocka_unit_test(it_speaks_ipv6_to_the_runner),
