@@ -62,6 +62,8 @@ enum {
     OPTION_PAD1 = 0,
     OPTION_PADN = 1,
     OPTION_ROUTER_ALERT = 0x05,     /* RFC 2711 */
+    OPTION_CALIPSO = 0x07,          /* RFC 5570 */
+    OPTION_IOAM = 0x31,             /* RFC 9486 */
     OPTION_JUMBO = 0xc2,            /* RFC 2675 */
     MAX_PADDING = 7,                /* the most alignment can need (RFC 4942 2.1.9.5) */
     MAX_OPTIONS = 8,                /* Linux's max_hbh_opts_number, max_dst_opts_number */
@@ -177,6 +179,17 @@ static int walk_options(const struct cursor *c, int hop_by_hop, struct ipv6_walk
             } else if (hop_by_hop && p[off] == OPTION_JUMBO) {
                 if (!jumbo_option(c, off, walk))
                     return 0;
+            } else if (hop_by_hop && p[off] == OPTION_CALIPSO) {
+                /* A security label (RFC 5570) names a domain of
+                 * interpretation; Linux (ipv6_hop_calipso(), with
+                 * NetLabel) drops the packet when it knows none by that
+                 * number, and a host like ours knows none. */
+                return drop(walk, IPV6_DROP_CALIPSO), 0;
+            } else if (hop_by_hop && p[off] == OPTION_IOAM && (off & 3) != 0) {
+                /* In-situ OAM data must start on a 4-byte boundary;
+                 * aligned, Linux ignores it unless ioam6_enabled is set
+                 * (ipv6_hop_ioam()), and so do we. */
+                return drop(walk, IPV6_DROP_BAD_OPTION), 0;
             } else if (!unknown_option(c, off, walk)) {
                 return 0;
             }
@@ -346,7 +359,9 @@ static const char *drop_reason_text(enum ipv6_drop_reason reason)
     case IPV6_DROP_TOO_MANY_OPTIONS: return "more than 8 options in one header";
     case IPV6_DROP_ROUTING_TO_MULTICAST: return "a routing header to a multicast address";
     case IPV6_DROP_ROUTING_DISABLED: return "segment routing (type 3 or 4), disabled as in Linux";
-    case IPV6_DROP_BAD_OPTION: return "a router alert or jumbo payload option of the wrong length";
+    case IPV6_DROP_BAD_OPTION:
+        return "a router alert, jumbo payload or IOAM option of the wrong length or alignment";
+    case IPV6_DROP_CALIPSO: return "a CALIPSO security label, and this host knows no such domain";
     case IPV6_DROP_JUMBO_TRUNCATED: return "a jumbo payload longer than the packet";
     }
     return "no reason";

@@ -104,7 +104,10 @@ enum ipv6_drop_reason {
                                        net.ipv6.conf.*.seg6_enabled and
                                        rpl_seg_enabled are 0, as they are by default */
     IPV6_DROP_BAD_OPTION,           /* a router alert whose length is not 2, a
-                                       jumbo payload option cut short or misaligned */
+                                       jumbo payload option cut short or misaligned,
+                                       an IOAM option off a 4-byte boundary */
+    IPV6_DROP_CALIPSO,              /* a CALIPSO label (RFC 5570): Linux drops it for a
+                                       domain of interpretation it does not know */
     IPV6_DROP_JUMBO_TRUNCATED,      /* a jumbo payload longer than what was read */
 };
 

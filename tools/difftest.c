@@ -1703,6 +1703,24 @@ static uint8_t unknown_option(unsigned top)
     return t;
 }
 
+/* RFC 5570 5.1's CRC-16 over a CALIPSO option (CCITT, reflected, as
+ * Linux's crc_ccitt()), written into its bytes 8 and 9, low byte first. */
+static void calipso_checksum(uint8_t *option)
+{
+    size_t len = (size_t)option[1] + 2;
+    uint16_t crc = 0xffff;
+
+    option[8] = option[9] = 0;
+    for (size_t i = 0; i < len; i++) {
+        crc ^= option[i];
+        for (int bit = 0; bit < 8; bit++)
+            crc = crc & 1 ? (uint16_t)(crc >> 1 ^ 0x8408) : (uint16_t)(crc >> 1);
+    }
+    crc = (uint16_t)~crc;
+    option[8] = (uint8_t)crc;
+    option[9] = (uint8_t)(crc >> 8);
+}
+
 /* The options of a hop-by-hop or destination options header: fills
  * `h + 2` up to `len` and names them. */
 static void options6(uint8_t *h, size_t len, int hop_by_hop)
@@ -1710,7 +1728,7 @@ static void options6(uint8_t *h, size_t len, int hop_by_hop)
     static const char *const KINDS[] = {"pad1", "padn", "router-alert", "jumbo", "unknown-00",
                                         "unknown-01", "unknown-10", "unknown-11", "padn-nonzero",
                                         "pad-too-long", "option-past-end", "two-unknown",
-                                        "random"};
+                                        "calipso", "ioam", "random"};
     const char *kind = KINDS[below(sizeof KINDS / sizeof KINDS[0])];
     uint8_t *o = h + 2;
     size_t room = len - 2;
@@ -1745,6 +1763,25 @@ static void options6(uint8_t *h, size_t len, int hop_by_hop)
             o[at + 2] = unknown_option(below(4));
             o[at + 3] = (uint8_t)(room - at - 4);
         }
+    } else if (strcmp(kind, "calipso") == 0) {
+        /* RFC 5570's security label, of a domain no one configured: too
+         * short for one (room 6), its checksum right or not, Linux drops
+         * it in hop-by-hop options */
+        o[0] = 0x07, o[1] = (uint8_t)(room - 2);
+        write_be32(o + 2, one_in(2) ? 1 : rnd());
+        if (room >= 10) {
+            o[6] = (uint8_t)(one_in(2) ? 0 : below(4)); /* compartment length, 4-byte units */
+            o[7] = (uint8_t)rnd();
+            if (one_in(2))
+                calipso_checksum(o);
+        }
+    } else if (strcmp(kind, "ioam") == 0) {
+        /* RFC 9486's in-situ OAM, 4n bytes into the packet or not */
+        size_t at = one_in(2) ? 0 : 2;
+        if (at)
+            o[0] = 1, o[1] = 0;
+        o[at] = 0x31;
+        o[at + 1] = (uint8_t)(room - at - 2);
     } else if (strcmp(kind, "pad-too-long") == 0) {
         o[0] = 1;
         o[1] = (uint8_t)(room - 2);             /* more than 5 bytes of padding when room > 7 */

@@ -209,6 +209,11 @@ static const struct expected_walk CASES[] = {
     DROP("ipv6-hbh-padn-nonzero", IPV6_DROP_BAD_PADDING),
     DROP("ipv6-hbh-pad-too-long", IPV6_DROP_BAD_PADDING),
     UP("ipv6-hbh-router-alert", 58, 40),
+    DROP("ipv6-hbh-calipso", IPV6_DROP_CALIPSO),
+    DROP("ipv6-hbh-calipso-then-10", IPV6_DROP_CALIPSO),
+    UP("ipv6-destination-calipso", 58, 40), /* unknown there: skipped */
+    DROP("ipv6-hbh-ioam-misaligned", IPV6_DROP_BAD_OPTION),
+    UP("ipv6-hbh-ioam-aligned", 58, 40),
     DROP("ipv6-hbh-option-past-end", IPV6_DROP_OPTION_PAST_END),
     DROP("ipv6-hbh-truncated", IPV6_DROP_TRUNCATED),
     UP("ipv6-hbh-not-first", 0, 40),        /* hop-by-hop, second: code 1 at 40 */
