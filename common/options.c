@@ -348,7 +348,7 @@ static int build_reply(const struct arrival *a, const uint8_t self[4], const uin
 
 enum options_status ipv4_options_process(const uint8_t *options, size_t len,
                                          const uint8_t self[4], const uint8_t *source,
-                                         uint32_t now_ms,
+                                         uint32_t (*clock_ms)(void),
                                          struct options_outcome *outcome, char *why,
                                          size_t why_len)
 {
@@ -356,6 +356,9 @@ enum options_status ipv4_options_process(const uint8_t *options, size_t len,
     char ignored[160];
 
     memset(outcome, 0, sizeof *outcome);
+    if (len == 0)
+        return OPTIONS_OK;          /* most datagrams: no clock to read, no reply options */
+    uint32_t now_ms = clock_ms();   /* once: a Timestamp's arrival and reply slots agree */
     if (len > OPTIONS_MAX_LEN) {
         snprintf(why, why_len, "malformed IP options (%zu bytes, more than 40)", len);
         outcome->reply_impossible = outcome->malformed = 1;    /* not from a real header */
@@ -383,12 +386,12 @@ enum options_status ipv4_options_process(const uint8_t *options, size_t len,
 }
 
 enum options_status ipv4_options_echo(const uint8_t *options, size_t len, const uint8_t self[4],
-                                      uint32_t now_ms, uint8_t *out, size_t *out_len,
+                                      uint32_t (*clock_ms)(void), uint8_t *out, size_t *out_len,
                                       char *why, size_t why_len)
 {
     struct options_outcome outcome;
 
-    enum options_status status = ipv4_options_process(options, len, self, NULL, now_ms,
+    enum options_status status = ipv4_options_process(options, len, self, NULL, clock_ms,
                                                       &outcome, why, why_len);
     if (status == OPTIONS_OK) {
         memcpy(out, outcome.reply, outcome.reply_len);

@@ -25,13 +25,14 @@ enum options_status {
  * Builds the options of the echo reply to a request whose options are the
  * `len` bytes at `options` (what follows the 20-byte header). As RFC 1122
  * 3.2.2.6 asks, Record Route and Timestamp are returned, updated with this
- * host's address `self` and the time `now_ms` (milliseconds since midnight
- * UT), so that the route or times cover the whole round trip. Other options
+ * host's address `self` and the time that `clock_ms` tells (milliseconds
+ * since midnight UT), so that the route or times cover the whole round
+ * trip; the clock is read only when there are options. Other options
  * are not returned. Writes at most 40 bytes to `out`, padded to a multiple
  * of 4, and sets *out_len. Anything else: a status and one line in `why`.
  */
 enum options_status ipv4_options_echo(const uint8_t *options, size_t len, const uint8_t self[4],
-                                      uint32_t now_ms, uint8_t *out, size_t *out_len,
+                                      uint32_t (*clock_ms)(void), uint8_t *out, size_t *out_len,
                                       char *why, size_t why_len);
 
 /* Everything the first and second passes learn, for a host that also
@@ -63,7 +64,7 @@ struct options_outcome {
  * the datagram's source address (NULL: no source route is reversed). */
 enum options_status ipv4_options_process(const uint8_t *options, size_t len,
                                          const uint8_t self[4], const uint8_t *source,
-                                         uint32_t now_ms,
+                                         uint32_t (*clock_ms)(void),
                                          struct options_outcome *outcome, char *why,
                                          size_t why_len);
 

@@ -188,7 +188,7 @@ static enum verdict check_request(const uint8_t *packet, size_t len, struct ipv4
     /* [exercise 07: build the reply's options with ipv4_options_echo() (common/options.h), and refuse what it refuses: refuse(log, BAD_OPTIONS, "%s", why) for OPTIONS_MALFORMED, refuse(log, SOURCE_ROUTED, "%s", why) for OPTIONS_SOURCE_ROUTED: the tests compare the replies' options and those lines] */
     *options_len = 0;
     switch (ipv4_options_echo(packet + IPV4_MIN_HEADER_LEN, ip->header_len - IPV4_MIN_HEADER_LEN,
-                              ip->dst, clock_ms(), options, options_len, why, sizeof why)) {
+                              ip->dst, clock_ms, options, options_len, why, sizeof why)) {
     case OPTIONS_OK:
         break;
     case OPTIONS_MALFORMED:

@@ -186,7 +186,7 @@ static enum verdict check_request(const uint8_t *packet, size_t len, struct ipv4
 
     *options_len = 0;
     switch (ipv4_options_echo(packet + IPV4_MIN_HEADER_LEN, ip->header_len - IPV4_MIN_HEADER_LEN,
-                              ip->dst, clock_ms(), options, options_len, why, sizeof why)) {
+                              ip->dst, clock_ms, options, options_len, why, sizeof why)) {
     case OPTIONS_OK:
         break;
     case OPTIONS_MALFORMED:

@@ -293,7 +293,7 @@ static enum verdict check_request(const uint8_t *packet, size_t len, struct data
 
     switch (ipv4_options_process(packet + IPV4_MIN_HEADER_LEN,
                                  ip->header_len - IPV4_MIN_HEADER_LEN, ip->dst, ip->src,
-                                 clock_ms(), &d->options, why, sizeof why)) {
+                                 clock_ms, &d->options, why, sizeof why)) {
     case OPTIONS_OK:
         return DELIVER;
     case OPTIONS_MALFORMED:

@@ -10,10 +10,19 @@
 static uint8_t request[TEST_MAX_PACKET], kernel[TEST_MAX_PACKET];
 static const uint8_t KERNEL_ADDRESS[4] = {198, 51, 100, 1};
 
+/* The clock the options read: stopped at the time the kernel stamped. */
+static uint32_t stopped_at;
+static uint32_t stopped_clock(void)
+{
+    return stopped_at;
+}
+
 static enum options_status echo(const uint8_t *options, size_t len, uint32_t now,
                                 uint8_t *out, size_t *out_len, char *why)
 {
-    return ipv4_options_echo(options, len, KERNEL_ADDRESS, now, out, out_len, why, 200);
+    stopped_at = now;
+    return ipv4_options_echo(options, len, KERNEL_ADDRESS, stopped_clock, out, out_len, why,
+                             200);
 }
 
 static void assert_same_as_kernel(const char *name, uint32_t kernel_time)
@@ -231,7 +240,7 @@ static void the_problem_is_where_linux_points(void **state)
         uint8_t *exact = malloc(cases[i].len);   /* ASan watches every read */
         memcpy(exact, cases[i].bytes, cases[i].len);
         print_message("case %zu\n", i);
-        assert_int_equal(ipv4_options_process(exact, cases[i].len, self, NULL, 0, &outcome, why,
+        assert_int_equal(ipv4_options_process(exact, cases[i].len, self, NULL, stopped_clock, &outcome, why,
                                               sizeof why), OPTIONS_MALFORMED);
         assert_true(outcome.malformed);
         assert_int_equal(outcome.problem, cases[i].problem);
@@ -254,7 +263,7 @@ static void what_an_error_quotes_and_carries(void **state)
     char why[200];
 
     const uint8_t rr[12] = {OPTION_RECORD_ROUTE, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, OPTION_END};
-    assert_int_equal(ipv4_options_process(rr, 12, self, NULL, 0, &outcome, why, sizeof why),
+    assert_int_equal(ipv4_options_process(rr, 12, self, NULL, stopped_clock, &outcome, why, sizeof why),
                      OPTIONS_OK);
     const uint8_t arrived[12] = {7, 11, 8, 192, 0, 2, 2, 0, 0, 0, 0, 0};
     assert_memory_equal(outcome.arrived, arrived, 12);
@@ -263,7 +272,7 @@ static void what_an_error_quotes_and_carries(void **state)
     assert_memory_equal(outcome.reply, reply, 12);
 
     const uint8_t end_then_junk[4] = {OPTION_END, 7, 99, 1};
-    assert_int_equal(ipv4_options_process(end_then_junk, 4, self, NULL, 0, &outcome, why,
+    assert_int_equal(ipv4_options_process(end_then_junk, 4, self, NULL, stopped_clock, &outcome, why,
                                           sizeof why),
                      OPTIONS_OK);
     const uint8_t all_end[4] = {0, 0, 0, 0};
@@ -271,7 +280,7 @@ static void what_an_error_quotes_and_carries(void **state)
 
     uint8_t rr_then_bad[20] = {OPTION_RECORD_ROUTE, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, OPTION_NOP,
                                OPTION_TIMESTAMP, 8, 3, 0, 0, 0, 0, 0};
-    assert_int_equal(ipv4_options_process(rr_then_bad, 20, self, NULL, 0, &outcome, why,
+    assert_int_equal(ipv4_options_process(rr_then_bad, 20, self, NULL, stopped_clock, &outcome, why,
                                           sizeof why),
                      OPTIONS_MALFORMED);
     assert_int_equal(outcome.problem, 14);
@@ -280,7 +289,7 @@ static void what_an_error_quotes_and_carries(void **state)
     assert_memory_equal(outcome.reply, reply, 12);
 
     const uint8_t no_room[12] = {OPTION_RECORD_ROUTE, 9, 4};
-    assert_int_equal(ipv4_options_process(no_room, 12, self, NULL, 0, &outcome, why,
+    assert_int_equal(ipv4_options_process(no_room, 12, self, NULL, stopped_clock, &outcome, why,
                                           sizeof why),
                      OPTIONS_MALFORMED);
     assert_false(outcome.malformed);
@@ -305,7 +314,7 @@ static void a_source_route_goes_back_reversed(void **state)
     const uint8_t routed[20] = {OPTION_STRICT_SOURCE_ROUTE, 15, 16, 198, 51, 100, 10,
                                 198, 51, 100, 20, 198, 51, 100, 30, OPTION_NOP,
                                 OPTION_TIMESTAMP, 4, 3, 0};
-    assert_int_equal(ipv4_options_process(routed, 20, self, source, 0, &outcome, why,
+    assert_int_equal(ipv4_options_process(routed, 20, self, source, stopped_clock, &outcome, why,
                                           sizeof why), OPTIONS_MALFORMED);
     assert_int_equal(outcome.problem, 18);
     assert_true(outcome.source_routed);
@@ -318,7 +327,7 @@ static void a_source_route_goes_back_reversed(void **state)
     uint8_t from_source[20];
     memcpy(from_source, routed, 20);
     memcpy(from_source + 3, source, 4);
-    assert_int_equal(ipv4_options_process(from_source, 20, self, source, 0, &outcome, why,
+    assert_int_equal(ipv4_options_process(from_source, 20, self, source, stopped_clock, &outcome, why,
                                           sizeof why), OPTIONS_MALFORMED);
     const uint8_t shorter[12] = {OPTION_STRICT_SOURCE_ROUTE, 11, 4, 198, 51, 100, 20,
                                  192, 0, 2, 1, OPTION_END};
@@ -330,7 +339,7 @@ static void a_source_route_goes_back_reversed(void **state)
      * no route to go back along: straight to the source. */
     uint8_t one_hop[12] = {OPTION_LOOSE_SOURCE_ROUTE, 7, 8, 198, 51, 100, 10,
                            OPTION_TIMESTAMP, 4, 3, 0, OPTION_END};
-    assert_int_equal(ipv4_options_process(one_hop, 12, self, source, 0, &outcome, why,
+    assert_int_equal(ipv4_options_process(one_hop, 12, self, source, stopped_clock, &outcome, why,
                                           sizeof why), OPTIONS_MALFORMED);
     assert_true(outcome.source_routed);
     assert_memory_equal(outcome.first_hop, "\xc6\x33\x64\x0a", 4);     /* 198.51.100.10 */
@@ -339,7 +348,7 @@ static void a_source_route_goes_back_reversed(void **state)
     assert_int_equal(outcome.reply_len, 8);
     assert_memory_equal(outcome.reply, just_the_source, 8);
     memcpy(one_hop + 3, source, 4);
-    assert_int_equal(ipv4_options_process(one_hop, 12, self, source, 0, &outcome, why,
+    assert_int_equal(ipv4_options_process(one_hop, 12, self, source, stopped_clock, &outcome, why,
                                           sizeof why), OPTIONS_MALFORMED);
     assert_false(outcome.source_routed);
     assert_int_equal(outcome.reply_len, 0);
