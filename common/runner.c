@@ -130,10 +130,14 @@ struct session {
  * the last lines get EXIT_WAIT_MS in all. */
 enum { EXIT_WAIT_MS = 100 };
 
+/* The runner's clock, read for every packet: the coarse one, as precise
+ * as the kernel's own tick (a few ms), is enough for a log's rate limit
+ * and timeouts of a second or more, and costs a fifth of the precise one
+ * (5 ns against 22 on the machine this was measured on). */
 static uint64_t now_ms(void)
 {
     struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
     return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
 }
 
