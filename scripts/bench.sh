@@ -9,9 +9,10 @@
 #     kernel and to the bare loop. Windows 1 and 32, payloads 56 and 1400,
 #     BENCH_RUNS runs; in each, every step shares a measure with the
 #     kernel and the bare loop (always running, on a tun of its own):
-#     slices of 0.1 s given to the three in turn, BENCH_SECONDS each (1 s by
-#     default), and a ratio is the median of the ratios made in the same
-#     measure. A second bare loop measured as a step is shows how far noise
+#     rounds of slices of 0.1 s, one to each of the three in a random
+#     order, BENCH_SECONDS each (1 s by default). A measure's ratio is the
+#     median of its rounds' ratios, and the table gives the median of the
+#     runs'. A second bare loop measured as a step is shows how far noise
 #     alone moves a ratio. The responders and the generator run at a
 #     real-time priority (chrt -f), so that other work on a shared machine
 #     does not take their CPU in the middle of a measure.
@@ -42,7 +43,9 @@
 #       BENCH_RESULTS=FILE scripts/bench.sh STEP...
 #
 # (BENCH_RESULTS keeps part 2's raw rows: responder, payload, window,
-# replies a second, lost, bad, CPU ticks, replies, run.)
+# replies a second, lost, bad, CPU ticks, replies, run; and "round",
+# payload, window, run, then the kernel's, the bare loop's and the step's
+# replies a second in one round of slices.)
 #
 # (BENCH_CALLGRIND=0 leaves out the instruction counts; the test of the
 # bench, tests/e2e/test_bench.sh, runs it with tiny counts.)
@@ -146,7 +149,11 @@ stop_responder() { kill "$responder" 2>/dev/null; wait "$responder" 2>/dev/null;
 # in turn, in a random order. The machine's load (other tenants, a CPU's
 # frequency) moves a rate by a third within seconds here; taken slice by
 # slice, side by side, it falls on the three alike, and their ratio keeps
-# only what is theirs. bare-loop-again is a second bare loop, on tun0 as a
+# only what is theirs. Yet now and then one slice runs at half its rate, or
+# twice (measured: a bare loop against itself, some rounds at 0.5 and 2.0):
+# summed over a measure, such a slice moved the ratio by up to 10%; the
+# median of the rounds' ratios leaves it out (0.99-1.01 in ten measures
+# where the sums gave 0.90-1.04). bare-loop-again is a second bare loop, on tun0 as a
 # step: its ratio to the first shows what is left of the noise.
 responders=(bare-loop-again "${steps[@]}")
 configs=("56 1" "56 32" "1400 1" "1400 32")
@@ -173,9 +180,12 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 measure() {
     local payload=$1 window=$2 out bare_before step_before address name ticks
     bare_before=$(cpu_ticks "$bare") step_before=$(cpu_ticks "$responder")
-    out=$("${realtime[@]}" "${pin_load[@]}" build/tools/echo-load -w "$window" -s "$payload" \
+    out=$("${realtime[@]}" "${pin_load[@]}" build/tools/echo-load -r -w "$window" -s "$payload" \
           -t "$measure_seconds" 198.51.100.2 198.51.100.130 192.0.2.2)
+    # Each round's rates (kernel, bare loop, step), for the ratios.
+    sed -n "s|^round: \(.*\)|round $payload $window $run/$step \1|p" <<<"$out" >>"$work/results"
     while read -r address line; do
+        [ "$address" != round: ] || continue
         case $address in
             198.51.100.2:) name=kernel ticks=0 ;;
             198.51.100.130:) name=bare-loop ticks=$(( $(cpu_ticks "$bare") - bare_before )) ;;
@@ -203,15 +213,23 @@ names=(kernel bare-loop "${responders[@]}")
 echo
 echo "== 2. round trips a second: W echo requests in flight (tools/echo-load.c, raw socket),"
 echo "      medians over $runs runs; in each, every step shares $measure_seconds s with the kernel and the bare"
-echo "      loop (on its own tun), in slices of 0.1 s given to the three in turn, and a ratio"
-echo "      is the median of those made in the same measure; lost and bad are totals; CPU time"
+echo "      loop (on its own tun), in rounds of slices of 0.1 s, one to each of the three in turn;"
+echo "      a ratio is the median over the runs of each measure's median over its rounds (a slice"
+echo "      that something else cut short moves one round, not the ratio); lost and bad are totals; CPU time"
 echo "      a reply is the responder's own (user and system). \"bare loop, again\" is a second"
 echo "      bare loop measured as a step is: how far from 1.00 the noise alone moves a ratio."
 echo "      Responders and generator at a real-time priority: ${realtime[*]:-(not allowed here: none)}"
 [ -z "${BENCH_RESULTS:-}" ] || cp "$work/results" "$BENCH_RESULTS"    # the raw rows, kept
 python3 - "$work/results" "$(getconf CLK_TCK)" "${names[@]}" <<'PY'
 import sys, statistics
-rows = [l.split() for l in open(sys.argv[1])]
+rows = [l.split() for l in open(sys.argv[1]) if not l.startswith("round ")]
+# "round PAYLOAD WINDOW MEASURE KERNEL BARE STEP": one round of slices'
+# rates, by measure.
+rounds = {}
+for l in open(sys.argv[1]):
+    if l.startswith("round "):
+        r = l.split()
+        rounds.setdefault((r[1], r[2], r[3]), []).append([float(x) for x in r[4:7]])
 tick = 1e6 / int(sys.argv[2])           # microseconds a clock tick
 names = sys.argv[3:]
 label = {"kernel": "the kernel (veth)", "bare-loop": "bare loop (tools/)",
@@ -220,11 +238,20 @@ def mine(name, payload, window):
     return [r for r in rows if r[0] == name and r[1:3] == [payload, window]]
 def median(name, payload, window):
     return statistics.median(int(r[3]) for r in mine(name, payload, window))
+def column(name):
+    return {"kernel": 0, "bare-loop": 1}.get(name, 2)
 def ratio(name, other, payload, window):
-    # The ratio of each pair of measures taken side by side, then their
-    # median: a load that changes over seconds cancels out of each.
-    theirs = {r[8]: int(r[3]) for r in mine(other, payload, window)}
-    ratios = [int(r[3]) / theirs[r[8]] for r in mine(name, payload, window) if theirs.get(r[8])]
+    # Within a measure, the ratio of each round of slices (one slice each,
+    # within a few tenths of a second), and their median: a slice that
+    # something else on the machine cut in half or a load that changes
+    # over seconds moves a round or two, never the median. Then the
+    # median of the measures' ratios, over the runs.
+    ratios = []
+    for r in mine(name, payload, window):
+        each = [round_[column(name)] / round_[column(other)]
+                for round_ in rounds.get((payload, window, r[8]), []) if round_[column(other)] > 0]
+        if each:
+            ratios.append(statistics.median(each))
     return statistics.median(ratios) if ratios else 0
 def total(name, payload, window, col):
     return sum(int(r[col]) for r in mine(name, payload, window))

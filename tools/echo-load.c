@@ -3,7 +3,7 @@
  * in flight to one address for a fixed time, like `ping -f -l W` but
  * counting exactly what a benchmark needs:
  *
- *   echo-load [-w WINDOW] [-s PAYLOAD] [-t SECONDS] [-i SLICE_MS] ADDRESS...
+ *   echo-load [-w WINDOW] [-s PAYLOAD] [-t SECONDS] [-i SLICE_MS] [-r] ADDRESS...
  *
  * A closed loop: each reply lets the next request go, so it measures how
  * many round trips a second the responder sustains with W in flight, not
@@ -26,6 +26,11 @@
  * each address:
  *
  *   ADDRESS: sent N, replies N (N/s), lost N, bad N
+ *
+ * With -r, before those, a line for each round, its rates in the order
+ * the addresses were given (the bench takes their ratios round by round):
+ *
+ *   round: N N N
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -145,7 +150,7 @@ static void receive_for(struct load *l, int wait_ms)
 static int usage(void)
 {
     fprintf(stderr, "usage: echo-load [-w WINDOW 1..%d] [-s PAYLOAD 0..%d] [-t SECONDS] "
-            "[-i SLICE_MS] IPV4-ADDRESS... (%d at most)\n", MAX_WINDOW, MAX_PAYLOAD, MAX_TARGETS);
+            "[-i SLICE_MS] [-r] IPV4-ADDRESS... (%d at most)\n", MAX_WINDOW, MAX_PAYLOAD, MAX_TARGETS);
     return 2;
 }
 
@@ -170,6 +175,17 @@ static int load_until(struct load *l, long window, double end)
     return 0;
 }
 
+/* -r: each address's rate in the round just ended, in the order given. */
+static void print_round(const struct tally *now, const struct tally *before, int count)
+{
+    fputs("round:", stdout);
+    for (int t = 0; t < count; t++) {
+        double seconds = now[t].seconds - before[t].seconds;
+        printf(" %.0f", seconds > 0 ? (double)(now[t].replies - before[t].replies) / seconds : 0);
+    }
+    putchar('\n');
+}
+
 int main(int argc, char **argv)
 {
     static struct load l;
@@ -177,9 +193,9 @@ int main(int argc, char **argv)
     struct sockaddr_in targets[MAX_TARGETS];
     long window = 1, payload = 56, slice_ms = 100;
     double seconds = 2;
-    int option;
+    int option, each_round = 0;
 
-    while ((option = getopt(argc, argv, "w:s:t:i:")) != -1) {
+    while ((option = getopt(argc, argv, "w:s:t:i:r")) != -1) {
         if (option == 'w')
             window = strtol(optarg, NULL, 10);
         else if (option == 's')
@@ -188,6 +204,8 @@ int main(int argc, char **argv)
             seconds = strtod(optarg, NULL);
         else if (option == 'i')
             slice_ms = strtol(optarg, NULL, 10);
+        else if (option == 'r')
+            each_round = 1;
         else
             return usage();
     }
@@ -233,12 +251,16 @@ int main(int argc, char **argv)
                 order[t] = order[u];
                 order[u] = kept;
             }
+            struct tally before[MAX_TARGETS];
+            memcpy(before, tallies, sizeof before);
             for (int t = 0; t < count; t++) {
                 l.to = targets[order[t]];
                 l.tally = &tallies[order[t]];
                 if (load_until(&l, window, now_s() + slice_ms / 1000.0) < 0)
                     return 1;
             }
+            if (each_round)
+                print_round(tallies, before, count);
         }
     }
     for (int t = 0; t < count; t++) {
