@@ -383,9 +383,8 @@ static size_t tiny_fragment(uint32_t id, struct ipv6_view *ip, struct ipv6_walk 
     return len;
 }
 
-/* Nanoseconds a fragment takes to find its datagram (sent again: a
- * duplicate) among `held` tiny ones, the best of three rounds. */
-static double ns_to_find_among(uint32_t held)
+/* A table holding `held` tiny datagrams. */
+static struct reassembly *holding(uint32_t held)
 {
     const struct reassembly_settings big = {.time_s = 60, .high_thresh = 256u << 20};
     struct reassembly *table = reassembly_new(&big);
@@ -399,24 +398,28 @@ static double ns_to_find_among(uint32_t held)
         assert_int_equal(reassembly_add6(table, packet, &ip, &walk, 0, out, &out_len, &problem),
                          REASSEMBLY_HELD);
     }
-    double best = 1e30;
+    return table;
+}
+
+/* Nanoseconds a fragment takes to find its datagram (sent again: a
+ * duplicate) among the `held` in `table`, once. */
+static double ns_to_find_among(struct reassembly *table, uint32_t held)
+{
     enum { LOOKUPS = 50000 };
-    for (int round = 0; round < 3; round++) {
-        struct timespec a, b;
-        clock_gettime(CLOCK_MONOTONIC, &a);
-        for (uint32_t i = 0; i < LOOKUPS; i++) {
-            tiny_fragment((uint32_t)(((uint64_t)i * 7919) % held), &ip, &walk);
-            assert_int_equal(reassembly_add6(table, packet, &ip, &walk, 0, out, &out_len,
-                                             &problem), REASSEMBLY_DUPLICATE);
-        }
-        clock_gettime(CLOCK_MONOTONIC, &b);
-        double ns = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) /
-                    LOOKUPS;
-        if (ns < best)
-            best = ns;
+    struct ipv6_view ip;
+    struct ipv6_walk walk;
+    struct reassembly_problem problem;
+    size_t out_len;
+    struct timespec a, b;
+
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (uint32_t i = 0; i < LOOKUPS; i++) {
+        tiny_fragment((uint32_t)(((uint64_t)i * 7919) % held), &ip, &walk);
+        assert_int_equal(reassembly_add6(table, packet, &ip, &walk, 0, out, &out_len,
+                                         &problem), REASSEMBLY_DUPLICATE);
     }
-    reassembly_free(table);
-    return best;
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    return ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / LOOKUPS;
 }
 
 /* Under a high --ipfrag-high-thresh a flood of tiny datagrams fills the
@@ -426,11 +429,24 @@ static double ns_to_find_among(uint32_t held)
  * fragment took 8.5 to 18 times as long among the many (measured: 286
  * to 562 ns, then 4767 to 5267); the growing index keeps two or so a
  * bucket, and only the caches make the large table slower (measured: 1.8
- * to 3.8 times, 117 to 406 ns, then 418 to 726). */
+ * to 3.8 times, 117 to 406 ns, then 418 to 726). The two tables are timed
+ * in turn, five times, each keeping its best: a busy moment of the
+ * machine falls on both, and the best of five leaves it out. */
 static void finding_a_datagram_does_not_slow_with_how_many_are_held(void **unused)
 {
     (void)unused;
-    double few = ns_to_find_among(32768), many = ns_to_find_among(262144);
+    enum { FEW = 32768, MANY = 262144 };
+    struct reassembly *few_table = holding(FEW), *many_table = holding(MANY);
+    double few = 1e30, many = 1e30;
+
+    for (int round = 0; round < 5; round++) {
+        double ns = ns_to_find_among(few_table, FEW);
+        few = ns < few ? ns : few;
+        ns = ns_to_find_among(many_table, MANY);
+        many = ns < many ? ns : many;
+    }
+    reassembly_free(few_table);
+    reassembly_free(many_table);
     print_message("%.0f ns a fragment among 32768 datagrams, %.0f ns among 262144\n", few, many);
     assert_true(many < 6 * few);
 }
