@@ -240,8 +240,8 @@ static void the_problem_is_where_linux_points(void **state)
         uint8_t *exact = malloc(cases[i].len);   /* ASan watches every read */
         memcpy(exact, cases[i].bytes, cases[i].len);
         print_message("case %zu\n", i);
-        assert_int_equal(ipv4_options_process(exact, cases[i].len, self, NULL, stopped_clock, &outcome, why,
-                                              sizeof why), OPTIONS_MALFORMED);
+        assert_int_equal(ipv4_options_process(exact, cases[i].len, self, NULL, stopped_clock,
+                                              &outcome, why, sizeof why), OPTIONS_MALFORMED);
         assert_true(outcome.malformed);
         assert_int_equal(outcome.problem, cases[i].problem);
         free(exact);
@@ -263,7 +263,8 @@ static void what_an_error_quotes_and_carries(void **state)
     char why[200];
 
     const uint8_t rr[12] = {OPTION_RECORD_ROUTE, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, OPTION_END};
-    assert_int_equal(ipv4_options_process(rr, 12, self, NULL, stopped_clock, &outcome, why, sizeof why),
+    assert_int_equal(ipv4_options_process(rr, 12, self, NULL, stopped_clock,
+                                          &outcome, why, sizeof why),
                      OPTIONS_OK);
     const uint8_t arrived[12] = {7, 11, 8, 192, 0, 2, 2, 0, 0, 0, 0, 0};
     assert_memory_equal(outcome.arrived, arrived, 12);
@@ -272,8 +273,8 @@ static void what_an_error_quotes_and_carries(void **state)
     assert_memory_equal(outcome.reply, reply, 12);
 
     const uint8_t end_then_junk[4] = {OPTION_END, 7, 99, 1};
-    assert_int_equal(ipv4_options_process(end_then_junk, 4, self, NULL, stopped_clock, &outcome, why,
-                                          sizeof why),
+    assert_int_equal(ipv4_options_process(end_then_junk, 4, self, NULL, stopped_clock,
+                                          &outcome, why, sizeof why),
                      OPTIONS_OK);
     const uint8_t all_end[4] = {0, 0, 0, 0};
     assert_memory_equal(outcome.arrived, all_end, 4);
@@ -327,8 +328,8 @@ static void a_source_route_goes_back_reversed(void **state)
     uint8_t from_source[20];
     memcpy(from_source, routed, 20);
     memcpy(from_source + 3, source, 4);
-    assert_int_equal(ipv4_options_process(from_source, 20, self, source, stopped_clock, &outcome, why,
-                                          sizeof why), OPTIONS_MALFORMED);
+    assert_int_equal(ipv4_options_process(from_source, 20, self, source, stopped_clock,
+                                          &outcome, why, sizeof why), OPTIONS_MALFORMED);
     const uint8_t shorter[12] = {OPTION_STRICT_SOURCE_ROUTE, 11, 4, 198, 51, 100, 20,
                                  192, 0, 2, 1, OPTION_END};
     assert_int_equal(outcome.reply_len, 12);
