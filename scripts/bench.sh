@@ -111,9 +111,11 @@ start_peer() {
     ip link add bench0 type veth peer name bench1
     ip link set bench1 netns "$peer"
     ip addr add 198.51.100.1/24 dev bench0
+    ip addr add 2001:db8:1::1/64 dev bench0 nodad
     ip link set bench0 up
     nsenter --net=/proc/$peer/ns/net sh -c \
-        'ip link set lo up; ip addr add 198.51.100.2/24 dev bench1; ip link set bench1 up'
+        'ip link set lo up; ip addr add 198.51.100.2/24 dev bench1
+         ip addr add 2001:db8:1::2/64 dev bench1 nodad; ip link set bench1 up'
     [ $# = 0 ] || nsenter --net=/proc/$peer/ns/net sysctl -qw "$@"
     scripts/link-ready.sh bench0 2>/dev/null || sleep 1
 }
@@ -388,12 +390,18 @@ for name in "${steps[@]}"; do
 done
 [ ${#frag_steps[@]} -gt 0 ] || exit 0
 frag_rate=${BENCH_FRAG_RATE:-5000}
-# sockstat: what the kernel's side holds for reassembly, "datagrams bytes"
-# (its own count: each fragment's buffer, skb truesize, and each queue).
+# sockstat [6]: what the kernel's side holds for reassembly, "datagrams
+# bytes" (its own count: each fragment's buffer, skb truesize, and each
+# queue); IPv6's apart, in sockstat6.
 sockstat() {
-    nsenter --net="/proc/$peer/ns/net" awk '$1 == "FRAG:" { print $3, $5 }' /proc/net/sockstat
+    nsenter --net="/proc/$peer/ns/net" awk -v line="FRAG$1:" '$1 == line { print $3, $5 }' \
+        "/proc/net/sockstat$1"
 }
-reasm_fails() {     # Ip ReasmFails: among them, fragments refused for want of memory
+reasm_fails() {     # [6]: Ip ReasmFails: among them, fragments refused for want of memory
+    if [ "${1:-}" = 6 ]; then
+        nsenter --net="/proc/$peer/ns/net" awk '$1 == "Ip6ReasmFails" { print $2 }' /proc/net/snmp6
+        return
+    fi
     nsenter --net="/proc/$peer/ns/net" awk '
         $1 == "Ip:" && !i++ { for (f = 2; f <= NF; f++) col[$f] = f; next }
         $1 == "Ip:" { print $col["ReasmFails"] }' /proc/net/snmp
@@ -415,44 +423,71 @@ row() {
     local verdict="held to the limit" sent rate
     read -r sent rate <<<"$(sed -E 's/^sent ([0-9]+) \(([0-9]+)\/s\).*/\1 \2/' <<<"$3")"
     [ "$8" -le $(($2 + 131072)) ] || verdict="GREW PAST THE LIMIT"
+    [ "${sent:-0}" -gt 0 ] 2>/dev/null || { sent=0 verdict="NO FLOOD (frag-flood failed)"; }
     printf '%-22s %9s %8s %7s %8s %6s %10s %10s %10s %8s  %s\n' "$1" "$(kb "$2") kB" "$rate" "$4" "$5" \
         $((sent - $4 - $5)) "$6 kB" "$7 kB" "$(kb "$8") kB" \
         "$(awk -v g="$8" -v l="$2" 'BEGIN { printf "%.2f", g / l }')" "$verdict"
 }
 echo
-echo "== 5. a flood of incomplete datagrams: $frag_rate first fragments of 1480 bytes a second for $seconds s,"
-echo "      each of its own datagram, none ever completed (tools/frag-flood.c), against the"
-echo "      reassembly memory limit (Linux: net.ipv4.ipfrag_high_thresh; a step: --ipfrag-high-thresh)."
+echo "== 5. a flood of incomplete datagrams: $frag_rate first fragments a second for $seconds s (1500-byte"
+echo "      IPv4 packets, 1496-byte IPv6 ones), each of its own datagram, none ever completed (tools/frag-flood.c), against the"
+echo "      reassembly memory limit (Linux: net.ipv4.ipfrag_high_thresh, net.ipv6.ip6frag_high_thresh;"
+echo "      a step: --ipfrag-high-thresh, for each family). IPv4, then IPv6 for the steps that speak it."
 echo "      Memory before and after: the kernel's own count of what it holds for reassembly"
-echo "      (/proc/net/sockstat FRAG: memory); a step's resident memory, VmRSS before and VmHWM"
-echo "      (its peak) after, from /proc/PID/status. Held and refused: the kernel's FRAG: inuse"
-echo "      and Ip ReasmFails; a step's counters fragment-held and reassembly-memory-full. Lost:"
-echo "      sent, and never counted (a step's tun0 drops what it has no time to read)."
+echo "      (/proc/net/sockstat FRAG:, sockstat6 FRAG6: memory); a step's resident memory, VmRSS before"
+echo "      and VmHWM (its peak) after, from /proc/PID/status. Held and refused: the kernel's FRAG:"
+echo "      inuse and Ip ReasmFails (Ip6ReasmFails); a step's counters fragment-held and"
+echo "      reassembly-memory-full. Lost: sent, and never counted (a step's tun0 drops what it has no"
+echo "      time to read)."
 printf '%-22s %9s %8s %7s %8s %6s %10s %10s %10s %8s  %s\n' responder limit "sent/s" held refused lost \
     "before" "after" growth "x limit" verdict
-for limit in 4194304 262144; do
-    # ipfrag_low_thresh first: the kernel keeps it at or below the high one.
-    start_peer net.ipv4.ipfrag_low_thresh=$((limit * 3 / 4)) net.ipv4.ipfrag_high_thresh="$limit"
-    read -r _ memory_before <<<"$(sockstat)"
-    fails=$(reasm_fails)
-    result=$("${pin_load[@]}" build/tools/frag-flood -r "$frag_rate" -t "$seconds" 198.51.100.2)
-    sleep 0.2
-    read -r held memory_after <<<"$(sockstat)"
-    row "the kernel (veth)" "$limit" "$result" "$held" \
-        $(( $(reasm_fails) - fails )) "$(kb "$memory_before")" "$(kb "$memory_after")" $((memory_after - memory_before))
-done
-for name in "${frag_steps[@]}"; do
+# kernel_flood FAMILY: the kernel's rows, for IPv4 ("") or IPv6 (6).
+kernel_flood() {
+    local family=$1 limit label="the kernel (veth)" to=198.51.100.2 sysctl=net.ipv4.ipfrag
+    [ -z "$family" ] || { label="the kernel, IPv6" to=2001:db8:1::2 sysctl=net.ipv6.ip6frag; }
+    for limit in 4194304 262144; do
+        # The low threshold first: the kernel keeps it at or below the high one.
+        start_peer "${sysctl}_low_thresh=$((limit * 3 / 4))" "${sysctl}_high_thresh=$limit"
+        read -r _ memory_before <<<"$(sockstat "$family")"
+        fails=$(reasm_fails "$family")
+        result=$("${pin_load[@]}" build/tools/frag-flood -r "$frag_rate" -t "$seconds" "$to")
+        sleep 0.2
+        read -r held memory_after <<<"$(sockstat "$family")"
+        row "$label" "$limit" "$result" "$held" $(( $(reasm_fails "$family") - fails )) \
+            "$(kb "$memory_before")" "$(kb "$memory_after")" $((memory_after - memory_before))
+    done
+}
+# step_flood NAME FAMILY: a step's rows (IPv6: tun0 gets 2001:db8::1/64,
+# the step answers 2001:db8::2).
+step_flood() {
+    local name=$1 family=$2 limit label=$1 to=192.0.2.2
+    [ -z "$family" ] || { label="$name, IPv6" to=2001:db8::2; }
     for limit in 4194304 262144; do
         ERR=$work/counters start_on_tun "bin/$name" -i tun0 --ipfrag-high-thresh "$limit"
+        [ -z "$family" ] || ip addr add 2001:db8::1/64 dev tun0 nodad
         sleep 0.2
         rss_before=$(vm VmRSS)
-        result=$("${pin_load[@]}" build/tools/frag-flood -r "$frag_rate" -t "$seconds" 192.0.2.2)
+        result=$("${pin_load[@]}" build/tools/frag-flood -r "$frag_rate" -t "$seconds" "$to")
         sleep 0.2
         peak=$(vm VmHWM)
         stop_responder
         counter() { awk -v c="$1" '$1 == c { print $2 }' "$work/counters"; }
-        row "$name" "$limit" "$result" \
+        row "$label" "$limit" "$result" \
             "$(counter fragment-held)" "$(counter reassembly-memory-full)" "$rss_before" "$peak" \
             $(( (peak - rss_before) * 1024 ))
     done
+}
+kernel_flood ""
+for name in "${frag_steps[@]}"; do
+    step_flood "$name" ""
 done
+ipv6_steps=()
+for name in "${frag_steps[@]}"; do
+    [ "$((10#${name%%-*}))" -lt 11 ] || ipv6_steps+=("$name")
+done
+if [ ${#ipv6_steps[@]} -gt 0 ]; then
+    kernel_flood 6
+    for name in "${ipv6_steps[@]}"; do
+        step_flood "$name" 6
+    done
+fi

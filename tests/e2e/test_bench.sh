@@ -14,7 +14,8 @@ if ! unshare --net true 2>/dev/null; then
     exit 0
 fi
 
-steps=(03-naive-reply 04-echo-payload 05-checksum 08-least-privilege 09-icmp-errors 10-fragments)
+steps=(03-naive-reply 04-echo-payload 05-checksum 08-least-privilege 09-icmp-errors 10-fragments
+       11-ipv6)
 out=$(cd "$root" && BENCH_RUNS=1 BENCH_SECONDS=0.2 BENCH_CALLS=1000 BENCH_CALLGRIND=0 \
       timeout 300 scripts/bench.sh "${steps[@]}" 2>&1)
 status=$?
@@ -68,13 +69,14 @@ for responder in "the kernel (veth)" 09-icmp-errors 10-fragments; do
 done
 check_lacks "part 4: not for steps that send no errors" "08-least-privilege            1 " \
     "$(sed -n '/^== 4/,$p' <<<"$out")"
-# Part 5, for the steps that reassemble: the kernel and step 10 under a
-# flood of first fragments, with the default limit and a small one. The
-# small one is reached even in 0.2 s (some fragments refused), and neither
-# grows past a limit (the verdict: scripts/bench.sh allows 128 kB for the
-# last fragment and the pages).
+# Part 5, for the steps that reassemble: the kernel and steps 10 and 11
+# under a flood of first fragments, with the default limit and a small
+# one; then IPv6's, the kernel's and step 11's. The small one is reached
+# even in 0.2 s (some fragments refused), and none grows past a limit (the
+# verdict: scripts/bench.sh allows 128 kB for the last fragment and the
+# pages).
 check "part 5: its heading" grep -q "^== 5. a flood of incomplete datagrams" <<<"$out"
-for responder in "the kernel (veth)" 10-fragments; do
+for responder in "the kernel (veth)" 10-fragments 11-ipv6 "the kernel, IPv6" "11-ipv6, IPv6"; do
     for limit in 4096 256; do
         refused='[0-9]+'
         [ "$limit" = 4096 ] || refused='[1-9][0-9]*'
@@ -83,5 +85,6 @@ for responder in "the kernel (veth)" 10-fragments; do
     done
 done
 check_lacks "part 5: not for steps that do not reassemble" "09-icmp-errors   " "$(sed -n '/^== 5/,$p' <<<"$out")"
+check_lacks "part 5: IPv6 only for the steps that speak it" "10-fragments, IPv6" "$(sed -n '/^== 5/,$p' <<<"$out")"
 [ "$failed" = 0 ] || printf '%s\n' "$out" | sed 's/^/    | /'
 finish
