@@ -2013,7 +2013,9 @@ static uint8_t upper6(void)
         return 6;
     }
     if (strcmp(kind, "proto") == 0) {
-        static const uint8_t PROTOCOLS[] = {1, 99, 143, 200, 253, 254, 255, 2};
+        /* 103 is PIM, which Linux takes (pim6_rcv()) and answers
+         * nothing; 253 stands for the experiments (RFC 3692) */
+        static const uint8_t PROTOCOLS[] = {1, 99, 143, 200, 253, 103, 255, 2};
         uint8_t protocol = PROTOCOLS[below(sizeof PROTOCOLS)];
         size_t data = below(64);
         for (size_t i = 0; i < data; i++)

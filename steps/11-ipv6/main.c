@@ -1177,6 +1177,19 @@ static enum verdict tcp6_input(struct packet6 *d, FILE *log)
     return TCP_RESET_SENT;
 }
 
+/* PIM (103) over IPv6: Linux built with IPv6 multicast routing
+ * (CONFIG_IPV6_PIMSM_V2, as the 6.18 kernel measured here is) has an
+ * input for it, pim6_rcv(), which drops what is not a register for its
+ * own multicast router without a word: no parameter problem, measured
+ * (tests/fixtures/ipv6, ipv6-next-header-pim). */
+static enum verdict multicast6_input(struct packet6 *d, FILE *log)
+{
+    char from[48];
+
+    return refuse(log, MULTICAST_CONTROL, "PIM from %s: multicast control, nothing to answer",
+                  text6(from, d->ip.src));
+}
+
 typedef enum verdict (*protocol_input6)(struct packet6 *d, FILE *log);
 
 /* Like Linux's inet6_protos. A next header without an entry gets a
@@ -1185,6 +1198,7 @@ static const protocol_input6 PROTOCOLS6[256] = {
     [IPV6_NEXT_TCP] = tcp6_input,
     [IPV6_NEXT_UDP] = udp6_input,
     [IPV6_NEXT_ICMPV6] = icmpv6_input,
+    [IPV4_PROTOCOL_PIM] = multicast6_input,
     [IPV4_PROTOCOL_UDPLITE] = udplite6_input,
 };
 

@@ -244,6 +244,7 @@ static const struct expected_walk CASES[] = {
     UP("ipv6-next-header-unknown", 253, 6),
     UP("ipv6-next-header-unknown-after-options", 253, 40),
     UP_SILENT("ipv6-next-header-unknown-multicast", 253, 6, "no error to multicast"),
+    UP_SILENT("ipv6-next-header-pim", 103, 6, "PIM: Linux's pim6_rcv() drops what is no register"),
     UP("ipv6-udp-closed", 17, 6),
     UP("ipv6-udp-large", 17, 6),
     UP_SILENT("ipv6-udp-multicast", 17, 6, "no error to multicast"),
