@@ -2033,6 +2033,39 @@ static uint8_t upper6(void)
     return 59;
 }
 
+/* A router advertisement as a router on the link sends one (RFC 4861
+ * 4.2, 6.1.2): from fe80::2, hop limit 255, code 0, a current hop limit
+ * that is not 0, no options, to the step's address. The random cases
+ * make one about once in a million (a link-local source, hop limit 255,
+ * type 134, code 0, exactly 8 bytes after the header); Linux, accepting
+ * router advertisements, would take its hop limit for every reply it
+ * sends after it, and every later IPv6 reply would differ. The step
+ * takes no advertisement (a tun has no routers to learn from), and
+ * tests/e2e/test_differential.sh sets accept_ra = 0 on the kernel's
+ * tun: one case in 1000 is one, so that every run shows both still
+ * agree. Labelled "v6/self/src-link-local/none/icmpv6-134-0-ra". */
+static void router_advertisement6(uint8_t *p)
+{
+    static const uint8_t LINK_LOCAL[16] = {0xfe, 0x80, [15] = 2};
+    uint8_t *u = p + 40;
+
+    memcpy(p + 8, LINK_LOCAL, 16);
+    memcpy(p + 24, SELF6, 16);
+    p[6] = 58;
+    p[7] = 255;
+    memset(u, 0, 16);
+    u[0] = 134;
+    u[4] = (uint8_t)(1 + below(255));           /* the current hop limit */
+    u[5] = (uint8_t)rnd();                      /* flags */
+    write_be16(u + 6, (uint16_t)(below(2) * 1800));  /* router lifetime */
+    write_be32(u + 8, rnd());                   /* reachable time */
+    write_be32(u + 12, rnd());                  /* retransmission timer */
+    g6.len = 40 + 16;
+    write_be16(p + 4, 16);
+    write_be16(u + 2, checksum6(p, 40, g6.len, 58, 2, 16));
+    snprintf(g6.label, sizeof g6.label, "v6/self/src-link-local/none/icmpv6-134-0-ra");
+}
+
 static void make_case6(struct test_case *c)
 {
     uint64_t saved = rng_state;
@@ -2053,6 +2086,14 @@ static void make_case6(struct test_case *c)
     write_be32(p, 6u << 28 | (uint32_t)tclass << 20 | flow);
     p[7] = one_in(4) ? (uint8_t)below(256) : one_in(4) ? 255 : 64;
     addresses6(p);
+    if (one_in(1000)) {
+        router_advertisement6(p);
+        c->pieces[0].len = g6.len;
+        snprintf(c->label, sizeof c->label, "%s", g6.label);
+        v6_rng_state = rng_state;
+        rng_state = saved;
+        return;
+    }
     /* the chain: usually none, else up to three headers, in RFC 8200's
      * order or out of it */
     label6("/");

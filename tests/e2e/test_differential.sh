@@ -38,6 +38,11 @@ ip addr add 198.51.100.7/24 dev tun1    # the image of the step's second address
 # can (its addresses are given in run_pass: an MTU below 1280 takes
 # them away); no ICMPv6 rate limit either.
 ip link set tun1 addrgenmode none
+# No router advertisements either: one from a link-local source with hop
+# limit 255 (difftest makes one now and then, on purpose) would set the
+# kernel's hop limit for every reply after it, while the step, as the
+# lesson says, learns nothing from a router on a tun.
+sysctl -qw net.ipv6.conf.tun1.accept_ra=0
 ip link set tun1 up
 sysctl -qw net.ipv6.icmp.ratelimit=0
 sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=1000000 \
