@@ -92,6 +92,10 @@ run_pass() {
     [[ $name < 11 ]] || limits+=(--address 2001:db8::2/64 --address 2001:db8::7/64)
     ip link set tun1 mtu "$pass_mtu"
     if [ "$pass_mtu" -ge 1280 ]; then
+        # An MTU below 1280 (a pass before this one) took IPv6 away from
+        # tun1, settings and all: back at 1280 it starts afresh, taking
+        # router advertisements again. Say no again.
+        sysctl -qw net.ipv6.conf.tun1.accept_ra=0
         ip addr replace 2001:db8:1::1/64 dev tun1 nodad
         ip addr replace 2001:db8:1::7/64 dev tun1 nodad    # the image of the step's second
     fi
