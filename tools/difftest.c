@@ -1987,6 +1987,11 @@ static uint8_t upper6(void)
         } else if (one_in(10) && data > 0) {
             write_be16(u + 4, (uint16_t)(8 + below((uint32_t)data)));
             label6("udp-length-short");
+        } else if (one_in(20)) {
+            /* RFC 2675 4's jumbogram length, the payload's: Linux takes
+             * it in any packet */
+            write_be16(u + 4, 0);
+            label6("udp-length-0");
         } else {
             label6("udp");
         }

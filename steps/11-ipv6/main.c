@@ -1092,7 +1092,11 @@ static enum verdict port_unreachable6(struct packet6 *d, size_t payload, FILE *l
 }
 
 /* UDP (Linux's __udp6_lib_rcv): as over IPv4, but a checksum of 0 is no
- * checksum no more: RFC 8200 8.1 makes it mandatory, and Linux drops it. */
+ * checksum no more: RFC 8200 8.1 makes it mandatory, and Linux drops it.
+ * A length of 0 is a length too: RFC 2675 4 writes 0 in a UDP jumbogram,
+ * too long for 16 bits, whose length the IPv6 payload gives; only there,
+ * but Linux takes any UDP length 0 that way, jumbogram or not, and so do
+ * we (measured: ipv6-udp-length-0). */
 static enum verdict udp6_input(struct packet6 *d, FILE *log)
 {
     const uint8_t *udp = d->upper;
@@ -1102,7 +1106,7 @@ static enum verdict udp6_input(struct packet6 *d, FILE *log)
     if (d->upper_len < UDP_HEADER_LEN)
         return refuse(log, UDP_TOO_SHORT, "UDP datagram of %zu bytes from %s, shorter than its "
                       "8-byte header", d->upper_len, from);
-    size_t udp_len = read_be16(udp + 4);
+    size_t udp_len = read_be16(udp + 4) ? read_be16(udp + 4) : d->upper_len;
     if (udp_len < UDP_HEADER_LEN || udp_len > d->upper_len)
         return refuse(log, UDP_TOO_SHORT, "UDP length %zu from %s, but IPv6 carries %zu bytes",
                       udp_len, from, d->upper_len);

@@ -247,6 +247,7 @@ static const struct expected_walk CASES[] = {
     UP_SILENT("ipv6-next-header-pim", 103, 6, "PIM: Linux's pim6_rcv() drops what is no register"),
     UP("ipv6-udp-closed", 17, 6),
     UP("ipv6-udp-large", 17, 6),
+    UP("ipv6-udp-length-0", 17, 6),         /* port unreachable: the length is the payload's */
     UP_SILENT("ipv6-udp-multicast", 17, 6, "no error to multicast"),
     UP("ipv6-tcp-syn", 6, 6),               /* a reset (tcp_v6_send_reset) */
     UP("ipv6-tcp-syn-tclass", 6, 6),
